@@ -1,0 +1,77 @@
+-- one row per ticket: its first reply and first meaningful reply (SPEC 5)
+-- From comment events when the ticket has any; else the exported first_reply_at.
+with
+
+tickets as (
+    select ticket_id, created_at, first_reply_at as exported_first_reply_at
+    from staging.stg_tickets
+    where not is_deleted
+),
+
+comments as (
+    select
+        events.ticket_id,
+        events.occurred_at,
+        events.author_role,
+        coalesce(events.is_public, false) as is_public,
+        events.body,
+        tickets.created_at,
+        row_number() over (
+            partition by events.ticket_id
+            order by events.occurred_at, events.export_date, events.row_number
+        ) as comment_seq,
+    from staging.stg_events as events
+    inner join tickets using (ticket_id)
+    where events.kind = 'comment'
+        and events.occurred_at >= tickets.created_at
+),
+
+agent_replies as (
+    select
+        ticket_id,
+        occurred_at,
+        exists (
+            select 1
+            from config.ack_patterns as patterns
+            where regexp_matches(coalesce(comments.body, ''), patterns.pattern, 'i')
+        ) as is_auto_acknowledgement,
+    from comments
+    where author_role = 'agent'
+        and is_public
+        -- an agent who opened the ticket with a public comment has not replied yet
+        and not (comment_seq = 1 and occurred_at = created_at)
+),
+
+from_events as (
+    select
+        ticket_id,
+        min(occurred_at) as first_reply_at,
+        min(occurred_at) filter (where not is_auto_acknowledgement)
+            as first_meaningful_reply_at,
+    from agent_replies
+    group by ticket_id
+),
+
+tickets_with_comments as (
+    select distinct ticket_id from comments
+),
+
+final as (
+    select
+        tickets.ticket_id,
+        tickets_with_comments.ticket_id is not null as has_comment_events,
+        case
+            when tickets_with_comments.ticket_id is not null then from_events.first_reply_at
+            else tickets.exported_first_reply_at
+        end as first_reply_at,
+        case
+            when tickets_with_comments.ticket_id is not null
+                then from_events.first_meaningful_reply_at
+            else tickets.exported_first_reply_at
+        end as first_meaningful_reply_at,
+    from tickets
+    left join tickets_with_comments using (ticket_id)
+    left join from_events using (ticket_id)
+)
+
+select * from final

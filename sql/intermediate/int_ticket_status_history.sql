@@ -1,0 +1,150 @@
+-- one row per status change of a ticket, its creation included (see DECISIONLOG.md)
+-- The single place that decides what a ticket's status was at any instant:
+-- status at t = to_status of the last row with changed_at < t.
+with
+
+tickets as (
+    select ticket_id, created_at
+    from staging.stg_tickets
+    where not is_deleted
+),
+
+status_events as (
+    select
+        events.ticket_id,
+        greatest(events.occurred_at, tickets.created_at) as changed_at,
+        events.from_value,
+        events.to_value as to_status,
+        events.export_date,
+        events.row_number,
+    from staging.stg_events as events
+    inner join tickets using (ticket_id)
+    where events.kind = 'status_change'
+        and events.to_value in ('new', 'open', 'pending', 'hold', 'solved', 'closed')
+),
+
+event_tickets as (
+    select
+        ticket_id,
+        arg_min(from_value, (changed_at, export_date, row_number)) as first_from_value,
+    from status_events
+    group by ticket_id
+),
+
+-- snapshots: successive versions of tickets that have no status events
+versions as (
+    select
+        versions.ticket_id,
+        tickets.created_at,
+        versions.updated_at,
+        versions.solved_at,
+        versions.status,
+        versions.export_date,
+        versions.row_number,
+    from staging.stg_ticket_versions as versions
+    inner join tickets using (ticket_id)
+    where versions.status <> 'deleted'
+        and versions.ticket_id not in (select ticket_id from event_tickets)
+),
+
+versions_with_previous as (
+    select
+        *,
+        row_number() over version_order as version_seq,
+        coalesce(lag(status) over version_order, 'new') as previous_status,
+        coalesce(lag(updated_at) over version_order, created_at) as previous_updated_at,
+        lag(solved_at) over version_order as previous_solved_at,
+    from versions
+    window version_order as (
+        partition by ticket_id order by updated_at, export_date, row_number
+    )
+),
+
+versions_with_solve as (
+    select
+        *,
+        previous_status in ('new', 'open', 'pending', 'hold')
+            and solved_at is not null
+            and solved_at >= previous_updated_at
+            and solved_at <= updated_at
+            and (previous_solved_at is null or solved_at > previous_solved_at)
+            as has_solve_between,
+    from versions_with_previous
+),
+
+snapshot_changes as (
+    -- a solve the version records in solved_at, placed at that instant
+    select ticket_id, solved_at as changed_at, 'solved' as to_status,
+        version_seq, 1 as step
+    from versions_with_solve
+    where has_solve_between
+    union all
+    -- the version's own status, placed at its updated_at
+    select ticket_id, updated_at as changed_at, status as to_status,
+        version_seq, 2 as step
+    from versions_with_solve
+),
+
+creations as (
+    select
+        tickets.ticket_id,
+        tickets.created_at as changed_at,
+        case
+            when event_tickets.first_from_value in ('new', 'open', 'pending', 'hold')
+                then event_tickets.first_from_value
+            else 'new'
+        end as to_status,
+    from tickets
+    left join event_tickets using (ticket_id)
+),
+
+all_changes as (
+    select ticket_id, changed_at, to_status, 'creation' as source, 0 as sort_1, 0 as sort_2,
+        0 as sort_3
+    from creations
+    union all
+    select ticket_id, changed_at, to_status, 'events' as source, 1,
+        epoch_ms(export_date::timestamp), row_number
+    from status_events
+    union all
+    select ticket_id, changed_at, to_status, 'snapshots' as source, 1, version_seq, step
+    from snapshot_changes
+),
+
+chained as (
+    select
+        ticket_id,
+        changed_at,
+        lag(to_status) over change_order as from_status,
+        to_status,
+        source,
+        row_number() over change_order as change_order,
+    from all_changes
+    window change_order as (
+        partition by ticket_id order by changed_at, sort_1, sort_2, sort_3
+    )
+),
+
+final as (
+    select
+        ticket_id,
+        row_number() over (partition by ticket_id order by change_order) as status_seq,
+        from_status,
+        to_status,
+        changed_at,
+        timezone(getvariable('report_timezone'), changed_at)::date as changed_date,
+        source,
+        from_status is null as is_creation,
+        coalesce(
+            from_status in ('new', 'open', 'pending', 'hold') and to_status in ('solved', 'closed'),
+            false
+        ) as is_solve,
+        coalesce(
+            from_status in ('solved', 'closed') and to_status in ('new', 'open', 'pending', 'hold'),
+            false
+        ) as is_reopen,
+    from chained
+    where from_status is null or from_status <> to_status
+)
+
+select * from final

@@ -1,0 +1,85 @@
+-- one row per driver (tag) per report day from the first loaded export, where it has tickets
+-- tickets_7d: created in D-6..D; baseline_weekly: created in D-34..D-7, divided by 4.
+with
+
+days as (
+    select * from intermediate.int_report_days
+),
+
+settings as (
+    select * from config.driver_settings
+),
+
+tagged as (
+    select ticket_id, created_date, unnest(tags) as driver
+    from marts.fct_ticket_metrics
+),
+
+created_per_day as (
+    select created_date as report_date, count(*) as created
+    from marts.fct_ticket_metrics
+    group by created_date
+),
+
+driver_per_day as (
+    select driver, created_date as report_date, count(distinct ticket_id) as created
+    from tagged
+    group by driver, created_date
+),
+
+grid as (
+    select drivers.driver, days.report_date, days.is_after_first_export
+    from (select distinct driver from tagged) as drivers
+    cross join days
+),
+
+inflow_windows as (
+    select
+        days.report_date,
+        coalesce(sum(created_per_day.created) over last_7_days, 0) as inflow_7d,
+    from days
+    left join created_per_day using (report_date)
+    window last_7_days as (order by days.report_date rows between 6 preceding and current row)
+),
+
+windows as (
+    select
+        grid.driver,
+        grid.report_date,
+        grid.is_after_first_export,
+        coalesce(sum(driver_per_day.created) over last_7_days, 0) as tickets_7d,
+        coalesce(sum(driver_per_day.created) over baseline_days, 0) as baseline_tickets,
+    from grid
+    left join driver_per_day using (driver, report_date)
+    window
+        last_7_days as (
+            partition by grid.driver order by grid.report_date
+            rows between 6 preceding and current row
+        ),
+        baseline_days as (
+            partition by grid.driver order by grid.report_date
+            rows between 34 preceding and 7 preceding
+        )
+),
+
+final as (
+    select
+        windows.report_date,
+        windows.driver,
+        windows.tickets_7d::bigint as tickets_7d,
+        windows.baseline_tickets / 4 as baseline_weekly,
+        case when inflow_windows.inflow_7d > 0
+            then windows.tickets_7d / inflow_windows.inflow_7d end as share_7d,
+        case when windows.baseline_tickets > 0
+            then windows.tickets_7d / (windows.baseline_tickets / 4) end as growth,
+        windows.tickets_7d >= settings.spike_min_tickets
+            and (windows.tickets_7d - windows.baseline_tickets / 4)
+                / sqrt(greatest(windows.baseline_tickets / 4, 1)) >= settings.spike_z as is_spike,
+    from windows
+    inner join inflow_windows using (report_date)
+    cross join settings
+    where windows.is_after_first_export
+        and (windows.tickets_7d > 0 or windows.baseline_tickets > 0)
+)
+
+select * from final

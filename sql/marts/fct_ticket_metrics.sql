@@ -1,0 +1,93 @@
+-- one row per ticket (deleted tickets left out): its clocks, solves, reopens and recontacts
+with
+
+tickets as (
+    select * from staging.stg_tickets where not is_deleted
+),
+
+history as (
+    select * from intermediate.int_ticket_status_history
+),
+
+replies as (
+    select * from intermediate.int_ticket_replies
+),
+
+solves as (
+    select
+        ticket_id,
+        min(changed_at) filter (where is_solve) as first_solved_at,
+        min(status_seq) filter (where is_solve) as first_solve_seq,
+        max(changed_at) filter (where is_solve) as last_solved_at,
+        count(*) filter (where is_solve) as solve_count,
+        count(*) filter (where is_reopen) as reopen_count,
+        arg_max(to_status, status_seq) as current_status,
+    from history
+    group by ticket_id
+),
+
+reopens_within_7d as (
+    select distinct history.ticket_id
+    from history
+    inner join solves using (ticket_id)
+    where history.is_reopen
+        and history.status_seq > solves.first_solve_seq
+        and history.changed_at <= solves.first_solved_at + interval 168 hours
+),
+
+recontacts_within_7d as (
+    select distinct solved.ticket_id
+    from tickets as solved
+    inner join solves using (ticket_id)
+    inner join tickets as later
+        on later.requester_id = solved.requester_id
+        and later.ticket_id <> solved.ticket_id
+        and later.created_at > solves.first_solved_at
+        and later.created_at <= solves.first_solved_at + interval 168 hours
+    where solves.first_solved_at is not null
+),
+
+final as (
+    select
+        tickets.ticket_id,
+        tickets.requester_id,
+        tickets.created_at,
+        timezone(getvariable('report_timezone'), tickets.created_at)::date as created_date,
+        solves.current_status,
+        solves.current_status in ('solved', 'closed') as is_solved,
+        tickets.priority,
+        tickets.ticket_type,
+        tickets.channel,
+        tickets.group_name,
+        tickets.assignee_id,
+        tickets.customer_tier,
+        tickets.tags,
+        tickets.subject,
+        replies.first_reply_at,
+        replies.first_meaningful_reply_at,
+        (epoch(replies.first_reply_at) - epoch(tickets.created_at)) / 60
+            as first_reply_minutes,
+        (epoch(replies.first_meaningful_reply_at) - epoch(tickets.created_at)) / 60
+            as ttfmr_minutes,
+        solves.first_solved_at,
+        timezone(getvariable('report_timezone'), solves.first_solved_at)::date
+            as first_solved_date,
+        solves.last_solved_at,
+        (epoch(solves.first_solved_at) - epoch(tickets.created_at)) / 3600
+            as first_resolution_hours,
+        case
+            when solves.current_status in ('solved', 'closed')
+                then (epoch(solves.last_solved_at) - epoch(tickets.created_at)) / 3600
+        end as full_resolution_hours,
+        solves.solve_count,
+        solves.reopen_count,
+        reopens_within_7d.ticket_id is not null as is_reopened_within_7d,
+        recontacts_within_7d.ticket_id is not null as is_recontacted_within_7d,
+    from tickets
+    inner join solves using (ticket_id)
+    left join replies using (ticket_id)
+    left join reopens_within_7d using (ticket_id)
+    left join recontacts_within_7d using (ticket_id)
+)
+
+select * from final

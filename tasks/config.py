@@ -1,0 +1,130 @@
+"""The one config object: `backlog.toml`, then `BACKLOG_*` environment variables.
+
+Precedence, highest first: explicit overrides (CLI flags), environment
+variables (`BACKLOG_REPORT_TIMEZONE`, nested with `__`, e.g.
+`BACKLOG_SLA__URGENT__FIRST_REPLY_MINUTES`), the TOML file, the defaults below.
+Slack credentials are deliberately not here: they are read from the
+environment only where they are used, so they never travel as values.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from tasks.errors import BacklogError
+
+DEFAULT_ACK_PATTERNS = [
+    r"automated (acknowledg|response|reply|message)",
+    r"auto(matic)?(ally)?[- ]?(generated|reply|response|message)",
+    r"we('ve| have) received your (request|ticket|message|email)",
+    r"this is an auto",
+]
+
+
+class SlaTarget(BaseModel):
+    """Calendar-time targets for one priority, in minutes."""
+
+    first_reply_minutes: float = Field(gt=0)
+    resolution_minutes: float = Field(gt=0)
+
+
+def _default_sla() -> dict[str, SlaTarget]:
+    return {
+        "urgent": SlaTarget(first_reply_minutes=10, resolution_minutes=2 * 60),
+        "high": SlaTarget(first_reply_minutes=30, resolution_minutes=24 * 60),
+        "normal": SlaTarget(first_reply_minutes=4 * 60, resolution_minutes=72 * 60),
+        "low": SlaTarget(first_reply_minutes=24 * 60, resolution_minutes=168 * 60),
+    }
+
+
+class DriverSettings(BaseModel):
+    """How drivers are found and when one spikes (SPEC 5, drivers)."""
+
+    ignore_tags: list[str] = Field(default_factory=list)
+    top_n: int = Field(default=5, ge=1)
+    spike_min_tickets: int = Field(default=10, ge=1)
+    spike_z: float = Field(default=3.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything a run needs to know, read once and passed on as values."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BACKLOG_", env_nested_delimiter="__", extra="forbid"
+    )
+    toml_path: ClassVar[Path | None] = None
+
+    db_path: Path = Path("backlog.duckdb")
+    out_dir: Path = Path("out")
+    report_timezone: str = "UTC"
+    source_timezone: str = "UTC"
+    sla: dict[str, SlaTarget] = Field(default_factory=_default_sla)
+    ack_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_ACK_PATTERNS))
+    drivers: DriverSettings = Field(default_factory=DriverSettings)
+    reopen_rate_warning: float = Field(default=0.15, ge=0, le=1)
+    lock_timeout_seconds: float = Field(default=30.0, ge=0)
+
+    @field_validator("report_timezone", "source_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from exc
+        return value
+
+    @field_validator("sla")
+    @classmethod
+    def _normal_present(cls, value: dict[str, SlaTarget]) -> dict[str, SlaTarget]:
+        if "normal" not in value:
+            raise ValueError("sla needs a 'normal' entry: tickets without a priority use it")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_path))
+        return tuple(sources)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read `backlog.toml` (or `config_file`, or `$BACKLOG_CONFIG`) and the environment.
+
+    Overrides whose value is None are ignored, so CLI flags can be passed through as-is.
+    """
+    path = config_file or Path(os.environ.get("BACKLOG_CONFIG", "backlog.toml"))
+    if config_file is not None and not path.is_file():
+        raise BacklogError(f"Config file {path} does not exist; pass an existing backlog.toml.")
+
+    class _Settings(Settings):
+        toml_path = path if path.is_file() else None
+
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return _Settings(**given)
+    except ValueError as exc:
+        first = str(exc).splitlines()
+        detail = "; ".join(line.strip() for line in first[1:3]) if len(first) > 1 else first[0]
+        raise BacklogError(
+            f"Config in {path if path.is_file() else 'the environment'} is invalid ({detail}); "
+            "fix it or remove the setting to use the default."
+        ) from exc

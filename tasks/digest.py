@@ -1,0 +1,247 @@
+"""The morning digest: a pure function of the marts, the registry and the config.
+
+`build_digest` reads only marts and ops tables and uses no wall-clock time, so
+rebuilding a day's digest gives the same bytes as the run that first wrote it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tasks.config import Settings
+from tasks.errors import BacklogError
+from tasks.metrics import load_registry, values_for_day
+
+SECTIONS: tuple[tuple[str, Any], ...] = (
+    ("backlog", dict),
+    ("flow", dict),
+    ("aging", dict),
+    ("rates", dict),
+    ("response", dict),
+    ("sla", dict),
+    ("drivers", list),
+    ("work_next", list),
+    ("stale", lambda: {"count": 0, "ticket_ids": []}),
+    ("batches", list),
+    ("kb_candidates", list),
+    ("alerts", list),
+    ("backlog_days", lambda: None),
+    ("merge_candidates", list),
+    ("data_quality", dict),
+)
+
+
+def loaded_period(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """First and last export date in the warehouse, or None when nothing is loaded."""
+    row = con.execute("select min(export_date), max(export_date) from ops.loads").fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1])
+
+
+def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:
+    """The digest of day D as a JSON-ready dict, keys in the SPEC's order."""
+    period = loaded_period(con)
+    if period is None:
+        raise BacklogError(
+            "The warehouse holds no exports yet; run `backlog run` or `backlog backfill` first."
+        )
+    if not period[0] <= day <= period[1]:
+        raise BacklogError(
+            f"No digest for {day}: the warehouse holds exports from {period[0]} to {period[1]}; "
+            "pick a date in that range or load that day first."
+        )
+    digest: dict[str, Any] = {"date": day.isoformat(), "timezone": settings.report_timezone}
+    for key, make in SECTIONS:
+        digest[key] = make()
+
+    registry = load_registry()
+    values = values_for_day(con, registry, day)
+    for metric in registry:
+        _set_path(digest, metric.name, _plain(values[metric.name]))
+
+    digest["drivers"] = drivers_for_day(con, day, settings.drivers.top_n)
+    digest["data_quality"] = data_quality_for_day(con, day)
+    return digest
+
+
+def drivers_for_day(con: duckdb.DuckDBPyConnection, day: date, top_n: int) -> list[dict]:
+    """The top drivers by tickets in the last 7 days, plus every spike."""
+    rows = con.execute(
+        """
+        with ranked as (
+            select
+                *,
+                row_number() over (order by tickets_7d desc, driver) as driver_rank,
+            from marts.fct_drivers_daily
+            where report_date = ? and tickets_7d > 0
+        )
+        select driver, tickets_7d, baseline_weekly, share_7d, growth, is_spike
+        from ranked
+        where driver_rank <= ? or is_spike
+        order by driver_rank
+        """,
+        [day, top_n],
+    ).fetchall()
+    keys = ("driver", "tickets_7d", "baseline_weekly", "share_7d", "growth", "spike")
+    return [{k: _plain(v) for k, v in zip(keys, row, strict=True)} for row in rows]
+
+
+def data_quality_for_day(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any]:
+    """How the files of day D's export fared."""
+    loads = con.execute(
+        "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) "
+        "from ops.loads where export_date = ?",
+        [day],
+    ).fetchone()
+    failed = [
+        f"{entity}.{column}: {expectation} ({count} rows)" if column else
+        f"{entity}: {expectation} ({count} rows)"
+        for entity, expectation, column, count in con.execute(
+            """
+            select entity, expectation, column_name, unexpected_count
+            from ops.validation_results
+            where export_date = ? and not success
+            order by entity, expectation, column_name
+            """,
+            [day],
+        ).fetchall()
+    ]
+    deleted = con.execute(
+        "select count(*) from staging.stg_tickets where is_deleted and last_export_date <= ?",
+        [day],
+    ).fetchone()[0]
+    files, rows_loaded, rows_quarantined = loads
+    if files == 0:
+        failed.append(f"no export was loaded for {day}")
+    status = "warn" if rows_quarantined or failed else "ok"
+    return {
+        "status": status,
+        "rows_loaded": int(rows_loaded),
+        "rows_quarantined": int(rows_quarantined),
+        "checks_failed": failed,
+        "deleted_tickets": int(deleted),
+    }
+
+
+def to_json(digest: dict[str, Any]) -> str:
+    """The canonical serialisation: stable key order, no wall-clock data."""
+    return json.dumps(digest, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_digest(digest: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+    """Write `digest-<D>.json` and `digest-<D>.md`; the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": out_dir / f"digest-{digest['date']}.json",
+        "md": out_dir / f"digest-{digest['date']}.md",
+    }
+    paths["json"].write_text(to_json(digest), encoding="utf-8")
+    paths["md"].write_text(render_markdown(digest), encoding="utf-8")
+    return paths
+
+
+def render_markdown(d: dict[str, Any]) -> str:
+    """The digest as text a support lead reads in 30 seconds."""
+    b, f, a, r, resp, sla = d["backlog"], d["flow"], d["aging"], d["rates"], d["response"], d["sla"]
+    lines = [f"# Backlog digest, {d['date']} ({d['timezone']})", ""]
+    if d["alerts"]:
+        lines += ["## Alerts", *[f"- {alert['message']}" for alert in d["alerts"]], ""]
+    status = b["by_status"]
+    lines += [
+        "## Where the backlog stands",
+        f"- **{b['open_total']} open** ({_signed(b['change_1d'])} today, "
+        f"{_signed(b['change_7d'])} in 7 days): {status['new']} new, {status['open']} open, "
+        f"{status['pending']} pending, {status['hold']} on hold",
+        f"- Today: {f['inflow']} in, {f['outflow']} out, {f['reopened']} reopened "
+        f"(net {_signed(f['net'])})",
+        f"- 7-day average: {_num(f['inflow_7d_avg'])} in + {_num(f['reopened_7d_avg'])} "
+        f"reopened vs {_num(f['outflow_7d_avg'])} out per day",
+    ]
+    if f["inflow_above_outflow_since"]:
+        lines.append(f"- **Inflow above outflow since {f['inflow_above_outflow_since']}**")
+    drain = "growing" if f["days_to_drain"] is None else f"{_num(f['days_to_drain'])} days"
+    lines += [
+        f"- Days to drain: {drain}; projected in 14 days: {f['projected_backlog_14d']}; "
+        f"water level: {_num(d['backlog_days'])} days of work",
+        "",
+        "## Aging",
+        "- " + ", ".join(f"{k}: {v}" for k, v in a["buckets"].items()),
+    ]
+    if a["oldest_ticket_id"] is not None:
+        lines.append(f"- Oldest: #{a['oldest_ticket_id']}, {_num(a['oldest_age_days'])} days")
+    lines += [
+        "",
+        "## Quality and speed",
+        f"- Reopen rate (7 d): {_pct(r['reopen_rate_7d'])} of {r['reopen_cohort']}; "
+        f"recontact rate: {_pct(r['recontact_rate_7d'])} of {r['recontact_cohort']}",
+        f"- First reply: median {_minutes(resp['first_reply_p50_minutes'])}, "
+        f"p90 {_minutes(resp['first_reply_p90_minutes'])}; first meaningful response: "
+        f"median {_minutes(resp['ttfmr_p50_minutes'])}, p90 {_minutes(resp['ttfmr_p90_minutes'])}",
+        f"- Resolution: median {_hours(resp['resolution_p50_hours'])}; "
+        f"{resp['unreplied_open']} open tickets still without a reply",
+        f"- SLA: {sla['breached_open']} breached, {sla['at_risk_open']} at risk",
+        "",
+    ]
+    if d["drivers"]:
+        lines.append("## Drivers (last 7 days)")
+        for drv in d["drivers"]:
+            growth = "new" if drv["growth"] is None else f"x{drv['growth']:.1f}"
+            spike = " **spike**" if drv["spike"] else ""
+            lines.append(
+                f"- {drv['driver']}: {drv['tickets_7d']} tickets ({_pct(drv['share_7d'])}), "
+                f"baseline {_num(drv['baseline_weekly'])}/week, {growth}{spike}"
+            )
+        lines.append("")
+    dq = d["data_quality"]
+    lines.append(
+        f"## Data quality: {dq['status']}\n- {dq['rows_loaded']} rows loaded, "
+        f"{dq['rows_quarantined']} quarantined"
+        + "".join(f"\n- {check}" for check in dq["checks_failed"])
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        target = target.setdefault(key, {})
+    target[leaf] = value
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready value: dates as ISO text, decimals as floats, NaN as null."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _signed(value: int | None) -> str:
+    return "n/a" if value is None else f"{value:+d}"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
+
+
+def _hours(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} h"

@@ -1,0 +1,74 @@
+"""The DuckDB warehouse: open it safely, create its fixed tables, find SQL files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+
+from tasks.config import Settings
+from tasks.errors import BacklogError
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+
+def read_sql(relative: str) -> str:
+    """The text of a file under `sql/`."""
+    return (SQL_DIR / relative).read_text(encoding="utf-8")
+
+
+def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, waiting for another run's lock up to the configured time.
+
+    DuckDB allows one writing process per file; a second run waits here and then
+    stops with a clear message instead of touching the file.
+    """
+    path = settings.db_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + settings.lock_timeout_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(path))
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise BacklogError(
+                    f"Cannot open the warehouse {path} ({str(exc).splitlines()[0]}); "
+                    "check the path and that it is a DuckDB file."
+                ) from exc
+            if time.monotonic() >= deadline:
+                raise BacklogError(
+                    f"The warehouse {path} is in use by another run; waited "
+                    f"{settings.lock_timeout_seconds:.0f} s. Try again when it has finished."
+                ) from exc
+            time.sleep(0.5)
+    configure(con, settings)
+    return con
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Session settings, the fixed tables, and the config tables the models read."""
+    con.execute("set TimeZone = 'UTC'")
+    con.execute("set variable report_timezone = ?", [settings.report_timezone])
+    con.execute("set variable source_timezone = ?", [settings.source_timezone])
+    con.execute(read_sql("schema.sql"))
+    con.execute(
+        "create or replace table config.sla_targets "
+        "(priority varchar primary key, first_reply_minutes double, resolution_minutes double)"
+    )
+    con.executemany(
+        "insert into config.sla_targets values (?, ?, ?)",
+        [
+            [priority, target.first_reply_minutes, target.resolution_minutes]
+            for priority, target in sorted(settings.sla.items())
+        ],
+    )
+    con.execute("create or replace table config.ack_patterns (pattern varchar)")
+    con.executemany(
+        "insert into config.ack_patterns values (?)", [[p] for p in settings.ack_patterns]
+    )
+    con.execute("create or replace table config.driver_settings as select ?::varchar[] as "
+                "ignore_tags, ?::integer as spike_min_tickets, ?::double as spike_z",
+                [[t.lower() for t in settings.drivers.ignore_tags],
+                 settings.drivers.spike_min_tickets, settings.drivers.spike_z])
