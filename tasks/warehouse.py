@@ -65,9 +65,10 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         ],
     )
     con.execute("create or replace table config.ack_patterns (pattern varchar)")
-    con.executemany(
-        "insert into config.ack_patterns values (?)", [[p] for p in settings.ack_patterns]
-    )
+    if settings.ack_patterns:
+        con.executemany(
+            "insert into config.ack_patterns values (?)", [[p] for p in settings.ack_patterns]
+        )
     con.execute("create or replace table config.driver_settings as select ?::varchar[] as "
                 "ignore_tags, ?::integer as spike_min_tickets, ?::double as spike_z",
                 [[t.lower() for t in settings.drivers.ignore_tags],

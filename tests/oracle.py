@@ -31,9 +31,7 @@ UNSOLVED = ("new", "open", "pending", "hold")
 SOLVED = ("solved", "closed")
 DELETED = "deleted"
 STATUSES = frozenset((*UNSOLVED, *SOLVED, DELETED))
-EVENT_KINDS = frozenset(
-    ("status_change", "comment", "priority_change", "assignment", "tag_change")
-)
+EVENT_KINDS = frozenset(("status_change", "comment", "priority_change", "assignment", "tag_change"))
 
 # priority -> (first reply target, resolution target), calendar time (SPEC 5)
 DEFAULT_SLA: dict[str, tuple[timedelta, timedelta]] = {
@@ -81,9 +79,7 @@ def parse_timestamp(value: Any, source_tz: tzinfo) -> datetime | None:
         dt = value if value.tzinfo is not None else value.replace(tzinfo=source_tz)
         return dt.astimezone(UTC)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=source_tz).astimezone(
-            UTC
-        )
+        return datetime(value.year, value.month, value.day, tzinfo=source_tz).astimezone(UTC)
     text = str(value).strip()
     if not text:
         return None
@@ -233,9 +229,7 @@ class Ticket:
     has_comment_events: bool = False
 
 
-def _parse_ticket_row(
-    row: Mapping[str, Any], src: tzinfo, order: tuple
-) -> Version | None:
+def _parse_ticket_row(row: Mapping[str, Any], src: tzinfo, order: tuple) -> Version | None:
     ticket_id = _clean_str(row.get("ticket_id"))
     requester = _clean_str(row.get("requester_id"))
     status = (_clean_str(row.get("status")) or "").lower()
@@ -272,9 +266,11 @@ def _load(
 ) -> tuple[dict[str, list[Version]], dict[str, list[Event]], list[date]]:
     src = ZoneInfo(source_timezone)
     root = Path(exports_root)
-    folders = sorted(
-        p for p in root.iterdir() if p.is_dir() and _DAY_DIR_RE.match(p.name)
-    ) if root.is_dir() else []
+    folders = (
+        sorted(p for p in root.iterdir() if p.is_dir() and _DAY_DIR_RE.match(p.name))
+        if root.is_dir()
+        else []
+    )
     export_dates: list[date] = []
     versions: dict[str, list[Version]] = {}
     events: dict[str, list[Event]] = {}
@@ -335,11 +331,23 @@ def _load(
 
 def _same_version(a: Version, b: Version) -> bool:
     return (
-        a.created_at, a.updated_at, a.status, a.requester_id, a.priority, a.tags,
-        a.solved_at, a.first_reply_at,
+        a.created_at,
+        a.updated_at,
+        a.status,
+        a.requester_id,
+        a.priority,
+        a.tags,
+        a.solved_at,
+        a.first_reply_at,
     ) == (
-        b.created_at, b.updated_at, b.status, b.requester_id, b.priority, b.tags,
-        b.solved_at, b.first_reply_at,
+        b.created_at,
+        b.updated_at,
+        b.status,
+        b.requester_id,
+        b.priority,
+        b.tags,
+        b.solved_at,
+        b.first_reply_at,
     )
 
 
@@ -390,7 +398,11 @@ def _history_from_snapshots(created: datetime, versions: list[Version]) -> list:
             and sa <= v.updated_at
         )
         at = max(v.updated_at, created)
-        if prev_status in UNSOLVED and s in SOLVED:
+        if prev_status in UNSOLVED and s == "closed" and sa_in_gap:
+            # solved_at says when it was solved; the close came by updated_at
+            hist.append((max(sa, created), prev_status, "solved"))
+            hist.append((at, "solved", s))
+        elif prev_status in UNSOLVED and s in SOLVED:
             solve_at = sa if sa_in_gap else v.updated_at
             hist.append((max(solve_at, created), prev_status, s))
         elif prev_status in UNSOLVED and s in UNSOLVED and sa_in_gap:
@@ -404,9 +416,7 @@ def _history_from_snapshots(created: datetime, versions: list[Version]) -> list:
     return hist
 
 
-def _build(
-    exports_root: Path, source_timezone: str
-) -> tuple[dict[str, Ticket], date | None]:
+def _build(exports_root: Path, source_timezone: str) -> tuple[dict[str, Ticket], date | None]:
     versions, events, export_dates = _load(Path(exports_root), source_timezone)
     tickets: dict[str, Ticket] = {}
     for tid, vs in versions.items():
@@ -424,9 +434,7 @@ def _build(
             first_reply_at=latest.first_reply_at,
         )
         evs = sorted(events.get(tid, []), key=lambda e: (e.occurred_at, e.order))
-        status_events = [
-            e for e in evs if e.kind == "status_change" and e.to_value in STATUSES
-        ]
+        status_events = [e for e in evs if e.kind == "status_change" and e.to_value in STATUSES]
         if status_events:
             t.history = _history_from_events(created, status_events)
         else:
@@ -475,8 +483,10 @@ def _is_public_agent(e: Event) -> bool:
 def _reply_candidates(t: Ticket) -> list[Event]:
     """Public agent comments that can stop the first-reply clock."""
     comments = t.comments
-    skip_first = bool(comments) and _is_public_agent(comments[0]) and (
-        comments[0].occurred_at == t.created_at
+    skip_first = (
+        bool(comments)
+        and _is_public_agent(comments[0])
+        and (comments[0].occurred_at == t.created_at)
     )
     cands = [e for e in comments if _is_public_agent(e)]
     if skip_first:
@@ -643,8 +653,7 @@ def compute_digest_figures(
         1
         for t, fs in cohort
         if any(
-            frm in SOLVED and to in UNSOLVED and fs < at <= fs + WEEK
-            for at, frm, to in t.history
+            frm in SOLVED and to in UNSOLVED and fs < at <= fs + WEEK for at, frm, to in t.history
         )
     )
     n_recontact = sum(

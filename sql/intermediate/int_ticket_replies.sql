@@ -53,7 +53,7 @@ from_events as (
 ),
 
 tickets_with_comments as (
-    select distinct ticket_id from comments
+    select distinct ticket_id from staging.stg_events where kind = 'comment'
 ),
 
 final as (
@@ -62,12 +62,14 @@ final as (
         tickets_with_comments.ticket_id is not null as has_comment_events,
         case
             when tickets_with_comments.ticket_id is not null then from_events.first_reply_at
-            else tickets.exported_first_reply_at
+            when tickets.exported_first_reply_at >= tickets.created_at
+                then tickets.exported_first_reply_at
         end as first_reply_at,
         case
             when tickets_with_comments.ticket_id is not null
                 then from_events.first_meaningful_reply_at
-            else tickets.exported_first_reply_at
+            when tickets.exported_first_reply_at >= tickets.created_at
+                then tickets.exported_first_reply_at
         end as first_meaningful_reply_at,
     from tickets
     left join tickets_with_comments using (ticket_id)

@@ -65,7 +65,9 @@ versions_with_solve as (
         *,
         previous_status in ('new', 'open', 'pending', 'hold')
             and solved_at is not null
-            and solved_at >= previous_updated_at
+            -- strictly after the previous version, which still showed it unsolved;
+            -- the first version's predecessor is the creation instant itself
+            and (solved_at > previous_updated_at or (version_seq = 1 and solved_at = created_at))
             and solved_at <= updated_at
             and (previous_solved_at is null or solved_at > previous_solved_at)
             as has_solve_between,
@@ -98,10 +100,22 @@ creations as (
     left join event_tickets using (ticket_id)
 ),
 
+-- a history whose first event leaves solved/closed started solved: solved at created_at
+solved_at_creation as (
+    select tickets.ticket_id, tickets.created_at as changed_at, event_tickets.first_from_value
+        as to_status,
+    from tickets
+    inner join event_tickets using (ticket_id)
+    where event_tickets.first_from_value in ('solved', 'closed')
+),
+
 all_changes as (
     select ticket_id, changed_at, to_status, 'creation' as source, 0 as sort_1, 0 as sort_2,
         0 as sort_3
     from creations
+    union all
+    select ticket_id, changed_at, to_status, 'events' as source, 0, 1, 0
+    from solved_at_creation
     union all
     select ticket_id, changed_at, to_status, 'events' as source, 1,
         epoch_ms(export_date::timestamp), row_number

@@ -1,0 +1,47 @@
+"""Load a range of days in order, then write the digest of the last one."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from flows import steps
+from tasks import ingest, warehouse
+from tasks.config import load_settings
+from tasks.errors import BacklogError
+from tasks.sources import check_source
+
+
+@flow(name="backfill")
+def backfill(
+    exports: Path,
+    start: date,
+    end: date,
+    source: str = "canonical",
+    db: Path | None = None,
+    out: Path | None = None,
+    config: Path | None = None,
+) -> dict[str, Any]:
+    """Ingest every export day in [start, end], oldest first; digest of `end`."""
+    if end < start:
+        raise BacklogError(f"--end {end} is before --start {start}; swap them.")
+    settings = load_settings(config, db_path=db, out_dir=out)
+    check_source(source)
+    days = ingest.discover_exports(exports, start, end)
+    if not days:
+        raise BacklogError(
+            f"No export folders between {start} and {end} under {exports}; "
+            "check --exports and the dates."
+        )
+    logger = get_run_logger()
+    with warehouse.connect(settings) as con:
+        for number, day in enumerate(days, start=1):
+            logger.info("day %s of %s: %s", number, len(days), day.export_date)
+            steps.ingest_day(con, exports, day)
+        steps.build_models(con)
+        digest = steps.build_digest(con, end, settings)
+    steps.write_digest(digest, settings.out_dir)
+    return digest

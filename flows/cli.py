@@ -1,0 +1,205 @@
+"""`backlog`: the command line over the flows (SPEC section 10).
+
+Errors the user can act on print as one sentence and exit 1; `--debug`
+shows the traceback and Prefect's own log lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+
+app = typer.Typer(
+    help="Support backlog flows: daily exports -> DuckDB -> metrics -> a morning digest.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+STATE = {"debug": False}
+
+ExportsOption = Annotated[
+    Path, typer.Option("--exports", help="Folder holding one <YYYY-MM-DD> folder per day.")
+]
+SourceOption = Annotated[str, typer.Option("--source", help="Export format: canonical.")]
+DbOption = Annotated[
+    Path | None, typer.Option("--db", help="DuckDB warehouse file [default: backlog.duckdb].")
+]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Output folder [default: out].")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="Config file [default: ./backlog.toml].")
+]
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD.") from exc
+
+
+DateOption = Annotated[
+    date, typer.Option("--date", parser=_day, metavar="YYYY-MM-DD", help="The report day D.")
+]
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and Prefect logs.")] = False,
+) -> None:
+    """Support backlog flows."""
+    STATE["debug"] = debug
+    _quiet_prefect(debug)
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option("--days", min=8, max=400, help="Days of exports.")] = 60,
+    out: OutOption = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic team.")] = 7,
+) -> None:
+    """Generate a synthetic support team's exports, run the flows over them, show the digest."""
+    from tasks.synthetic import SyntheticConfig, generate_exports
+
+    out_dir = out or Path("out")
+    work = out_dir / "demo"
+    exports = work / "exports"
+    db = work / "backlog.duckdb"
+    shutil.rmtree(work, ignore_errors=True)
+    start = datetime.now(UTC).date() - timedelta(days=days)
+    with console.status(f"Generating {days} days of synthetic exports in {exports}"):
+        history = generate_exports(exports, SyntheticConfig(start=start, days=days, seed=seed))
+    console.print(f"Generated {history.tickets} tickets over {days} days in {exports}")
+    end = start + timedelta(days=days - 1)
+    digest = _run_flow("backfill", exports=exports, start=start, end=end, db=db, out=out_dir)
+    _show(digest, out_dir)
+    console.print(f"Warehouse: {db} (query it with duckdb)")
+
+
+@app.command()
+def run(
+    exports: ExportsOption,
+    day: DateOption,
+    source: SourceOption = "canonical",
+    db: DbOption = None,
+    out: OutOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Ingest day D's export, rebuild the marts and write D's digest."""
+    digest = _run_flow(
+        "daily_backlog", exports=exports, day=day, source=source, db=db, out=out, config=config
+    )
+    _show(digest, out)
+
+
+@app.command()
+def backfill(
+    exports: ExportsOption,
+    start: Annotated[date, typer.Option("--start", parser=_day, metavar="YYYY-MM-DD")],
+    end: Annotated[date, typer.Option("--end", parser=_day, metavar="YYYY-MM-DD")],
+    source: SourceOption = "canonical",
+    db: DbOption = None,
+    out: OutOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Ingest every day from START to END in order; write the digest of END."""
+    digest = _run_flow(
+        "backfill", exports=exports, start=start, end=end, source=source, db=db, out=out,
+        config=config,
+    )
+    _show(digest, out)
+
+
+@app.command()
+def digest(
+    day: DateOption,
+    db: DbOption = None,
+    out: OutOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Rebuild day D's digest from the warehouse (no export is read)."""
+    from tasks import digest as digest_module
+    from tasks import models, warehouse
+    from tasks.config import load_settings
+
+    settings = load_settings(config, db_path=db, out_dir=out)
+    if not settings.db_path.exists():
+        raise _fail(
+            f"No warehouse at {settings.db_path}; run `backlog backfill` first or pass --db."
+        )
+    with warehouse.connect(settings) as con:
+        models.build_models(con)
+        result = digest_module.build_digest(con, day, settings)
+    digest_module.write_digest(result, settings.out_dir)
+    _show(result, settings.out_dir)
+
+
+def _run_flow(name: str, **parameters: Any) -> dict[str, Any]:
+    """Run a flow in-process (Prefect's ephemeral mode when no server is configured)."""
+    if name == "backfill":
+        from flows.backfill import backfill as chosen
+    else:
+        from flows.daily_backlog import daily_backlog as chosen
+    with console.status(f"Running the {name.replace('_', '-')} flow"):
+        return chosen(**parameters)
+
+
+def _show(result: dict[str, Any], out: Path | None) -> None:
+    from tasks.digest import render_markdown
+
+    console.print(Markdown(render_markdown(result)))
+    console.print(f"Digest files: {(out or Path('out')) / ('digest-' + result['date'])}.json/.md")
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]Error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def _quiet_prefect(debug: bool) -> None:
+    """Prefect's console logs are for --debug; the user sees our progress and messages."""
+    if not debug:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+        logging.getLogger("prefect").setLevel(logging.CRITICAL)
+
+
+def main() -> None:
+    """Entry point of the `backlog` command."""
+    from tasks.errors import BacklogError
+
+    try:
+        app(standalone_mode=False)
+    except BacklogError as exc:
+        if STATE["debug"]:
+            raise
+        errors.print(f"[red]Error:[/red] {exc}", highlight=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        errors.print("Interrupted; the warehouse is left as it was before the current load.")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the unexpected
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if STATE["debug"]:
+            raise
+        errors.print(
+            f"[red]Error:[/red] unexpected {type(exc).__name__}: {exc}. "
+            "Run again with --debug for the traceback, and report it.",
+            highlight=False,
+        )
+        sys.exit(1)

@@ -1,0 +1,35 @@
+"""The morning run: ingest day D's export, rebuild the marts, write D's digest."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+
+from flows import steps
+from tasks import ingest, warehouse
+from tasks.config import load_settings
+from tasks.sources import check_source
+
+
+@flow(name="daily-backlog")
+def daily_backlog(
+    exports: Path,
+    day: date,
+    source: str = "canonical",
+    db: Path | None = None,
+    out: Path | None = None,
+    config: Path | None = None,
+) -> dict[str, Any]:
+    """Ingest -> validate -> model -> digest for one day."""
+    settings = load_settings(config, db_path=db, out_dir=out)
+    check_source(source)
+    export = ingest.export_day(exports, day)
+    with warehouse.connect(settings) as con:
+        steps.ingest_day(con, exports, export)
+        steps.build_models(con)
+        digest = steps.build_digest(con, day, settings)
+    steps.write_digest(digest, settings.out_dir)
+    return digest

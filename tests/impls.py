@@ -1,0 +1,103 @@
+"""Two implementations of the SPEC 5 figures behind one signature, for the same tests.
+
+`oracle`: tests/oracle.py, plain Python written from the SPEC alone.
+`warehouse`: the product: ingest -> models -> digest on a temporary DuckDB file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tasks import digest, ingest, models, warehouse
+from tasks.config import DEFAULT_ACK_PATTERNS, SlaTarget, _default_sla, load_settings
+
+try:
+    import oracle
+except ImportError:  # tests/ imported as a package
+    from tests import oracle
+
+
+def _sla(overrides: dict | None) -> dict[str, SlaTarget]:
+    targets = _default_sla()
+    for priority, value in (overrides or {}).items():
+        current = targets.get(priority, targets["normal"])
+        targets[priority] = SlaTarget(
+            first_reply_minutes=value.get("first_reply_minutes", current.first_reply_minutes),
+            resolution_minutes=value["resolution_hours"] * 60
+            if "resolution_hours" in value
+            else current.resolution_minutes,
+        )
+    return targets
+
+
+def _load(
+    exports_root: Path, report_timezone: str, source_timezone: str, **settings: Any
+) -> tuple[Any, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="backlog-test-"))
+    cfg = load_settings(
+        db_path=folder / "backlog.duckdb",
+        out_dir=folder / "out",
+        report_timezone=report_timezone,
+        source_timezone=source_timezone,
+        **settings,
+    )
+    con = warehouse.connect(cfg)
+    for day in ingest.discover_exports(exports_root):
+        ingest.load_day(con, day, exports_root)
+    models.build_models(con)
+    return con, cfg
+
+
+class Warehouse:
+    """The product's pipeline, without Prefect."""
+
+    name = "warehouse"
+
+    @staticmethod
+    def compute(
+        exports_root: Path,
+        day: date,
+        *,
+        report_timezone: str = "UTC",
+        source_timezone: str = "UTC",
+        sla: dict | None = None,
+        ack_patterns: list[str] | None = None,
+        ignore_tags: tuple[str, ...] = (),
+    ) -> dict:
+        con, cfg = _load(
+            exports_root,
+            report_timezone,
+            source_timezone,
+            sla=_sla(sla),
+            ack_patterns=DEFAULT_ACK_PATTERNS if ack_patterns is None else ack_patterns,
+            drivers={"ignore_tags": list(ignore_tags)},
+        )
+        with con:
+            return digest.build_digest(con, day, cfg)
+
+    @staticmethod
+    def history(exports_root: Path, *, source_timezone: str = "UTC") -> dict[str, list]:
+        con, _ = _load(exports_root, "UTC", source_timezone)
+        with con:
+            rows = con.execute(
+                "select ticket_id, changed_at, from_status, to_status "
+                "from intermediate.int_ticket_status_history order by ticket_id, status_seq"
+            ).fetchall()
+        result: dict[str, list] = {}
+        for ticket_id, at, from_status, to_status in rows:
+            result.setdefault(ticket_id, []).append((at, from_status, to_status))
+        return result
+
+
+class Oracle:
+    """The independent reference implementation."""
+
+    name = "oracle"
+    compute = staticmethod(oracle.compute_digest_figures)
+    history = staticmethod(oracle.status_history)
+
+
+IMPLEMENTATIONS = [Oracle, Warehouse]
