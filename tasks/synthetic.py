@@ -34,6 +34,7 @@ STALE_AFTER = 5 * DAY
 FIRST_TICKET_NUMBER = 1_000_001
 FIRST_EVENT_NUMBER = 50_000_001
 MAX_ROUNDS = 400
+CHUNK_ROWS = 400_000  # rows per batch of frame building when writing
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed", "deleted")
 NEW, OPEN, PENDING, HOLD, SOLVED, CLOSED, DELETED = range(7)
@@ -204,11 +205,14 @@ FOLLOWUP_SUBJECTS = (
     "Second request - nobody has replied",
     "Hello?? Any news?",
 )
+# aligned with SUBJECTS: description i goes with subject i
 DESCRIPTIONS: dict[str, tuple[str, ...]] = {
     "billing": (
-        "I was charged twice for the same month on invoice INV-{n}. Please check and reverse "
-        "the second charge.",
-        "The amount on my last invoice is higher than my plan price. Can you explain why?",
+        "I was charged twice for my subscription this month. Please check and reverse the "
+        "second charge.",
+        "Invoice INV-{n} shows a higher amount than my plan price. Can you explain why?",
+        "I cancelled the add-on last month but was charged for it again. Why?",
+        "Our finance team asks why the last invoice has a different VAT amount than before.",
         "I'm trying to update my credit card but the form keeps saying the card is invalid.",
         "Our payment failed this morning but my bank shows the money has left the account.",
     ),
@@ -218,45 +222,68 @@ DESCRIPTIONS: dict[str, tuple[str, ...]] = {
         "The password reset email never arrives. I checked spam as well.",
         "I changed my phone and now I can't get past the two-factor step.",
         "When I sign in with SSO I get error {n} and end up back on the login page.",
+        "The {product} keeps sending me back to the login screen right after I sign in.",
+        "My account says it is locked. I only tried my password a few times.",
     ),
     "bug": (
         "When I export a report to CSV the {product} crashes. It started after the last "
         "update.",
         "The dashboard is just a blank page since yesterday. Tried two browsers.",
         "I get error {n} every time I try to save changes to a project.",
-        "Data stopped syncing between the {product} and the web dashboard.",
+        "The {product} freezes on the splash screen every time I open it.",
+        "Data stopped syncing between the {product} and the web dashboard after the update.",
+        "The monthly report shows totals that don't match the numbers in the list view.",
     ),
     "how-to": (
         "How do I invite a new colleague to our workspace?",
         "I would like to export all my data. Where do I find that?",
         "How can I turn off the email notifications for comments?",
         "Is there a guide for setting up the {product}? I can't find the option.",
+        "Can I give a colleague access to reports without letting them edit anything?",
+        "We ended up with two workspaces after a reorganisation. Can they be merged?",
     ),
     "feature-request": (
         "It would be great to have a dark mode in the {product}.",
         "We need a way to edit many records at once. Doing it one by one takes hours.",
         "Do you have plans for an API to pull reports into our BI tool?",
         "Please add an integration with Google and Outlook calendars.",
+        "We would like to map SAML groups to roles so we don't manage users by hand.",
+        "Exporting straight to Excel would save our finance team a lot of time.",
     ),
     "refund": (
         "I would like a refund for order #{n}. The product was not what I expected.",
+        "We switched providers and would like a refund for the rest of our annual plan.",
         "I cancelled my subscription last week but was still charged for the year.",
         "You charged me twice, please refund the duplicate payment.",
         "I was promised a refund two weeks ago and still haven't received it.",
+        "We removed 5 seats last month. Can we get the money back for them?",
     ),
     "shipping": (
         "My order #{n} was supposed to arrive three days ago. Where is it?",
         "Tracking says delivered but there is no package at my door.",
         "I moved and need to change the shipping address for order #{n}.",
+        "The tracking number in the confirmation email shows 'not found' on the carrier's "
+        "site.",
         "The box for order #{n} arrived crushed and the item is damaged.",
+        "The delivery date for my order moved again. This is the third time.",
     ),
     "*": (
         "Something is wrong with {tag} since this morning. Several of us are affected.",
         "{tag} stopped working for our team. Is there an outage?",
         "We are seeing errors with {tag}. This is blocking our work.",
         "Can you check {tag}? It was fine yesterday.",
+        "{tag} is broken for everyone in our company since the last update.",
+        "I need help with {tag}, nothing I try works.",
     ),
 }
+FOLLOWUP_DESCRIPTIONS = (
+    "I wrote to you a few days ago and haven't heard back. Any update?",
+    "Following up on my earlier request, which is still unanswered.",
+    "I'm still waiting for an answer to my last message. Please get back to me.",
+    "Just checking whether you received my previous email.",
+    "This is my second request. Nobody has replied to the first one.",
+    "Hello?? Is anyone reading these? I need an answer.",
+)
 DESCRIPTION_OPENERS = ("", "Hi,\n\n", "Hello support,\n\n", "Hi team,\n\n", "", "Good morning,\n\n")
 DESCRIPTION_CLOSERS = (
     "\n\nThanks,\n{first}",
@@ -280,30 +307,49 @@ AGENT_CLOSERS = ("\n\nBest,\n{agent}", "\n\nKind regards,\n{agent}\nCustomer Sup
                  "\n\n{agent}")
 CUSTOMER_CLOSERS = ("", "\n\n{first}", "\n\nSent from my iPhone", "", " Thanks.", "\n\n-- {first}")
 
+# aligned with SUBJECTS: the resolution of problem i
 SOLVE_REPLIES: dict[str, tuple[str, ...]] = {
     "billing": (
-        "I checked your account and voided the duplicate charge on invoice INV-{n}. The "
-        "reversal will show on your statement within 3-5 business days.",
-        "Your payment method is updated and the next invoice will use the new card. I also "
-        "sent you a corrected invoice.",
-        "The higher amount is a prorated charge for seats added mid-cycle. I attached a "
-        "breakdown; there is nothing you need to do.",
+        "I checked your account and voided the duplicate charge for this month. The reversal "
+        "will show on your statement within 3-5 business days.",
+        "The higher amount on invoice INV-{n} is a prorated charge for seats added mid-cycle. "
+        "I attached a breakdown; there is nothing you need to do.",
+        "The add-on was cancelled after the renewal date, so it was billed once more. I "
+        "refunded that charge and confirmed the add-on is now off.",
+        "The VAT amount changed because your billing address moved to another country. I sent "
+        "a corrected invoice with your VAT ID applied.",
+        "The card form rejects cards when the billing postcode doesn't match. I updated your "
+        "payment method manually; the next invoice will use the new card.",
+        "The failed payment was only an authorisation hold. Your bank releases it within 5 "
+        "business days, and the retry went through fine.",
     ),
     "login": (
-        "I reset your two-factor settings. Sign in with your password and you will be asked "
-        "to set up 2FA again.",
+        "Your account still had an old password policy applied. I reset it; please use the "
+        "'Forgot password' link once more and sign in again.",
         "The reset emails were blocked by your mail filter. I sent a new link from another "
         "sender; it is valid for 24 hours.",
+        "I reset your two-factor settings. Sign in with your password and you will be asked "
+        "to set up 2FA again.",
+        "SSO error {n} means the identity provider certificate expired. Your admin updated it "
+        "with our help and sign-in works again.",
+        "The login loop is caused by blocked third-party cookies. Allow cookies for our domain "
+        "or update the {product} to the latest version.",
         "Your account was locked after too many attempts. I unlocked it; please clear your "
         "browser cache and sign in again.",
     ),
     "bug": (
-        "Our engineers shipped a fix for this in version 4.{n}. Please update the {product} "
-        "and tell us if it happens again.",
-        "This was a known issue with large exports and it is fixed now. Please retry the "
-        "export.",
-        "Clearing the local cache fixes this: Settings > Advanced > Clear cache, then "
-        "restart the {product}.",
+        "This was a known issue with large CSV exports and it is fixed in version 4.{n}. "
+        "Please update the {product} and retry the export.",
+        "The blank dashboard came from a browser extension blocking our scripts. Disabling the "
+        "ad blocker for our site fixes it.",
+        "Error {n} on save was a bug on our side that our engineers fixed this morning. Please "
+        "try saving again.",
+        "Clearing the local cache fixes this: Settings > Advanced > Clear cache, then restart "
+        "the {product}.",
+        "Sync needed a fresh token after the update. Sign out and back in on the {product} "
+        "and syncing resumes.",
+        "The totals differed because the report used the account's time zone. I switched it "
+        "to your local zone and the numbers match now.",
     ),
     "how-to": (
         "You can add team members under Settings > Team > Invite. Enter their email "
@@ -312,36 +358,64 @@ SOLVE_REPLIES: dict[str, tuple[str, ...]] = {
         "you a link when the file is ready.",
         "Notification settings are under your profile picture > Preferences > "
         "Notifications. You can switch each channel on or off there.",
+        "The setup guide for the {product} is in the Help Center under Getting started. First "
+        "connect your account under Settings > Devices.",
+        "Give your colleague the Viewer role under Settings > Team. Viewers can open reports "
+        "but can't edit anything.",
+        "Workspaces can only be merged by our team, so I merged them for you. Everything is "
+        "now in your main workspace.",
     ),
     "feature-request": (
-        "Thanks for the suggestion! I logged it with our product team as FR-{n}. We can't "
-        "promise a date, but every vote counts.",
-        "This is on our roadmap for later this year. I added your account to the request so "
-        "you hear from us when it ships.",
-        "I passed your idea on to the product team. Meanwhile the bulk actions menu covers "
-        "part of this.",
+        "Thanks for the suggestion! Dark mode is on our roadmap as FR-{n}. We can't promise a "
+        "date, but every vote counts.",
+        "Bulk edit is planned for later this year. I added your account to the request so you "
+        "hear from us when it ships.",
+        "A reporting API is on our roadmap. Meanwhile you can schedule CSV exports to a shared "
+        "folder under Settings > Data.",
+        "I logged the calendar integration request with our product team as FR-{n}. We'll let "
+        "you know when it moves forward.",
+        "SAML group mapping is available on the Enterprise plan under Settings > Security > "
+        "SSO. I sent you the setup guide.",
+        "I passed the Excel export idea on to the product team. CSV exports open in Excel in "
+        "the meantime.",
     ),
     "refund": (
-        "I processed a full refund of your last payment. It will reach your card within 5-10 "
-        "business days.",
-        "The refund for order #{n} has been issued. You should see it on your statement "
-        "within a week.",
+        "The refund for order #{n} has been issued. You should see it on your statement within "
+        "a week.",
+        "I processed a refund for the remaining months of your annual plan. It will reach your "
+        "card within 5-10 business days.",
+        "Your cancellation came in after the renewal, so I refunded the yearly charge in full. "
+        "It will reach your card within 5-10 business days.",
+        "I refunded the duplicate payment. It will show on your statement within 3-5 business "
+        "days.",
+        "The refund was stuck with our payment provider. I pushed it through today; you should "
+        "see it within 3 business days.",
         "I refunded the unused seats on your plan pro rata and sent the credit note to your "
         "billing contact.",
     ),
     "shipping": (
         "Order #{n} was held at the carrier's depot. It is moving again and should arrive "
         "within 2 business days.",
+        "I opened a claim with the carrier and a replacement for the missing package ships "
+        "today.",
         "I updated the shipping address on order #{n}. The courier will deliver to the new "
         "address.",
+        "The tracking number only becomes active once the carrier scans the parcel. It is "
+        "active now and shows your order in transit.",
         "Sorry the package arrived damaged. A replacement ships today and you don't need to "
         "return the damaged item.",
+        "The delay was caused by a stock shortage. Your order ships tomorrow with express "
+        "delivery at no extra cost.",
     ),
     "*": (
         "The {tag} issue was caused by a faulty deployment on our side. It has been rolled "
         "back; please try again.",
         "We fixed the {tag} problem for all accounts. Sorry for the trouble!",
         "The {tag} incident is resolved. Details are on our status page.",
+        "A configuration change broke {tag} for some accounts. We reverted it and everything "
+        "works again.",
+        "{tag} is back to normal after our engineers restarted the affected service.",
+        "We released a fix for {tag} this morning. Please reload the page.",
     ),
 }
 ASK_REPLIES: dict[str, tuple[str, ...]] = {
@@ -365,16 +439,6 @@ ASK_REPLIES: dict[str, tuple[str, ...]] = {
 GENERIC_ASK = ("Could you send us a screenshot of what you see? That will help us a lot.",
                "To move forward I need a bit more information: when did this start, and does "
                "it happen every time?")
-PHONE_NOTES: dict[str, tuple[str, ...]] = {
-    "billing": ("Customer called about a charge on their last invoice (INV-{n}).",),
-    "login": ("Customer called, cannot sign in to their account.",),
-    "bug": ("Customer called to report an error in the {product}.",),
-    "how-to": ("Customer called with a question about setting up the {product}.",),
-    "feature-request": ("Customer called to suggest an improvement to the {product}.",),
-    "refund": ("Customer called asking for a refund for order #{n}.",),
-    "shipping": ("Customer called, order #{n} has not arrived.",),
-    "*": ("Customer called about a problem with {tag}.",),
-}
 GENERIC_FAMILIES: dict[int, tuple[str, ...]] = {
     F_AUTO_ACK: (
         "We have received your request (#{ticket}) and a member of our support team will get "
@@ -390,7 +454,7 @@ GENERIC_FAMILIES: dict[int, tuple[str, ...]] = {
         "back.",
         "Thanks for your patience. I passed this on to a specialist and we will get back to "
         "you shortly.",
-        "I need a colleague from the finance team to look at this. I'll keep you posted.",
+        "I have asked a specialist on our team to look into this. I'll keep you posted.",
     ),
     F_REPLY_WORKING: (
         "Thanks for the details, I'm looking into this now and will get back to you today.",
@@ -846,6 +910,9 @@ class _Sim:
         b.agent = rng.choice(self.n_agents, n, p=self.agent_w).astype(np.int16)
         phone = b.channel == CH_PHONE
         b.agent_created = phone & (rng.random(n) < 0.75)
+        if not spawn:  # calls are taken in working hours
+            moved = self.snap(b.created)
+            b.created = np.where(b.agent_created & (moved < self.horizon), moved, b.created)
         b.created_solved = (b.agent_created & (rng.random(n) < 0.35)) | (
             (b.channel == CH_CHAT) & (rng.random(n) < 0.12)
         )
@@ -1018,13 +1085,13 @@ class _Sim:
         g = b.off + idx
         e = b.t[idx]
         agent = b.assignee[idx]
-        p_reply = np.where(b.n_cycles[idx] <= 2, 0.78, 0.6)
+        p_reply = np.where(b.n_cycles[idx] <= 2, 0.86, 0.7)
         reply = rng.random(n) < p_reply
         delay = np.clip(rng.lognormal(np.log(14 * HOUR), 1.2, n), 300, 20 * DAY).astype(np.int64)
         enterprise = b.tier[idx] == 0
-        autosolve = ~reply & ~enterprise & (rng.random(n) < 0.85)
+        autosolve = ~reply & ~enterprise & (rng.random(n) < 0.95)
         late = ~reply & ~autosolve
-        r = np.where(reply, e + delay, e + rng.integers(9 * DAY, 40 * DAY, n))
+        r = np.where(reply, e + delay, e + rng.integers(8 * DAY, 30 * DAY, n))
         s = e + AUTOSOLVE_AFTER + rng.integers(0, HOUR, n)
         end = np.where(autosolve, s, r)
         nudge_t = self.snap(e + rng.integers(3 * DAY, 4 * DAY, n))
@@ -1152,8 +1219,7 @@ def _lookup(values: list[str | None] | tuple[str | None, ...], codes: np.ndarray
 
 
 def _text_table(drivers: list[str]) -> pl.Series:
-    """Comment templates indexed by (family, driver, variant)."""
-    nd = len(drivers)
+    """Comment templates indexed by (family, driver, content variant, wording variant)."""
     out: list[str] = []
     for fam in range(N_FAMILIES):
         for d in drivers:
@@ -1162,20 +1228,22 @@ def _text_table(drivers: list[str]) -> pl.Series:
                 pool = SOLVE_REPLIES[key]
             elif fam == F_REPLY_ASK:
                 pool = ASK_REPLIES[key] + GENERIC_ASK
-            elif fam == F_PHONE_NOTE:
-                pool = PHONE_NOTES[key]
             else:
                 pool = GENERIC_FAMILIES.get(fam, ("",))
-            for v in range(N_VARIANTS):
-                text = pool[v % len(pool)]
-                if fam == F_INSTANT_SOLVE:
-                    text = "Resolved while we spoke. " + text
-                if fam in AGENT_PUBLIC_FAMILIES:
-                    text = AGENT_OPENERS[v] + text + AGENT_CLOSERS[(v * 5 + 1) % N_VARIANTS]
-                elif fam in CUSTOMER_FAMILIES:
-                    text = text + CUSTOMER_CLOSERS[(v * 7 + 3) % N_VARIANTS]
-                out.append(text)
-    assert len(out) == N_FAMILIES * nd * N_VARIANTS
+            for content in range(N_VARIANTS):
+                for wording in range(N_VARIANTS):
+                    text = pool[content % len(pool)]
+                    if fam == F_INSTANT_SOLVE:
+                        text = "Resolved while we spoke. " + text
+                    if fam in AGENT_PUBLIC_FAMILIES:
+                        text = (
+                            AGENT_OPENERS[wording]
+                            + text
+                            + AGENT_CLOSERS[(wording * 5 + content) % N_VARIANTS]
+                        )
+                    elif fam in CUSTOMER_FAMILIES:
+                        text = text + CUSTOMER_CLOSERS[(wording * 7 + content) % N_VARIANTS]
+                    out.append(text)
     return pl.Series("tpl", out, dtype=pl.String)
 
 
@@ -1209,15 +1277,16 @@ class _Writer:
         self.win = sim.bounds[WARMUP_DAYS : WARMUP_DAYS + self.cfg.days + 1]
         self.dates = sim.dates[WARMUP_DAYS : WARMUP_DAYS + self.cfg.days]
         rng = sim.rng
-        self.e["var"] = rng.integers(0, N_VARIANTS, len(self.e["t"])).astype(np.int8)
+        self.e["var"] = rng.integers(0, N_VARIANTS * N_VARIANTS, len(self.e["t"])).astype(np.int8)
         self.texts = _text_table(sim.drivers)
         subj_pool: list[str] = []
         desc_pool: list[str] = []
         for d in sim.drivers:
             key = d if d in DRIVERS else "*"
-            subj_pool.extend(SUBJECTS[key][v % len(SUBJECTS[key])] for v in range(N_VARIANTS))
+            subj_pool.extend(SUBJECTS[key])
             desc_pool.extend(DESCRIPTIONS[key])
         subj_pool.extend(FOLLOWUP_SUBJECTS)
+        desc_pool.extend(FOLLOWUP_DESCRIPTIONS)
         self.subject_pool = pl.Series(subj_pool, dtype=pl.String)
         self.description_pool = pl.Series(desc_pool, dtype=pl.String)
         self.req_id = pl.Series([f"u-{i:06d}" for i in range(sim.n_requesters)])
@@ -1340,26 +1409,34 @@ class _Writer:
         }
 
     def _subject_description(self, ti: np.ndarray) -> tuple[pl.Series, pl.Series]:
-        a, drivers = self.a, self.sim.drivers
-        n_desc = len(DESCRIPTIONS["billing"])
+        """Subject and description of tickets ``ti`` (the description is the first comment)."""
+        a = self.a
         drv = a["driver"][ti].astype(np.int64)
         followup = a["spawn"][ti] == 2
-        s_code = np.where(followup, len(drivers) * N_VARIANTS, drv * N_VARIANTS) + a["subj"][ti]
+        code = np.where(followup, len(self.sim.drivers), drv) * N_VARIANTS + a["subj"][ti]
         dv = a["desc"][ti].astype(np.int64)
+        phone = a["agent_created"][ti]
         df = pl.DataFrame(
             {
-                "s": self.subject_pool.gather(s_code),
+                "s": self.subject_pool.gather(code),
+                "is_call": phone,
                 "open": _lookup(DESCRIPTION_OPENERS, dv % len(DESCRIPTION_OPENERS)),
-                "body": self.description_pool.gather(drv * n_desc + (dv // 7) % n_desc),
+                "body": self.description_pool.gather(code),
                 "pii": _lookup(PII_SENTENCES, a["pii"][ti].astype(np.int64)),
-                "close": _lookup(DESCRIPTION_CLOSERS, (dv // 31) % len(DESCRIPTION_CLOSERS)),
+                "close": _lookup(DESCRIPTION_CLOSERS, (dv // 7) % len(DESCRIPTION_CLOSERS)),
                 **self._values(ti),
             }
         )
         vals = {k: pl.col(k) for k in PLACEHOLDERS}
+        customer = pl.concat_str(["open", "body", "pii", "close"])
+        call = pl.concat_str(
+            [pl.lit("Phone call with {first} {last} ({phone}). Customer says: "), "body"]
+        )
         out = df.select(
             _fill(pl.col("s"), vals).alias("subject"),
-            _fill(pl.concat_str(["open", "body", "pii", "close"]), vals).alias("description"),
+            _fill(pl.when(pl.col("is_call")).then(call).otherwise(customer), vals).alias(
+                "description"
+            ),
         )
         return out["subject"], out["description"]
 
@@ -1415,7 +1492,11 @@ class _Writer:
         fam = e["fam"][idx].astype(np.int64)
         author = e["author"][idx].astype(np.int64)
         n_agents = len(self.agent_name)
-        code = (fam * len(self.sim.drivers) + self.a["driver"][ti]) * N_VARIANTS + e["var"][idx]
+        var = e["var"][idx].astype(np.int64)
+        # a resolution matches the problem in the subject
+        aligned = np.isin(fam, [F_REPLY_SOLVE, F_INSTANT_SOLVE])
+        var = np.where(aligned, self.a["subj"][ti] * N_VARIANTS + var % N_VARIANTS, var)
+        code = (fam * len(self.sim.drivers) + self.a["driver"][ti]) * N_VARIANTS**2 + var
         who = np.where(author >= 0, author, np.where(author == A_SYSTEM, n_agents, n_agents + 1))
         df = pl.DataFrame(
             {
@@ -1462,10 +1543,10 @@ class _Writer:
                 tg, self._tags(ti[tg], np.ones(len(tg), np.int32)).list.join(";")
             )
         body = pl.repeat(None, n, dtype=pl.String, eager=True)
-        cm = np.flatnonzero((kind == K_COMMENT) & (fam != F_DESCRIPTION))
+        cm = np.flatnonzero((kind == K_COMMENT) & ~np.isin(fam, [F_DESCRIPTION, F_PHONE_NOTE]))
         if len(cm):
             body = body.scatter(cm, self._comment_bodies(idx[cm]))
-        ds = np.flatnonzero((kind == K_COMMENT) & (fam == F_DESCRIPTION))
+        ds = np.flatnonzero((kind == K_COMMENT) & np.isin(fam, [F_DESCRIPTION, F_PHONE_NOTE]))
         if len(ds):
             body = body.scatter(ds, self._subject_description(ti[ds])[1])
         out = pl.DataFrame(
@@ -1510,28 +1591,41 @@ class _Writer:
         eo = ex[np.lexsort((e["ord"][ex], self.ticket_num[e["tix"][ex]], e["t"][ex]))]
         enum = FIRST_EVENT_NUMBER + np.arange(len(eo))
         ecut = np.searchsorted(e["t"][eo], self.win, side="left")
-        n_ticket_rows = n_events = 0
-        for i, d in enumerate(self.dates):
+        for d in self.dates:
             folder = self.root / d.isoformat()
             folder.mkdir(parents=True, exist_ok=True)
-            for stale in ("tickets", "events"):
+            for name in ("tickets", "events"):
                 for ext in ("csv", "jsonl", "parquet"):
-                    p = folder / f"{stale}.{ext}"
-                    if p.exists() and (ext != cfg.fmt or (stale == "events" and not cfg.with_events)):
+                    p = folder / f"{name}.{ext}"
+                    wanted = ext == cfg.fmt and (name == "tickets" or cfg.with_events)
+                    if not wanted and p.exists():
                         p.unlink()
-            sel = rows[rcut[i] : rcut[i + 1]]
-            tickets = self.ticket_frame(sel)
-            path = folder / f"tickets.{cfg.fmt}"
-            self._write(tickets, path)
-            files.append(path)
-            n_ticket_rows += len(sel)
-            if cfg.with_events:
-                lo, hi = ecut[i], ecut[i + 1]
-                events = self.event_frame(eo[lo:hi], enum[lo:hi])
-                path = folder / f"events.{cfg.fmt}"
-                self._write(events, path)
+        # frames are built for chunks of days at once, then sliced per day
+        first = 0
+        while first < cfg.days:
+            last = first + 1
+            while last < cfg.days and (
+                rcut[last + 1] - rcut[first] + ecut[last + 1] - ecut[first] < CHUNK_ROWS
+            ):
+                last += 1
+            tickets = self.ticket_frame(rows[rcut[first] : rcut[last]])
+            events = (
+                self.event_frame(eo[ecut[first] : ecut[last]], enum[ecut[first] : ecut[last]])
+                if cfg.with_events
+                else None
+            )
+            for i in range(first, last):
+                folder = self.root / self.dates[i].isoformat()
+                path = folder / f"tickets.{cfg.fmt}"
+                self._write(tickets.slice(rcut[i] - rcut[first], rcut[i + 1] - rcut[i]), path)
                 files.append(path)
-                n_events += hi - lo
+                if events is not None:
+                    path = folder / f"events.{cfg.fmt}"
+                    self._write(events.slice(ecut[i] - ecut[first], ecut[i + 1] - ecut[i]), path)
+                    files.append(path)
+            first = last
+        n_ticket_rows = int(rcut[cfg.days] - rcut[0])
+        n_events = int(ecut[cfg.days] - ecut[0]) if cfg.with_events else 0
         return files, n_ticket_rows, n_events
 
     # -- truth ----------------------------------------------------------------------------------
@@ -1715,7 +1809,7 @@ def generate_exports(root: Path, cfg: SyntheticConfig) -> GeneratedHistory:
         "tickets": writer.nt,
         "tickets_in_window": int(in_window.sum()),
         "ticket_rows": n_rows,
-        "events": n_events,
+        "events": int(n_events),
         "reopens": int(truth["reopens"]),  # type: ignore[arg-type]
         "reopens_in_window": int(truth["reopens_in_window"]),  # type: ignore[arg-type]
         "deleted": int(facts["deleted"].sum()),

@@ -67,9 +67,9 @@ final as (
         customer_tier,
         subject,
         description,
-        list_distinct(
+        list_sort(list_distinct(
             list_filter(list_transform(tag_list, lambda tag: lower(trim(tag))), lambda tag: tag <> '')
-        ) as tags,
+        )) as tags,
         solved_at_text,
         parse_instant(solved_at_text, getvariable('source_timezone')) as solved_at,
         first_reply_at_text,

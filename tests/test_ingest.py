@@ -1,0 +1,292 @@
+"""Canonical ingest: ledger, quarantine, formats, idempotency, replacement, atomicity."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tasks import ingest, warehouse
+from tasks.config import Settings, load_settings
+from tasks.errors import BacklogError
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(db_path=tmp_path / "backlog.duckdb", out_dir=tmp_path / "out")
+
+
+@pytest.fixture
+def con(settings: Settings):
+    connection = warehouse.connect(settings)
+    yield connection
+    connection.close()
+
+
+def load_all(con: duckdb.DuckDBPyConnection, root: Path) -> list[ingest.DayLoad]:
+    return [ingest.load_day(con, day, root) for day in ingest.discover_exports(root)]
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = [
+        "raw.tickets", "raw.events", "staging.stg_ticket_versions", "staging.stg_events",
+        "ops.loads", "ops.quarantine", "ops.validation_results",
+    ]
+    return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+
+def test_ledger_counts_and_quarantine_reasons(con, small_exports):
+    load_all(con, small_exports)
+    ledger = con.execute(
+        "select export_date, entity, rows_read, rows_loaded, rows_quarantined, extra_columns "
+        "from ops.loads order by export_date, entity"
+    ).fetchall()
+    assert ledger == [
+        (date(2026, 3, 2), "events", 6, 5, 1, []),
+        (date(2026, 3, 2), "tickets", 11, 4, 7, ["product_area"]),
+        (date(2026, 3, 3), "tickets", 2, 2, 0, []),
+    ]
+    reasons = dict(
+        con.execute(
+            "select row_number, reason from ops.quarantine where entity = 'tickets'"
+        ).fetchall()
+    )
+    assert reasons == {
+        3: "exact copy of another row (folded)",  # the later copy is kept
+        5: "created_at is missing or is not an ISO 8601 timestamp",
+        6: "status is not one of new, open, pending, hold, solved, closed, deleted",
+        7: "updated_at is before created_at",
+        8: "created_at is more than a day after the export date",
+        9: "superseded by a later row with the same ticket_id",
+        11: "ticket_id is missing or is not a value",
+    }
+    (event_reason,) = con.execute(
+        "select reason from ops.quarantine where entity = 'events'"
+    ).fetchone()
+    assert event_reason.startswith("kind is not one of")
+    # the quarantined row is kept as it was read
+    (record,) = con.execute(
+        "select record from ops.quarantine where entity = 'tickets' and row_number = 5"
+    ).fetchone()
+    assert json.loads(record)["created_at"] == "yesterday"
+
+
+def test_ledger_invariant_holds_for_every_file(con, small_exports):
+    load_all(con, small_exports)
+    rows = con.execute(
+        """
+        select l.load_id, l.rows_read, l.rows_loaded, l.rows_quarantined,
+            (select count(*) from ops.quarantine q where q.load_id = l.load_id),
+            (select count(*) from raw.tickets r where r.load_id = l.load_id)
+                + (select count(*) from raw.events r where r.load_id = l.load_id)
+        from ops.loads l
+        """
+    ).fetchall()
+    for _, read, loaded, quarantined, in_quarantine, in_raw in rows:
+        assert read == loaded + quarantined
+        assert quarantined == in_quarantine
+        assert read == in_raw
+    staged = con.execute(
+        "select (select count(*) from staging.stg_ticket_versions) "
+        "+ (select count(*) from staging.stg_events)"
+    ).fetchone()[0]
+    assert staged == sum(row[2] for row in rows)
+
+
+def test_timestamps_in_every_offset_style_and_naive_source_zone(tmp_path, small_exports):
+    settings = load_settings(db_path=tmp_path / "b.duckdb", source_timezone="Europe/Berlin")
+    with warehouse.connect(settings) as con:
+        load_all(con, small_exports)
+        rows = dict(
+            con.execute(
+                "select ticket_id, strftime(created_at, '%Y-%m-%d %H:%M') "
+                "from staging.stg_ticket_versions where export_date = '2026-03-02'"
+            ).fetchall()
+        )
+    assert rows["T1"] == "2026-03-02 09:00"  # Z
+    assert rows["T2"] == "2026-03-02 10:00"  # +01:00
+    assert rows["T3"] == "2026-03-02 11:00"  # naive, read in Europe/Berlin (UTC+1 in March)
+
+
+def test_extra_columns_kept_as_json(con, small_exports):
+    load_all(con, small_exports)
+    (extra,) = con.execute(
+        "select extra from staging.stg_ticket_versions where ticket_id = 'T1'"
+    ).fetchone()
+    assert json.loads(extra) == {"product_area": "auth"}
+    tags = con.execute(
+        "select tags from staging.stg_ticket_versions where ticket_id = 'T1'"
+    ).fetchone()[0]
+    assert tags == ["login", "sso"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_jsonl_and_parquet_load_like_csv(tmp_path, small_exports, fmt):
+    root = tmp_path / "exports"
+    shutil.copytree(small_exports, root)
+    convert = duckdb.connect()
+    for csv_file in root.rglob("*.csv"):
+        target = csv_file.with_suffix(f".{fmt}")
+        if fmt == "parquet":
+            # tags as a real list, as Parquet exports carry them
+            convert.execute(
+                f"copy (select * replace (string_split(tags, ';') as tags) "
+                f"from read_csv('{csv_file}', all_varchar = true)) to '{target}' (format parquet)"
+                if "tickets" in csv_file.name
+                else f"copy (select * from read_csv('{csv_file}', all_varchar = true)) "
+                f"to '{target}' (format parquet)"
+            )
+        else:
+            convert.execute(
+                f"copy (select * from read_csv('{csv_file}', all_varchar = true)) "
+                f"to '{target}' (format json)"
+            )
+        csv_file.unlink()
+    settings = load_settings(db_path=tmp_path / "b.duckdb")
+    with warehouse.connect(settings) as con:
+        load_all(con, root)
+        ledger = con.execute(
+            "select entity, rows_read, rows_loaded, rows_quarantined from ops.loads "
+            "order by export_date, entity"
+        ).fetchall()
+        tags = con.execute(
+            "select tags from staging.stg_ticket_versions where ticket_id = 'T1'"
+        ).fetchone()[0]
+    assert ledger == [("events", 6, 5, 1), ("tickets", 11, 4, 7), ("tickets", 2, 2, 0)]
+    assert tags == ["login", "sso"]
+
+
+def test_same_files_twice_change_nothing(con, small_exports):
+    load_all(con, small_exports)
+    before = table_counts(con)
+    loaded_at = con.execute("select list(loaded_at order by load_id) from ops.loads").fetchone()
+    second = load_all(con, small_exports)
+    assert all(day.skipped for day in second)
+    assert table_counts(con) == before
+    assert con.execute("select list(loaded_at order by load_id) from ops.loads").fetchone() == (
+        loaded_at
+    )
+
+
+def test_corrected_reexport_replaces_the_day(con, small_exports, tmp_path):
+    root = tmp_path / "exports"
+    shutil.copytree(small_exports, root)
+    load_all(con, root)
+    corrected = root / "2026-03-02" / "tickets.csv"
+    header = corrected.read_text().splitlines()[0]
+    corrected.write_text(
+        header + "\nT1,2026-03-02T09:00:00Z,2026-03-02T11:00:00Z,solved,r1,high,incident,"
+        "email,enterprise,Cannot log in,login,2026-03-02T11:00:00Z,,auth\n"
+    )
+    (root / "2026-03-02" / "events.csv").unlink()
+    day = ingest.export_day(root, date(2026, 3, 2))
+    result = ingest.load_day(con, day, root)
+    assert not result.skipped
+    assert con.execute(
+        "select ticket_id, status from staging.stg_ticket_versions "
+        "where export_date = '2026-03-02'"
+    ).fetchall() == [("T1", "solved")]
+    assert con.execute("select count(*) from staging.stg_events").fetchone()[0] == 0
+    assert con.execute(
+        "select count(*) from ops.quarantine where export_date = '2026-03-02'"
+    ).fetchone()[0] == 0
+    assert con.execute(
+        "select entity, rows_read from ops.loads where export_date = '2026-03-02'"
+    ).fetchall() == [("tickets", 1)]
+    # the other day is untouched
+    assert con.execute(
+        "select count(*) from staging.stg_ticket_versions where export_date = '2026-03-03'"
+    ).fetchone()[0] == 2
+
+
+def test_fatal_file_rolls_back_the_whole_day(con, small_exports, tmp_path):
+    root = tmp_path / "exports"
+    shutil.copytree(small_exports, root)
+    events = root / "2026-03-02" / "events.csv"
+    events.write_text("event_id,ticket,occurred_at,kind\ne1,T1,2026-03-02T09:00:00Z,comment\n")
+    with pytest.raises(BacklogError) as error:
+        ingest.load_day(con, ingest.export_day(root, date(2026, 3, 2)), root)
+    message = str(error.value)
+    assert "events.csv" in message
+    assert "ticket_id" in message
+    assert "\n" not in message
+    assert all(count == 0 for count in table_counts(con).values())
+
+
+def test_required_column_missing_names_file_and_column(con, tmp_path):
+    day = tmp_path / "exports" / "2026-03-02"
+    day.mkdir(parents=True)
+    (day / "tickets.csv").write_text(
+        "ticket_id,Created_At,updated_at,status,requester_id\n"
+        "T1,2026-03-02T09:00:00Z,2026-03-02T09:00:00Z,new,r1\n"
+    )
+    with pytest.raises(BacklogError, match=r"tickets\.csv lacks the required column created_at "
+                       r"\('Created_At' looks like 'created_at'\)"):
+        ingest.load_day(con, ingest.export_day(tmp_path / "exports", date(2026, 3, 2)),
+                        tmp_path / "exports")
+
+
+def test_missing_export_folder_is_one_clear_sentence(tmp_path):
+    with pytest.raises(BacklogError, match=r"^No export for 2026-03-09 under .*; expected a folder"):
+        ingest.export_day(tmp_path, date(2026, 3, 9))
+
+
+def test_kill_mid_load_leaves_the_warehouse_as_before(settings, small_exports, tmp_path):
+    """A process killed inside the load transaction leaves no trace of that load."""
+    root = tmp_path / "exports"
+    shutil.copytree(small_exports, root)
+    with warehouse.connect(settings) as con:
+        ingest.load_day(con, ingest.export_day(root, date(2026, 3, 2)), root)
+        before = table_counts(con)
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from datetime import date
+        from pathlib import Path
+        from tasks import ingest, validate, warehouse
+        from tasks.config import load_settings
+
+        real = validate.validate_load
+        def validate_then_die(*args, **kwargs):
+            real(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)  # mid-transaction: raw rows already written
+        validate.validate_load = validate_then_die
+        settings = load_settings(db_path=Path({str(settings.db_path)!r}))
+        con = warehouse.connect(settings)
+        root = Path({str(root)!r})
+        ingest.load_day(con, ingest.export_day(root, date(2026, 3, 3)), root)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=False)
+    assert done.returncode == -9, done.stderr.decode()
+    with warehouse.connect(settings) as con:
+        assert table_counts(con) == before
+        assert con.execute(
+            "select count(*) from ops.loads where export_date = '2026-03-03'"
+        ).fetchone()[0] == 0
+
+
+def test_second_run_waits_then_stops_with_a_clear_message(tmp_path):
+    db = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); "
+         "print('locked', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        settings = load_settings(db_path=db, lock_timeout_seconds=1)
+        with pytest.raises(BacklogError, match=r"is in use by another run; waited 1 s"):
+            warehouse.connect(settings)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
