@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.markdown import Markdown
 
+from tasks.errors import BacklogError
+
 app = typer.Typer(
     help="Support backlog flows: daily exports -> DuckDB -> metrics -> a morning digest.",
     no_args_is_help=True,
@@ -96,6 +98,9 @@ def run(
     config: ConfigOption = None,
 ) -> None:
     """Ingest day D's export, rebuild the marts and write D's digest."""
+    from tasks.ingest import export_day
+
+    export_day(exports, day)  # a missing folder is reported before Prefect starts
     digest = _run_flow(
         "daily_backlog", exports=exports, day=day, source=source, db=db, out=out, config=config
     )
@@ -113,6 +118,13 @@ def backfill(
     config: ConfigOption = None,
 ) -> None:
     """Ingest every day from START to END in order; write the digest of END."""
+    from tasks.ingest import discover_exports
+
+    if end < start:
+        raise BacklogError(f"--end {end} is before --start {start}; swap them.")
+    if not discover_exports(exports, start, end):
+        raise BacklogError(f"No export folders between {start} and {end} under {exports}; "
+                    "check --exports and the dates.")
     digest = _run_flow(
         "backfill", exports=exports, start=start, end=end, source=source, db=db, out=out,
         config=config,
@@ -134,7 +146,7 @@ def digest(
 
     settings = load_settings(config, db_path=db, out_dir=out)
     if not settings.db_path.exists():
-        raise _fail(
+        raise BacklogError(
             f"No warehouse at {settings.db_path}; run `backlog backfill` first or pass --db."
         )
     with warehouse.connect(settings) as con:
@@ -161,11 +173,6 @@ def _show(result: dict[str, Any], out: Path | None) -> None:
     console.print(f"Digest files: {(out or Path('out')) / ('digest-' + result['date'])}.json/.md")
 
 
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[red]Error:[/red] {message}", highlight=False)
-    return typer.Exit(code=1)
-
-
 def _quiet_prefect(debug: bool) -> None:
     """Prefect's console logs are for --debug; the user sees our progress and messages."""
     if not debug:
@@ -175,26 +182,20 @@ def _quiet_prefect(debug: bool) -> None:
 
 def main() -> None:
     """Entry point of the `backlog` command."""
-    from tasks.errors import BacklogError
-
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except BacklogError as exc:
         if STATE["debug"]:
             raise
         errors.print(f"[red]Error:[/red] {exc}", highlight=False)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except typer.exceptions.TyperException as exc:  # usage errors: typer shows them
+        exc.show()
+        sys.exit(getattr(exc, "exit_code", 2))
+    except (KeyboardInterrupt, typer.Abort):
         errors.print("Interrupted; the warehouse is left as it was before the current load.")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
         if STATE["debug"]:
             raise
         errors.print(
@@ -203,3 +204,4 @@ def main() -> None:
             highlight=False,
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,15 @@ from tasks.sources import check_source
 @flow(name="daily-backlog")
 def daily_backlog(
     exports: Path,
-    day: date,
+    day: date | None = None,
     source: str = "canonical",
     db: Path | None = None,
     out: Path | None = None,
     config: Path | None = None,
 ) -> dict[str, Any]:
-    """Ingest -> validate -> model -> digest for one day."""
+    """Ingest -> validate -> model -> digest for one day (default: yesterday)."""
     settings = load_settings(config, db_path=db, out_dir=out)
+    day = day or yesterday(settings.report_timezone)
     check_source(source)
     export = ingest.export_day(exports, day)
     with warehouse.connect(settings) as con:
@@ -33,3 +35,8 @@ def daily_backlog(
         digest = steps.build_digest(con, day, settings)
     steps.write_digest(digest, settings.out_dir)
     return digest
+
+
+def yesterday(timezone: str) -> date:
+    """The day a morning run reports on: yesterday in the report time zone."""
+    return datetime.now(ZoneInfo(timezone)).date() - timedelta(days=1)

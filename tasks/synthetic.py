@@ -649,7 +649,12 @@ class _Events:
             p[name].append(np.broadcast_to(np.asarray(value, dtype=dtype), (n,)).copy())
 
     def collect(self) -> dict[str, np.ndarray]:
-        return {k: np.concatenate(v) for k, v in self.parts.items()}
+        """All events as columns; the buffer is emptied."""
+        out = {}
+        for k in list(self.parts):
+            out[k] = np.concatenate(self.parts[k])
+            self.parts[k] = []
+        return out
 
 
 @dataclass
@@ -1309,6 +1314,8 @@ class _Writer:
             AGENT_FIRST[i % len(AGENT_FIRST)] + ("" if i < len(AGENT_FIRST) else f" {i}")
             for i in range(sim.n_agents)
         ]
+        self._tag_tables()
+        self.subject_s, self.description_s = self._subject_description(np.arange(nt))
         self._derive()
 
     # -- state after every event --------------------------------------------------------------
@@ -1342,6 +1349,8 @@ class _Writer:
         self.final_status = np.full(self.nt, NEW, np.int8)
         last = np.flatnonzero(np.r_[newt[1:], True]) if n else np.zeros(0, int)
         self.final_status[tix[last]] = self.s_status[last]
+        self.final_tagged = np.zeros(self.nt, np.int32)
+        self.final_tagged[tix[last]] = self.s_tagged[last]
         # export day of each event; warmup days collapse to -1
         self.e_day = np.searchsorted(self.win, e["t"], side="right") - 1
         self.e_day = np.where(e["t"] < self.win[0], -1, self.e_day)
@@ -1379,19 +1388,36 @@ class _Writer:
             return dt.alias(col)
         return dt.dt.to_string("%Y-%m-%dT%H:%M:%S%:z").alias(col)
 
-    def _tags(self, ti: np.ndarray, tagged: np.ndarray) -> pl.Series:
+    def _tag_tables(self) -> None:
+        """Every combination of a ticket's tags, as ``;``-joined text and as a list."""
+        drivers = self.sim.drivers
+        nd = len(drivers)
+        texts: list[str] = []
+        lists: list[list[str]] = []
+        for d1 in range(nd):
+            for d2 in range(-1, nd):
+                for g in range(-1, len(GENERIC_TAGS)):
+                    for x in range(-1, len(ADDED_TAGS)):
+                        tags = [drivers[d1]]
+                        tags += [drivers[d2]] if d2 >= 0 else []
+                        tags += [GENERIC_TAGS[g]] if g >= 0 else []
+                        tags += [ADDED_TAGS[x]] if x >= 0 else []
+                        texts.append(";".join(tags))
+                        lists.append(tags)
+        self.tag_text = pl.Series(texts, dtype=pl.String)
+        self.tag_list = pl.Series(lists, dtype=pl.List(pl.String))
+
+    def _tags(self, ti: np.ndarray, tagged: np.ndarray, *, as_list: bool) -> pl.Series:
+        """Tags of tickets ``ti``, with the agent-added tag where ``tagged``."""
         a = self.a
-        parts = pl.DataFrame(
-            {
-                "d1": _lookup(self.sim.drivers, a["driver"][ti].astype(np.int64)),
-                "d2": _lookup(self.sim.drivers, a["driver2"][ti].astype(np.int64)),
-                "g": _lookup(GENERIC_TAGS, a["gtag"][ti].astype(np.int64)),
-                "x": _lookup(ADDED_TAGS, np.where(tagged > 0, a["atag"][ti], -1).astype(np.int64)),
-            }
-        )
-        return parts.select(
-            pl.concat_list(["d1", "d2", "g", "x"]).list.drop_nulls().alias("tags")
-        ).to_series()
+        nd, ng, na = len(self.sim.drivers), len(GENERIC_TAGS), len(ADDED_TAGS)
+        x = np.where(tagged > 0, a["atag"][ti], -1).astype(np.int64)
+        code = (
+            (a["driver"][ti].astype(np.int64) * (nd + 1) + a["driver2"][ti] + 1) * (ng + 1)
+            + a["gtag"][ti]
+            + 1
+        ) * (na + 1) + x + 1
+        return (self.tag_list if as_list else self.tag_text).gather(code)
 
     def _values(self, ti: np.ndarray) -> dict[str, pl.Series]:
         a, sim = self.a, self.sim
@@ -1450,8 +1476,7 @@ class _Writer:
         fr = np.where((fr >= 0) & (fr <= t), fr, -1)
         rating = self.s_rating[rows]
         sat = np.where(rating >= 0, rating, np.where(solved >= 0, 2, 3))
-        subject, description = self._subject_description(ti)
-        tags = self._tags(ti, self.s_tagged[rows])
+        tags = self._tags(ti, self.s_tagged[rows], as_list=self.cfg.fmt != "csv")
         df = pl.DataFrame(
             {
                 "ticket_id": self.tid.gather(ti),
@@ -1469,8 +1494,8 @@ class _Writer:
                 "assignee_id": _lookup(self.agent_id, self.s_assignee[rows].astype(np.int64)),
                 "organization_id": _lookup(self.org_id, a["org"][ti].astype(np.int64)),
                 "customer_tier": _lookup(TIERS, a["tier"][ti].astype(np.int64)),
-                "subject": subject,
-                "description": description,
+                "subject": self.subject_s.gather(ti),
+                "description": self.description_s.gather(ti),
                 "tags": tags,
                 "solved_at": solved,
                 "first_reply_at": fr,
@@ -1481,8 +1506,6 @@ class _Writer:
             self._ts("created_at"), self._ts("updated_at"), self._ts("solved_at"),
             self._ts("first_reply_at"),
         )
-        if self.cfg.fmt == "csv":
-            df = df.with_columns(pl.col("tags").list.join(";"))
         return df
 
     def _comment_bodies(self, idx: np.ndarray) -> pl.Series:
@@ -1537,10 +1560,10 @@ class _Writer:
         tg = np.flatnonzero(kind == K_TAG)
         if len(tg):
             from_value = from_value.scatter(
-                tg, self._tags(ti[tg], np.zeros(len(tg), np.int32)).list.join(";")
+                tg, self._tags(ti[tg], np.zeros(len(tg), np.int32), as_list=False)
             )
             to_value = to_value.scatter(
-                tg, self._tags(ti[tg], np.ones(len(tg), np.int32)).list.join(";")
+                tg, self._tags(ti[tg], np.ones(len(tg), np.int32), as_list=False)
             )
         body = pl.repeat(None, n, dtype=pl.String, eager=True)
         cm = np.flatnonzero((kind == K_COMMENT) & ~np.isin(fam, [F_DESCRIPTION, F_PHONE_NOTE]))
@@ -1548,7 +1571,7 @@ class _Writer:
             body = body.scatter(cm, self._comment_bodies(idx[cm]))
         ds = np.flatnonzero((kind == K_COMMENT) & np.isin(fam, [F_DESCRIPTION, F_PHONE_NOTE]))
         if len(ds):
-            body = body.scatter(ds, self._subject_description(ti[ds])[1])
+            body = body.scatter(ds, self.description_s.gather(ti[ds]))
         out = pl.DataFrame(
             {
                 "event_id": pl.Series(event_num).cast(pl.String),
@@ -1680,7 +1703,7 @@ class _Writer:
                 "priority": _lookup(PRIORITIES, a["prio1"].astype(np.int64)),
                 "customer_tier": _lookup(TIERS, a["tier"].astype(np.int64)),
                 "driver": _lookup(self.sim.drivers, a["driver"].astype(np.int64)),
-                "tags": self._tags(all_t, (a["atag"] >= 0).astype(np.int32)),
+                "tags": self._tags(all_t, self.final_tagged, as_list=True),
                 "agent_created": a["agent_created"],
                 "created_solved": a["created_solved"],
                 "deleted": self.final_status == DELETED,

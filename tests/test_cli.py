@@ -1,0 +1,78 @@
+"""The `backlog` command end to end, as a user runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BACKLOG = Path(sys.executable).parent / "backlog"
+
+
+def backlog(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKLOG_")}
+    env["COLUMNS"] = "100"
+    return subprocess.run(
+        [str(BACKLOG), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False,
+        timeout=600,
+    )
+
+
+def test_help_lists_the_commands(tmp_path):
+    done = backlog("--help", cwd=tmp_path)
+    assert done.returncode == 0
+    for command in ("demo", "run", "backfill", "digest"):
+        assert command in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--exports", "nowhere", "--date", "2026-03-01"],
+         "Export folder nowhere does not exist"),
+        (["backfill", "--exports", "nowhere", "--start", "2026-03-01", "--end", "2026-03-05"],
+         "Export folder nowhere does not exist"),
+        (["digest", "--date", "2026-03-01", "--db", "none.duckdb"],
+         "No warehouse at none.duckdb"),
+    ],
+)
+def test_errors_are_one_sentence_without_traceback(tmp_path, args, message):
+    done = backlog(*args, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.stderr.startswith("Error: ")
+    assert message in " ".join(done.stderr.split())
+
+
+def test_bad_date_is_a_usage_error(tmp_path):
+    done = backlog("digest", "--date", "March 1st", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "is not a date; use YYYY-MM-DD" in done.stderr
+
+
+def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
+    done = backlog("demo", "--days", "21", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Backlog digest" in done.stdout
+    digests = sorted((tmp_path / "out").glob("digest-*.json"))
+    assert len(digests) == 1
+    first = digests[0].read_bytes()
+    day = json.loads(first)["date"]
+    assert json.loads(first)["backlog"]["open_total"] > 0
+
+    again = backlog(
+        "digest", "--date", day, "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    assert digests[0].read_bytes() == first
+
+    rerun = backlog(
+        "run", "--exports", "out/demo/exports", "--date", day,
+        "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert digests[0].read_bytes() == first

@@ -1,0 +1,75 @@
+"""The Prefect flows, run for real under one `prefect_test_harness` per session."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from flows.backfill import backfill
+from flows.daily_backlog import daily_backlog
+from tasks import digest, models, warehouse
+from tasks.config import load_settings
+from tasks.errors import BacklogError
+from tasks.synthetic import SyntheticConfig, generate_exports
+
+START = date(2026, 2, 2)
+DAYS = 21
+END = START + timedelta(days=DAYS - 1)
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("flows") / "exports"
+    generate_exports(root, SyntheticConfig(start=START, days=DAYS, seed=5, tickets_per_day=25))
+    return root
+
+
+def test_backfill_then_daily_rerun_is_byte_identical(exports, tmp_path):
+    db, out = tmp_path / "backlog.duckdb", tmp_path / "out"
+    state = backfill(
+        exports=exports, start=START, end=END, db=db, out=out, return_state=True
+    )
+    assert state.is_completed()
+    result = state.result()
+    written = (out / f"digest-{END}.json").read_bytes()
+    assert json.loads(written) == result
+    assert (out / f"digest-{END}.md").read_text().startswith(f"# Backlog digest, {END}")
+
+    again = daily_backlog(exports=exports, day=END, db=db, out=out)
+    assert again == result
+    assert (out / f"digest-{END}.json").read_bytes() == written
+
+    settings = load_settings(db_path=db, out_dir=out)
+    with warehouse.connect(settings) as con:
+        assert con.execute(
+            "select count(distinct export_date) from ops.loads"
+        ).fetchone()[0] == DAYS
+        assert models.failing_invariants(con) == {}
+        rebuilt = digest.to_json(digest.build_digest(con, END, settings))
+    assert rebuilt.encode() == written
+
+
+def test_daily_runs_day_by_day_equal_one_backfill(exports, tmp_path):
+    one_go, day_by_day = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    last = START + timedelta(days=6)
+    expected = backfill(exports=exports, start=START, end=last, db=one_go, out=tmp_path / "a")
+    for offset in range(7):
+        result = daily_backlog(
+            exports=exports, day=START + timedelta(days=offset), db=day_by_day, out=tmp_path / "b"
+        )
+    assert result == expected
+
+
+def test_flow_fails_with_the_clear_message(exports, tmp_path):
+    state = daily_backlog(
+        exports=exports, day=END + timedelta(days=3), db=tmp_path / "x.duckdb",
+        out=tmp_path / "out", return_state=True,
+    )
+    assert state.is_failed()
+    with pytest.raises(BacklogError, match=r"^No export for"):
+        state.result()

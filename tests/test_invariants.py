@@ -1,0 +1,98 @@
+"""Invariants and the oracle, on generated data of realistic size.
+
+One generated history per module (60 days of a team with about 40 tickets a
+weekday), loaded once with events and once as snapshots only.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tasks import digest, ingest, models, warehouse
+from tasks.config import load_settings
+from tasks.synthetic import SyntheticConfig, generate_exports
+
+try:
+    import oracle
+except ImportError:  # tests/ imported as a package
+    from tests import oracle
+
+START = date(2026, 1, 5)
+DAYS = 60
+
+
+def _warehouse(tmp: Path, with_events: bool) -> tuple[Any, Any, Path]:
+    exports = tmp / "exports"
+    generate_exports(
+        exports,
+        SyntheticConfig(start=START, days=DAYS, seed=11, with_events=with_events,
+                        spike=("refund", START + timedelta(days=45), 6)),
+    )
+    settings = load_settings(db_path=tmp / "backlog.duckdb", out_dir=tmp / "out")
+    con = warehouse.connect(settings)
+    for day in ingest.discover_exports(exports):
+        ingest.load_day(con, day, exports)
+    models.build_models(con)
+    return con, settings, exports
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["events", "snapshots"])
+def loaded(request, tmp_path_factory):
+    con, settings, exports = _warehouse(
+        tmp_path_factory.mktemp(f"generated-{request.param}"), request.param
+    )
+    yield con, settings, exports
+    con.close()
+
+
+def test_every_sql_invariant_holds(loaded):
+    con, _, _ = loaded
+    assert models.failing_invariants(con) == {}
+
+
+def test_the_generated_data_exercises_every_figure(loaded):
+    con, settings, _ = loaded
+    result = digest.build_digest(con, START + timedelta(days=DAYS - 1), settings)
+    assert result["backlog"]["open_total"] > 20
+    flow = con.execute(
+        "select sum(inflow), sum(outflow), sum(reopened) from marts.fct_daily_flow"
+    ).fetchone()
+    assert all(value > 0 for value in flow)
+    assert result["rates"]["reopen_cohort"] > 0
+    assert result["response"]["first_reply_p50_minutes"] is not None
+    assert sum(result["aging"]["buckets"].values()) == result["backlog"]["open_total"]
+
+
+@pytest.mark.parametrize("offset", [0, 9, 20, 35, DAYS - 1])
+def test_digest_matches_the_oracle(loaded, offset):
+    con, settings, exports = loaded
+    day = START + timedelta(days=offset)
+    ours = digest.build_digest(con, day, settings)
+    reference = oracle.compute_digest_figures(exports, day)
+    for section in ("backlog", "flow", "aging", "rates", "sla", "backlog_days"):
+        assert_same(ours[section], reference[section], section)
+    for key, value in reference["response"].items():
+        assert_same(ours["response"][key], value, f"response.{key}")
+    assert_same(ours["drivers"], reference["drivers"], "drivers")
+
+
+def assert_same(actual: Any, expected: Any, path: str) -> None:
+    if isinstance(expected, dict):
+        for key, value in expected.items():
+            assert key in actual, f"{path}.{key} missing"
+            assert_same(actual[key], value, f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert len(actual) == len(expected), f"{path}: {actual} != {expected}"
+        for index, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_same(a, e, f"{path}[{index}]")
+    elif isinstance(expected, float) and isinstance(actual, float):
+        assert math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9), (
+            f"{path}: {actual} != {expected}"
+        )
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
