@@ -57,7 +57,9 @@ DateOption = Annotated[
 
 @app.callback()
 def main_options(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and Prefect logs.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks and Prefect logs.")
+    ] = False,
 ) -> None:
     """Support backlog flows."""
     STATE["debug"] = debug
@@ -123,10 +125,18 @@ def backfill(
     if end < start:
         raise BacklogError(f"--end {end} is before --start {start}; swap them.")
     if not discover_exports(exports, start, end):
-        raise BacklogError(f"No export folders between {start} and {end} under {exports}; "
-                    "check --exports and the dates.")
+        raise BacklogError(
+            f"No export folders between {start} and {end} under {exports}; "
+            "check --exports and the dates."
+        )
     digest = _run_flow(
-        "backfill", exports=exports, start=start, end=end, source=source, db=db, out=out,
+        "backfill",
+        exports=exports,
+        start=start,
+        end=end,
+        source=source,
+        db=db,
+        out=out,
         config=config,
     )
     _show(digest, out)

@@ -20,7 +20,9 @@ from tasks.config import Settings
 
 
 @task(name="ingest-day", cache_policy=NO_CACHE)
-def ingest_day(con: duckdb.DuckDBPyConnection, exports: Path, day: ingest.ExportDay) -> ingest.DayLoad:
+def ingest_day(
+    con: duckdb.DuckDBPyConnection, exports: Path, day: ingest.ExportDay
+) -> ingest.DayLoad:
     """Load one day's export folder; log what it did."""
     result = ingest.load_day(con, day, exports)
     logger = get_run_logger()
@@ -29,7 +31,10 @@ def ingest_day(con: duckdb.DuckDBPyConnection, exports: Path, day: ingest.Export
     for file in result.files:
         logger.info(
             "%s: %s rows read, %s loaded, %s quarantined",
-            file.source_file, file.rows_read, file.rows_loaded, file.rows_quarantined,
+            file.source_file,
+            file.rows_read,
+            file.rows_loaded,
+            file.rows_quarantined,
         )
     return result
 

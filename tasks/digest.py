@@ -100,8 +100,9 @@ def data_quality_for_day(con: duckdb.DuckDBPyConnection, day: date) -> dict[str,
         [day],
     ).fetchone()
     failed = [
-        f"{entity}.{column}: {expectation} ({count} rows)" if column else
-        f"{entity}: {expectation} ({count} rows)"
+        f"{entity}.{column}: {expectation} ({count} rows)"
+        if column
+        else f"{entity}: {expectation} ({count} rows)"
         for entity, expectation, column, count in con.execute(
             """
             select entity, expectation, column_name, unexpected_count

@@ -26,14 +26,38 @@ REQUIRED_COLUMNS = {
     "events": ("ticket_id", "occurred_at", "kind"),
 }
 CANONICAL_COLUMNS = {
-    "tickets": (
-        "ticket_id created_at updated_at status requester_id priority type channel group_name "
-        "assignee_id organization_id customer_tier subject description tags solved_at "
-        "first_reply_at satisfaction"
-    ).split(),
-    "events": (
-        "event_id ticket_id occurred_at kind from_value to_value author_id author_role public body"
-    ).split(),
+    "tickets": [
+        "ticket_id",
+        "created_at",
+        "updated_at",
+        "status",
+        "requester_id",
+        "priority",
+        "type",
+        "channel",
+        "group_name",
+        "assignee_id",
+        "organization_id",
+        "customer_tier",
+        "subject",
+        "description",
+        "tags",
+        "solved_at",
+        "first_reply_at",
+        "satisfaction",
+    ],
+    "events": [
+        "event_id",
+        "ticket_id",
+        "occurred_at",
+        "kind",
+        "from_value",
+        "to_value",
+        "author_id",
+        "author_role",
+        "public",
+        "body",
+    ],
 }
 STAGING_TABLES = {"tickets": "staging.stg_ticket_versions", "events": "staging.stg_events"}
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -70,7 +94,9 @@ class DayLoad:
     files: list[FileLoad]
 
 
-def discover_exports(root: Path, start: date | None = None, end: date | None = None) -> list[ExportDay]:
+def discover_exports(
+    root: Path, start: date | None = None, end: date | None = None
+) -> list[ExportDay]:
     """The export folders under `root`, oldest first, optionally within [start, end]."""
     if not root.is_dir():
         raise BacklogError(
@@ -103,7 +129,9 @@ def export_day(root: Path, day: date) -> ExportDay:
 def _find_files(folder: Path) -> dict[str, Path]:
     files: dict[str, Path] = {}
     for entity in ENTITIES:
-        candidates = [folder / f"{entity}.{fmt}" for fmt in FORMATS if (folder / f"{entity}.{fmt}").is_file()]
+        candidates = [
+            folder / f"{entity}.{fmt}" for fmt in FORMATS if (folder / f"{entity}.{fmt}").is_file()
+        ]
         if len(candidates) > 1:
             names = ", ".join(c.name for c in candidates)
             raise BacklogError(
@@ -214,17 +242,33 @@ def _load_file(
     con.executemany(
         "insert into ops.validation_results values (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [load_id, day.export_date, entity, check.expectation, check.column,
-             check.severity, check.success, check.unexpected_count]
+            [
+                load_id,
+                day.export_date,
+                entity,
+                check.expectation,
+                check.column,
+                check.severity,
+                check.success,
+                check.unexpected_count,
+            ]
             for check in outcome.checks
         ],
     )
     con.execute(
         "insert into ops.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            load_id, day.export_date, entity, source_file, path.suffix.lstrip("."), sha256,
-            result.rows_read, result.rows_loaded, result.rows_quarantined,
-            result.extra_columns, datetime.now(UTC),
+            load_id,
+            day.export_date,
+            entity,
+            source_file,
+            path.suffix.lstrip("."),
+            sha256,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_quarantined,
+            result.extra_columns,
+            datetime.now(UTC),
         ],
     )
     return result
@@ -236,7 +280,8 @@ def _read_records(
     """Read a file into the temp table `load_records`, one JSON record per row; its columns."""
     fmt = path.suffix.lstrip(".")
     reader = {
-        "csv": "select to_json(t) as record from read_csv(?, all_varchar = true, header = true) as t",
+        "csv": "select to_json(t) as record "
+        "from read_csv(?, all_varchar = true, header = true) as t",
         "parquet": "select to_json(t) as record from read_parquet(?) as t",
         "jsonl": "select json as record from read_json_objects(?, format = 'newline_delimited')",
     }[fmt]
@@ -260,9 +305,7 @@ def _read_records(
             f"{source_file} cannot be read as {fmt.upper()} ({detail}); "
             "re-export it or check its format."
         ) from exc
-    keys = con.execute(
-        "select distinct unnest(json_keys(record)) from load_records"
-    ).fetchall()
+    keys = con.execute("select distinct unnest(json_keys(record)) from load_records").fetchall()
     return sorted(key for (key,) in keys)
 
 

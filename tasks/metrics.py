@@ -52,9 +52,7 @@ def values_for_day(
     for model in dict.fromkeys(m.model for m in metrics):
         chosen = [m for m in metrics if m.model == model]
         columns = ", ".join(m.column for m in chosen)
-        row = con.execute(
-            f"select {columns} from {model} where report_date = ?", [day]
-        ).fetchone()
+        row = con.execute(f"select {columns} from {model} where report_date = ?", [day]).fetchone()
         for index, metric in enumerate(chosen):
             values[metric.name] = row[index] if row else None
     return values

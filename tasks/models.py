@@ -88,16 +88,16 @@ def _strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
 
-def failing_invariants(
-    con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR
-) -> dict[str, int]:
+def failing_invariants(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> dict[str, int]:
     """Run every `sql/tests/*.sql` (each returns the rows that break an invariant).
 
     Returns the tests that returned rows, with how many; empty when all hold.
     """
     failing = {}
     for path in sorted((sql_dir / "tests").glob("*.sql")):
-        count = con.execute(f"select count(*) from ({path.read_text(encoding='utf-8')})").fetchone()[0]
+        count = con.execute(
+            f"select count(*) from ({path.read_text(encoding='utf-8')})"
+        ).fetchone()[0]
         if count:
             failing[path.stem] = count
     return failing

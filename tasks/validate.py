@@ -99,13 +99,20 @@ def validate_load(
 
     _record_bad_rows(con, outcome.bad_rows)
     duplicates = {
-        row: "exact copy of another row (folded)" if is_exact_copy
+        row: "exact copy of another row (folded)"
+        if is_exact_copy
         else f"superseded by a later row with the same {key}"
-        for row, is_exact_copy in con.execute(read_sql(f"ingest/duplicates__{entity}.sql")).fetchall()
+        for row, is_exact_copy in con.execute(
+            read_sql(f"ingest/duplicates__{entity}.sql")
+        ).fetchall()
     }
     outcome.checks.append(
         CheckResult(
-            "expect_no_duplicate_rows", key, "quarantine", not duplicates, len(duplicates),
+            "expect_no_duplicate_rows",
+            key,
+            "quarantine",
+            not duplicates,
+            len(duplicates),
         )
     )
     outcome.bad_rows.update(duplicates)

@@ -69,7 +69,12 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         con.executemany(
             "insert into config.ack_patterns values (?)", [[p] for p in settings.ack_patterns]
         )
-    con.execute("create or replace table config.driver_settings as select ?::varchar[] as "
-                "ignore_tags, ?::integer as spike_min_tickets, ?::double as spike_z",
-                [[t.lower() for t in settings.drivers.ignore_tags],
-                 settings.drivers.spike_min_tickets, settings.drivers.spike_z])
+    con.execute(
+        "create or replace table config.driver_settings as select ?::varchar[] as "
+        "ignore_tags, ?::integer as spike_min_tickets, ?::double as spike_z",
+        [
+            [t.lower() for t in settings.drivers.ignore_tags],
+            settings.drivers.spike_min_tickets,
+            settings.drivers.spike_z,
+        ],
+    )

@@ -17,7 +17,12 @@ def backlog(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKLOG_")}
     env["COLUMNS"] = "100"
     return subprocess.run(
-        [str(BACKLOG), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False,
+        [str(BACKLOG), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
         timeout=600,
     )
 
@@ -32,12 +37,15 @@ def test_help_lists_the_commands(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["run", "--exports", "nowhere", "--date", "2026-03-01"],
-         "Export folder nowhere does not exist"),
-        (["backfill", "--exports", "nowhere", "--start", "2026-03-01", "--end", "2026-03-05"],
-         "Export folder nowhere does not exist"),
-        (["digest", "--date", "2026-03-01", "--db", "none.duckdb"],
-         "No warehouse at none.duckdb"),
+        (
+            ["run", "--exports", "nowhere", "--date", "2026-03-01"],
+            "Export folder nowhere does not exist",
+        ),
+        (
+            ["backfill", "--exports", "nowhere", "--start", "2026-03-01", "--end", "2026-03-05"],
+            "Export folder nowhere does not exist",
+        ),
+        (["digest", "--date", "2026-03-01", "--db", "none.duckdb"], "No warehouse at none.duckdb"),
     ],
 )
 def test_errors_are_one_sentence_without_traceback(tmp_path, args, message):
@@ -71,8 +79,16 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     assert digests[0].read_bytes() == first
 
     rerun = backlog(
-        "run", "--exports", "out/demo/exports", "--date", day,
-        "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path,
+        "run",
+        "--exports",
+        "out/demo/exports",
+        "--date",
+        day,
+        "--db",
+        "out/demo/backlog.duckdb",
+        "--out",
+        "out",
+        cwd=tmp_path,
     )
     assert rerun.returncode == 0, rerun.stderr
     assert digests[0].read_bytes() == first

@@ -31,9 +31,7 @@ def exports(tmp_path_factory) -> Path:
 
 def test_backfill_then_daily_rerun_is_byte_identical(exports, tmp_path):
     db, out = tmp_path / "backlog.duckdb", tmp_path / "out"
-    state = backfill(
-        exports=exports, start=START, end=END, db=db, out=out, return_state=True
-    )
+    state = backfill(exports=exports, start=START, end=END, db=db, out=out, return_state=True)
     assert state.is_completed()
     result = state.result()
     written = (out / f"digest-{END}.json").read_bytes()
@@ -46,9 +44,9 @@ def test_backfill_then_daily_rerun_is_byte_identical(exports, tmp_path):
 
     settings = load_settings(db_path=db, out_dir=out)
     with warehouse.connect(settings) as con:
-        assert con.execute(
-            "select count(distinct export_date) from ops.loads"
-        ).fetchone()[0] == DAYS
+        assert (
+            con.execute("select count(distinct export_date) from ops.loads").fetchone()[0] == DAYS
+        )
         assert models.failing_invariants(con) == {}
         rebuilt = digest.to_json(digest.build_digest(con, END, settings))
     assert rebuilt.encode() == written
@@ -67,8 +65,11 @@ def test_daily_runs_day_by_day_equal_one_backfill(exports, tmp_path):
 
 def test_flow_fails_with_the_clear_message(exports, tmp_path):
     state = daily_backlog(
-        exports=exports, day=END + timedelta(days=3), db=tmp_path / "x.duckdb",
-        out=tmp_path / "out", return_state=True,
+        exports=exports,
+        day=END + timedelta(days=3),
+        db=tmp_path / "x.duckdb",
+        out=tmp_path / "out",
+        return_state=True,
     )
     assert state.is_failed()
     with pytest.raises(BacklogError, match=r"^No export for"):

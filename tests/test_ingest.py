@@ -36,8 +36,13 @@ def load_all(con: duckdb.DuckDBPyConnection, root: Path) -> list[ingest.DayLoad]
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     tables = [
-        "raw.tickets", "raw.events", "staging.stg_ticket_versions", "staging.stg_events",
-        "ops.loads", "ops.quarantine", "ops.validation_results",
+        "raw.tickets",
+        "raw.events",
+        "staging.stg_ticket_versions",
+        "staging.stg_events",
+        "ops.loads",
+        "ops.quarantine",
+        "ops.validation_results",
     ]
     return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
 
@@ -190,20 +195,25 @@ def test_corrected_reexport_replaces_the_day(con, small_exports, tmp_path):
     result = ingest.load_day(con, day, root)
     assert not result.skipped
     assert con.execute(
-        "select ticket_id, status from staging.stg_ticket_versions "
-        "where export_date = '2026-03-02'"
+        "select ticket_id, status from staging.stg_ticket_versions where export_date = '2026-03-02'"
     ).fetchall() == [("T1", "solved")]
     assert con.execute("select count(*) from staging.stg_events").fetchone()[0] == 0
-    assert con.execute(
-        "select count(*) from ops.quarantine where export_date = '2026-03-02'"
-    ).fetchone()[0] == 0
+    assert (
+        con.execute(
+            "select count(*) from ops.quarantine where export_date = '2026-03-02'"
+        ).fetchone()[0]
+        == 0
+    )
     assert con.execute(
         "select entity, rows_read from ops.loads where export_date = '2026-03-02'"
     ).fetchall() == [("tickets", 1)]
     # the other day is untouched
-    assert con.execute(
-        "select count(*) from staging.stg_ticket_versions where export_date = '2026-03-03'"
-    ).fetchone()[0] == 2
+    assert (
+        con.execute(
+            "select count(*) from staging.stg_ticket_versions where export_date = '2026-03-03'"
+        ).fetchone()[0]
+        == 2
+    )
 
 
 def test_fatal_file_rolls_back_the_whole_day(con, small_exports, tmp_path):
@@ -227,14 +237,20 @@ def test_required_column_missing_names_file_and_column(con, tmp_path):
         "ticket_id,Created_At,updated_at,status,requester_id\n"
         "T1,2026-03-02T09:00:00Z,2026-03-02T09:00:00Z,new,r1\n"
     )
-    with pytest.raises(BacklogError, match=r"tickets\.csv lacks the required column created_at "
-                       r"\('Created_At' looks like 'created_at'\)"):
-        ingest.load_day(con, ingest.export_day(tmp_path / "exports", date(2026, 3, 2)),
-                        tmp_path / "exports")
+    with pytest.raises(
+        BacklogError,
+        match=r"tickets\.csv lacks the required column created_at "
+        r"\('Created_At' looks like 'created_at'\)",
+    ):
+        ingest.load_day(
+            con, ingest.export_day(tmp_path / "exports", date(2026, 3, 2)), tmp_path / "exports"
+        )
 
 
 def test_missing_export_folder_is_one_clear_sentence(tmp_path):
-    with pytest.raises(BacklogError, match=r"^No export for 2026-03-09 under .*; expected a folder"):
+    with pytest.raises(
+        BacklogError, match=r"^No export for 2026-03-09 under .*; expected a folder"
+    ):
         ingest.export_day(tmp_path, date(2026, 3, 9))
 
 
@@ -268,17 +284,23 @@ def test_kill_mid_load_leaves_the_warehouse_as_before(settings, small_exports, t
     assert done.returncode == -9, done.stderr.decode()
     with warehouse.connect(settings) as con:
         assert table_counts(con) == before
-        assert con.execute(
-            "select count(*) from ops.loads where export_date = '2026-03-03'"
-        ).fetchone()[0] == 0
+        assert (
+            con.execute(
+                "select count(*) from ops.loads where export_date = '2026-03-03'"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_second_run_waits_then_stops_with_a_clear_message(tmp_path):
     db = tmp_path / "busy.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); "
-         "print('locked', flush=True); time.sleep(30)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); "
+            "print('locked', flush=True); time.sleep(30)",
+        ],
         stdout=subprocess.PIPE,
     )
     try:

@@ -30,8 +30,13 @@ def _warehouse(tmp: Path, with_events: bool) -> tuple[Any, Any, Path]:
     exports = tmp / "exports"
     generate_exports(
         exports,
-        SyntheticConfig(start=START, days=DAYS, seed=11, with_events=with_events,
-                        spike=("refund", START + timedelta(days=45), 6)),
+        SyntheticConfig(
+            start=START,
+            days=DAYS,
+            seed=11,
+            with_events=with_events,
+            spike=("refund", START + timedelta(days=45), 6),
+        ),
     )
     settings = load_settings(db_path=tmp / "backlog.duckdb", out_dir=tmp / "out")
     con = warehouse.connect(settings)
