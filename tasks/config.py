@@ -84,12 +84,17 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name") from exc
         return value
 
-    @field_validator("sla")
+    @field_validator("sla", mode="before")
     @classmethod
-    def _normal_present(cls, value: dict[str, SlaTarget]) -> dict[str, SlaTarget]:
-        if "normal" not in value:
-            raise ValueError("sla needs a 'normal' entry: tickets without a priority use it")
-        return value
+    def _over_defaults(cls, value: Any) -> Any:
+        """A configured priority changes only the targets it names; the rest keep defaults."""
+        if not isinstance(value, dict):
+            return value
+        merged = {name: target.model_dump() for name, target in _default_sla().items()}
+        for name, target in value.items():
+            given = target.model_dump() if isinstance(target, SlaTarget) else dict(target)
+            merged[name.lower()] = {**merged.get(name.lower(), merged["normal"]), **given}
+        return merged
 
     @classmethod
     def settings_customise_sources(
