@@ -1217,14 +1217,20 @@ def _ffill(valid: np.ndarray, values: np.ndarray, seg_first: np.ndarray, default
     return np.where(ok, values[np.maximum(pos, 0)], default)
 
 
-def _lookup(values: list[str | None] | tuple[str | None, ...], codes: np.ndarray) -> pl.Series:
-    s = pl.Series(values=[*values, None], dtype=pl.String)
-    c = np.where(codes < 0, len(values), codes)
-    return s.gather(c)
+_LOOKUPS: dict[tuple[str | None, ...], pl.Series] = {}
+
+
+def _lookup(values: list[str] | tuple[str, ...], codes: np.ndarray) -> pl.Series:
+    """``values[code]`` per code, null where the code is negative."""
+    key = tuple(values)
+    s = _LOOKUPS.get(key)
+    if s is None:
+        s = _LOOKUPS.setdefault(key, pl.Series(values=[*values, None], dtype=pl.String))
+    return s.gather(np.where(codes < 0, len(values), codes))
 
 
 def _text_table(drivers: list[str]) -> pl.Series:
-    """Comment templates indexed by (family, driver, content variant, wording variant)."""
+    """Comment contents indexed by (family, driver, content variant)."""
     out: list[str] = []
     for fam in range(N_FAMILIES):
         for d in drivers:
@@ -1236,20 +1242,16 @@ def _text_table(drivers: list[str]) -> pl.Series:
             else:
                 pool = GENERIC_FAMILIES.get(fam, ("",))
             for content in range(N_VARIANTS):
-                for wording in range(N_VARIANTS):
-                    text = pool[content % len(pool)]
-                    if fam == F_INSTANT_SOLVE:
-                        text = "Resolved while we spoke. " + text
-                    if fam in AGENT_PUBLIC_FAMILIES:
-                        text = (
-                            AGENT_OPENERS[wording]
-                            + text
-                            + AGENT_CLOSERS[(wording * 5 + content) % N_VARIANTS]
-                        )
-                    elif fam in CUSTOMER_FAMILIES:
-                        text = text + CUSTOMER_CLOSERS[(wording * 7 + content) % N_VARIANTS]
-                    out.append(text)
+                text = pool[content % len(pool)]
+                if fam == F_INSTANT_SOLVE:
+                    text = "Resolved while we spoke. " + text
+                out.append(text)
     return pl.Series("tpl", out, dtype=pl.String)
+
+
+def _placeholders(texts: pl.Series) -> tuple[str, ...]:
+    """The placeholders that occur in ``texts``."""
+    return tuple(k for k in PLACEHOLDERS if texts.str.contains("{" + k + "}", literal=True).any())
 
 
 def _fill(expr: pl.Expr, values: dict[str, pl.Expr]) -> pl.Expr:
@@ -1284,6 +1286,7 @@ class _Writer:
         rng = sim.rng
         self.e["var"] = rng.integers(0, N_VARIANTS * N_VARIANTS, len(self.e["t"])).astype(np.int8)
         self.texts = _text_table(sim.drivers)
+        self.comment_placeholders = _placeholders(self.texts)
         subj_pool: list[str] = []
         desc_pool: list[str] = []
         for d in sim.drivers:
@@ -1419,20 +1422,23 @@ class _Writer:
         ) * (na + 1) + x + 1
         return (self.tag_list if as_list else self.tag_text).gather(code)
 
-    def _values(self, ti: np.ndarray) -> dict[str, pl.Series]:
-        a, sim = self.a, self.sim
+    def _values(self, ti: np.ndarray, keys: tuple[str, ...] = PLACEHOLDERS
+                ) -> dict[str, pl.Series]:
+        """Placeholder values for tickets ``ti``."""
+        a = self.a
         req = a["requester"][ti]
-        return {
-            "first": self.req_firstname.gather(req),
-            "last": self.req_lastname.gather(req),
-            "email": self.req_email.gather(req),
-            "phone": self.req_phone.gather(req),
-            "n": pl.Series(a["num"][ti]).cast(pl.String),
-            "product": _lookup(PRODUCTS, a["product"][ti].astype(np.int64)),
-            "card": _lookup(TEST_CARDS, (a["num"][ti] % len(TEST_CARDS)).astype(np.int64)),
-            "tag": _lookup(sim.drivers, a["driver"][ti].astype(np.int64)),
-            "ticket": self.tid.gather(ti),
+        makers = {
+            "first": lambda: self.req_firstname.gather(req),
+            "last": lambda: self.req_lastname.gather(req),
+            "email": lambda: self.req_email.gather(req),
+            "phone": lambda: self.req_phone.gather(req),
+            "n": lambda: pl.Series(a["num"][ti]).cast(pl.String),
+            "product": lambda: _lookup(PRODUCTS, a["product"][ti].astype(np.int64)),
+            "card": lambda: _lookup(TEST_CARDS, (a["num"][ti] % len(TEST_CARDS)).astype(np.int64)),
+            "tag": lambda: _lookup(self.sim.drivers, a["driver"][ti].astype(np.int64)),
+            "ticket": lambda: self.tid.gather(ti),
         }
+        return {k: makers[k]() for k in keys}
 
     def _subject_description(self, ti: np.ndarray) -> tuple[pl.Series, pl.Series]:
         """Subject and description of tickets ``ti`` (the description is the first comment)."""
@@ -1510,26 +1516,45 @@ class _Writer:
 
     def _comment_bodies(self, idx: np.ndarray) -> pl.Series:
         """Bodies of the comment events at ``idx`` (descriptions excepted)."""
-        e = self.e
+        e, a = self.e, self.a
         ti = e["tix"][idx].astype(np.int64)
         fam = e["fam"][idx].astype(np.int64)
         author = e["author"][idx].astype(np.int64)
-        n_agents = len(self.agent_name)
         var = e["var"][idx].astype(np.int64)
+        content, wording = var // N_VARIANTS, var % N_VARIANTS
         # a resolution matches the problem in the subject
         aligned = np.isin(fam, [F_REPLY_SOLVE, F_INSTANT_SOLVE])
-        var = np.where(aligned, self.a["subj"][ti] * N_VARIANTS + var % N_VARIANTS, var)
-        code = (fam * len(self.sim.drivers) + self.a["driver"][ti]) * N_VARIANTS**2 + var
-        who = np.where(author >= 0, author, np.where(author == A_SYSTEM, n_agents, n_agents + 1))
+        content = np.where(aligned, a["subj"][ti], content)
+        code = (fam * len(self.sim.drivers) + a["driver"][ti]) * N_VARIANTS + content
+        agent_reply = np.isin(fam, AGENT_PUBLIC_FAMILIES)
+        customer = np.isin(fam, CUSTOMER_FAMILIES)
+        opener = np.where(agent_reply, wording, -1)
+        closer = np.where(agent_reply, (wording * 5 + content) % N_VARIANTS, -1)
+        c_closer = np.where(customer, (wording * 7 + content) % N_VARIANTS, -1)
+        req = a["requester"][ti]
+        first = self.req_firstname.gather(req)
+        values = self._values(ti, self.comment_placeholders)
         df = pl.DataFrame(
             {
                 "tpl": self.texts.gather(code),
-                "agent": pl.Series([*self.agent_name, "", "Support"]).gather(who),
-                **self._values(ti),
+                "opener": _lookup(AGENT_OPENERS, opener),
+                "closer": _lookup(AGENT_CLOSERS, closer),
+                "c_closer": _lookup(CUSTOMER_CLOSERS, c_closer),
+                "first": first,
+                "agent": _lookup(self.agent_name, np.where(author >= 0, author, -1)),
+                **values,
             }
         )
-        vals = {k: pl.col(k) for k in (*PLACEHOLDERS, "agent")}
-        return df.select(_fill(pl.col("tpl"), vals).alias("body")).to_series()
+        body = pl.concat_str(
+            [
+                pl.col("opener").str.replace("{first}", pl.col("first"), literal=True),
+                _fill(pl.col("tpl"), {k: pl.col(k) for k in values}),
+                pl.col("closer").str.replace("{agent}", pl.col("agent"), literal=True),
+                pl.col("c_closer").str.replace("{first}", pl.col("first"), literal=True),
+            ],
+            ignore_nulls=True,
+        )
+        return df.select(body.alias("body")).to_series()
 
     def _author_ids(self, author: np.ndarray, ti: np.ndarray) -> pl.Series:
         special = np.select([author == A_SYSTEM, author == A_BOT], [0, 1], default=-1)
