@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from flows import steps
 from tasks import ingest, warehouse
 from tasks.config import load_settings
 from tasks.errors import BacklogError
 from tasks.sources import check_source
+
+# Progress lines: Prefect records them as run logs (PREFECT_LOGGING_EXTRA_LOGGERS),
+# the CLI draws them as a progress bar.
+PROGRESS = logging.getLogger("backlog.progress")
 
 
 @flow(name="backfill")
@@ -36,11 +41,16 @@ def backfill(
             f"No export folders between {start} and {end} under {exports}; "
             "check --exports and the dates."
         )
-    logger = get_run_logger()
     with warehouse.connect(settings) as con:
         for number, day in enumerate(days, start=1):
-            logger.info("day %s of %s: %s", number, len(days), day.export_date)
             steps.ingest_day(con, exports, day)
+            PROGRESS.info(
+                "loaded %s (%s of %s)",
+                day.export_date,
+                number,
+                len(days),
+                extra={"step": number, "total": len(days)},
+            )
         steps.build_models(con)
         digest = steps.build_digest(con, end, settings)
     steps.write_digest(digest, settings.out_dir)

@@ -17,6 +17,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from tasks.errors import BacklogError
 
@@ -172,8 +181,36 @@ def _run_flow(name: str, **parameters: Any) -> dict[str, Any]:
         from flows.backfill import backfill as chosen
     else:
         from flows.daily_backlog import daily_backlog as chosen
-    with console.status(f"Running the {name.replace('_', '-')} flow"):
-        return chosen(**parameters)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        bar = progress.add_task(f"Running the {name.replace('_', '-')} flow", total=None)
+        handler = _ProgressHandler(progress, bar)
+        progress_log = logging.getLogger("backlog.progress")
+        progress_log.addHandler(handler)
+        progress_log.setLevel(logging.INFO)
+        try:
+            return chosen(**parameters)
+        finally:
+            progress_log.removeHandler(handler)
+
+
+class _ProgressHandler(logging.Handler):
+    """Draws the flows' progress lines (`backlog.progress`) as a progress bar."""
+
+    def __init__(self, progress: Progress, bar: TaskID) -> None:
+        super().__init__(logging.INFO)
+        self.progress, self.bar = progress, bar
+
+    def emit(self, record: logging.LogRecord) -> None:
+        step, total = getattr(record, "step", None), getattr(record, "total", None)
+        self.progress.update(self.bar, description=record.getMessage(), completed=step, total=total)
 
 
 def _show(result: dict[str, Any], out: Path | None) -> None:

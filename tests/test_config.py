@@ -19,8 +19,10 @@ def test_example_file_states_the_defaults():
 
 def test_environment_beats_file_and_flags_beat_both(tmp_path, monkeypatch):
     config = tmp_path / "backlog.toml"
-    config.write_text('report_timezone = "Europe/Berlin"\n[sla.urgent]\nfirst_reply_minutes = 5\n'
-                      "resolution_minutes = 60\n")
+    config.write_text(
+        'report_timezone = "Europe/Berlin"\n[sla.urgent]\nfirst_reply_minutes = 5\n'
+        "resolution_minutes = 60\n"
+    )
     settings = load_settings(config)
     assert settings.report_timezone == "Europe/Berlin"
     assert settings.sla["urgent"].first_reply_minutes == 5

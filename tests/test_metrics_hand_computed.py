@@ -31,6 +31,7 @@ def impl(request: pytest.FixtureRequest) -> Any:
     """Every case runs against the oracle and against the warehouse."""
     return request.param
 
+
 TICKET_COLUMNS = [
     "ticket_id",
     "created_at",
@@ -1469,7 +1470,9 @@ def test_parquet_tickets(impl, tmp_path: Path):
     assert [(x["driver"], x["tickets_7d"]) for x in f["drivers"]] == [("alpha", 2), ("beta", 1)]
     assert_close(f["drivers"][1]["share_7d"], 0.5)
     # Berlin (CEST, +02:00): K2 is 08-02 01:30 -> 08-01 inflow 1
-    assert impl.compute(root, date(2024, 8, 1), report_timezone="Europe/Berlin")["flow"]["inflow"] == 1
+    assert (
+        impl.compute(root, date(2024, 8, 1), report_timezone="Europe/Berlin")["flow"]["inflow"] == 1
+    )
 
 
 def test_quantile_cont():
