@@ -52,7 +52,8 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute("set TimeZone = 'UTC'")
     con.execute("set variable report_timezone = ?", [settings.report_timezone])
     con.execute("set variable source_timezone = ?", [settings.source_timezone])
-    con.execute(read_sql("schema.sql"))
+    for schema_file in sorted((SQL_DIR / "schema").glob("*.sql"), key=_core_first):
+        con.execute(schema_file.read_text(encoding="utf-8"))
     con.execute(
         "create or replace table config.sla_targets "
         "(priority varchar primary key, first_reply_minutes double, resolution_minutes double)"
@@ -78,3 +79,8 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             settings.drivers.spike_z,
         ],
     )
+
+
+def _core_first(path: Path) -> tuple[bool, str]:
+    """`schema/core.sql` creates the schemas, so it runs before the feature files."""
+    return (path.stem != "core", path.stem)

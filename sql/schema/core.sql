@@ -1,5 +1,6 @@
 -- The warehouse's fixed tables: what ingest writes. Models (staging, intermediate,
 -- marts) are rebuilt from these by tasks/models.py. Safe to run on every connect.
+-- Every sql/schema/*.sql runs on connect, this file first; features add their own file.
 
 create schema if not exists raw;
 create schema if not exists staging;
