@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
@@ -57,6 +57,60 @@ class DriverSettings(BaseModel):
     spike_z: float = Field(default=3.0, gt=0)
 
 
+class SlackSettings(BaseModel):
+    """How the digest looks in Slack. Credentials are never here: see tasks/slack.py."""
+
+    ticket_url_template: str | None = Field(
+        default=None, description="e.g. https://acme.zendesk.com/agent/tickets/{ticket_id}"
+    )
+    chart: bool = True
+    max_list_items: int = Field(default=5, ge=1, le=20)
+
+
+class KbSettings(BaseModel):
+    """Knowledge-base candidates from clusters of solved tickets (SPEC section 7)."""
+
+    window_days: int = Field(default=28, ge=7)
+    min_cluster_size: int = Field(default=5, ge=2)
+
+
+class QualitySettings(BaseModel):
+    """Volume checks of each day's export (SPEC section 6)."""
+
+    volume_window_days: int = Field(default=14, ge=3)
+    volume_min_ratio: float = Field(default=0.5, gt=0, le=1)
+    volume_severity: Literal["warn", "fail"] = "warn"
+    quarantine_max_share: float = Field(default=0.05, ge=0, le=1)
+    quarantine_severity: Literal["warn", "fail"] = "warn"
+
+
+class WorkSettings(BaseModel):
+    """What to do this morning: stale nudges, batches, the work-next score (SPEC 5)."""
+
+    stale_days: float = Field(default=5.0, gt=0)
+    batch_min_size: int = Field(default=5, ge=2)
+    work_next_size: int = Field(default=10, ge=1)
+    nudge_template: str = (
+        "Hi, are you still seeing this? If we don't hear back within 48 hours we'll close "
+        "this ticket; replying reopens it any time."
+    )
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "impact": 0.35,
+            "urgency": 0.25,
+            "customer_value": 0.20,
+            "sla_risk": 0.10,
+            "sentiment": 0.10,
+        }
+    )
+    urgency: dict[str, float] = Field(
+        default_factory=lambda: {"urgent": 1.0, "high": 0.75, "normal": 0.4, "low": 0.1}
+    )
+    customer_value: dict[str, float] = Field(
+        default_factory=lambda: {"enterprise": 1.0, "business": 0.7, "pro": 0.4, "free": 0.1}
+    )
+
+
 class Settings(BaseSettings):
     """Everything a run needs to know, read once and passed on as values."""
 
@@ -72,6 +126,10 @@ class Settings(BaseSettings):
     sla: dict[str, SlaTarget] = Field(default_factory=_default_sla)
     ack_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_ACK_PATTERNS))
     drivers: DriverSettings = Field(default_factory=DriverSettings)
+    work: WorkSettings = Field(default_factory=WorkSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    kb: KbSettings = Field(default_factory=KbSettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
     reopen_rate_warning: float = Field(default=0.15, ge=0, le=1)
     lock_timeout_seconds: float = Field(default=30.0, ge=0)
 
