@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -110,6 +110,48 @@ class WorkSettings(BaseModel):
         default_factory=lambda: {"enterprise": 1.0, "business": 0.7, "pro": 0.4, "free": 0.1}
     )
 
+    @field_validator("weights", "urgency", "customer_value", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: Any, info: Any) -> Any:
+        return _merged(cls.model_fields[info.field_name].default_factory(), value)
+
+    @field_validator("weights")
+    @classmethod
+    def _known_components(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = set(value) - {"impact", "urgency", "customer_value", "sla_risk", "sentiment"}
+        if unknown:
+            raise ValueError(
+                f"unknown work-next weight {sorted(unknown)[0]!r}; the components are impact, "
+                "urgency, customer_value, sla_risk and sentiment"
+            )
+        return value
+
+    @field_validator("urgency", "customer_value")
+    @classmethod
+    def _between_zero_and_one(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, component in value.items():
+            if not 0 <= component <= 1:
+                raise ValueError(f"{name} = {component} must lie in [0, 1]")
+        return value
+
+
+def _merged(defaults: dict[str, float], value: Any) -> Any:
+    """A configured map changes only the keys it names."""
+    return (
+        {**defaults, **{k.lower(): v for k, v in value.items()}}
+        if isinstance(value, dict)
+        else value
+    )
+
+
+class AlertSettings(BaseModel):
+    """Thresholds of the coaching alerts listed first in the digest (SPEC 5.1)."""
+
+    inflow_above_outflow_days: int = Field(default=3, ge=1)
+    reopen_rate: float = Field(default=0.15, ge=0, le=1)
+    backlog_days: float = Field(default=5.0, gt=0)
+    oldest_unreplied_hours: float = Field(default=24.0, gt=0)
+
 
 class Settings(BaseSettings):
     """Everything a run needs to know, read once and passed on as values."""
@@ -130,7 +172,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     kb: KbSettings = Field(default_factory=KbSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
-    reopen_rate_warning: float = Field(default=0.15, ge=0, le=1)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     lock_timeout_seconds: float = Field(default=30.0, ge=0)
 
     @field_validator("report_timezone", "source_timezone")
@@ -184,10 +226,11 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
         return _Settings(**given)
-    except ValueError as exc:
-        first = str(exc).splitlines()
-        detail = "; ".join(line.strip() for line in first[1:3]) if len(first) > 1 else first[0]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        source = path if path.is_file() else "the environment or the command line"
         raise BacklogError(
-            f"Config in {path if path.is_file() else 'the environment'} is invalid ({detail}); "
+            f"Config in {source} is invalid ({where}: {first['msg']}); "
             "fix it or remove the setting to use the default."
         ) from exc

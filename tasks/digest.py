@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from tasks import actions, alerts
 from tasks.config import Settings
 from tasks.errors import BacklogError
 from tasks.metrics import load_registry, values_for_day
@@ -66,7 +67,11 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
         _set_path(digest, metric.name, _plain(values[metric.name]))
 
     digest["drivers"] = drivers_for_day(con, day, settings.drivers.top_n)
+    digest["work_next"] = actions.work_next_for_day(con, day, settings)
+    digest["stale"] = actions.stale_for_day(con, day, settings)
+    digest["batches"] = actions.batches_for_day(con, day)
     digest["data_quality"] = data_quality_for_day(con, day)
+    digest["alerts"] = alerts.alerts_for_day(con, digest, settings)
     return digest
 
 
@@ -199,6 +204,27 @@ def render_markdown(d: dict[str, Any]) -> str:
                 f"baseline {_num(drv['baseline_weekly'])}/week, {growth}{spike}"
             )
         lines.append("")
+    if d["work_next"]:
+        lines.append("## Work next")
+        for rank, item in enumerate(d["work_next"], start=1):
+            why = "; ".join(item["reasons"]) or "highest combined score"
+            lines.append(f"{rank}. #{item['ticket_id']} (score {item['score']:.0f}): {why}")
+        lines.append("")
+    stale = d["stale"]
+    if stale["count"]:
+        lines += [
+            f"## Nudge {stale['count']} stale tickets (pending, no reply from the customer)",
+            f"- {_ids(stale['ticket_ids'])}",
+            f"- Send: \"{stale.get('nudge', '')}\"",
+            "",
+        ]
+    if d["batches"]:
+        lines.append("## Batch these (one person, one sitting, one saved reply)")
+        lines += [
+            f"- {b['driver']}: {b['open_tickets']} open tickets ({_ids(b['ticket_ids'])})"
+            for b in d["batches"]
+        ]
+        lines.append("")
     dq = d["data_quality"]
     lines.append(
         f"## Data quality: {dq['status']}\n- {dq['rows_loaded']} rows loaded, "
@@ -224,6 +250,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _ids(ticket_ids: list[str], limit: int = 8) -> str:
+    shown = ", ".join(f"#{t}" for t in ticket_ids[:limit])
+    more = len(ticket_ids) - limit
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def _signed(value: int | None) -> str:

@@ -70,6 +70,30 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         con.executemany(
             "insert into config.ack_patterns values (?)", [[p] for p in settings.ack_patterns]
         )
+    work = settings.work
+    con.execute(
+        "create or replace table config.work_settings as select ?::double as stale_days, "
+        "?::integer as batch_min_size",
+        [work.stale_days, work.batch_min_size],
+    )
+    for table, mapping in (
+        ("work_weights", work.weights),
+        ("urgency_by_priority", work.urgency),
+        ("value_by_tier", work.customer_value),
+    ):
+        con.execute(
+            f"create or replace table config.{table} (name varchar primary key, value double)"
+        )
+        con.executemany(
+            f"insert into config.{table} values (?, ?)",
+            [[name.lower(), value] for name, value in sorted(mapping.items())],
+        )
+    con.execute(
+        "create or replace table config.sentiment_lexicon as "
+        "select lower(term) as term, polarity::integer as polarity "
+        "from read_csv(?, header = true, all_varchar = true)",
+        [str(SQL_DIR / "seeds" / "sentiment_lexicon.csv")],
+    )
     con.execute(
         "create or replace table config.driver_settings as select ?::varchar[] as "
         "ignore_tags, ?::integer as spike_min_tickets, ?::double as spike_z",

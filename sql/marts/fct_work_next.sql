@@ -1,0 +1,169 @@
+-- one row per workable backlog ticket (new, open, hold) per report day: the work-next score
+-- score = 100 * sum(weight * component), components in [0, 1] (SPEC 5, work next):
+-- impact: the ticket's largest driver this week relative to the day's largest driver;
+-- urgency: from priority; customer_value: from tier; sla_risk: largest elapsed share of a
+-- running target; sentiment: negativity of the latest end-user text (lexicon, 0.5 neutral).
+with
+
+open_tickets as (
+    select * from marts.fct_open_tickets where status in ('new', 'open', 'hold')
+),
+
+days as (
+    select * from intermediate.int_report_days
+),
+
+drivers as (
+    select * from marts.fct_drivers_daily
+),
+
+tickets as (
+    select ticket_id, description from staging.stg_tickets
+),
+
+customer_text as (
+    select ticket_id, occurred_at, body
+    from intermediate.int_end_user_activity
+    where body is not null
+),
+
+weights as (
+    select
+        coalesce(max(value) filter (where name = 'impact'), 0) as impact_weight,
+        coalesce(max(value) filter (where name = 'urgency'), 0) as urgency_weight,
+        coalesce(max(value) filter (where name = 'customer_value'), 0) as customer_value_weight,
+        coalesce(max(value) filter (where name = 'sla_risk'), 0) as sla_risk_weight,
+        coalesce(max(value) filter (where name = 'sentiment'), 0) as sentiment_weight,
+    from config.work_weights
+),
+
+largest_driver as (
+    select report_date, max(tickets_7d) as tickets_7d
+    from drivers
+    group by report_date
+),
+
+ticket_drivers as (
+    select open_tickets.report_date, open_tickets.ticket_id, drivers.driver, drivers.tickets_7d
+    from open_tickets
+    cross join unnest(open_tickets.tags) as tag(driver_name)
+    inner join drivers
+        on drivers.report_date = open_tickets.report_date
+        and drivers.driver = tag.driver_name
+),
+
+top_driver as (
+    select
+        report_date,
+        ticket_id,
+        arg_max(driver, (tickets_7d, driver)) as driver,
+        max(tickets_7d) as driver_tickets_7d,
+    from ticket_drivers
+    group by report_date, ticket_id
+),
+
+with_text as (
+    select
+        open_tickets.*,
+        days.as_of_at,
+        coalesce(latest_text.body, tickets.description, '') as latest_customer_text,
+    from open_tickets
+    inner join days using (report_date)
+    left join tickets using (ticket_id)
+    asof left join customer_text as latest_text
+        on latest_text.ticket_id = open_tickets.ticket_id
+        and latest_text.occurred_at < days.as_of_at
+),
+
+sentiment as (
+    select
+        with_text.report_date,
+        with_text.ticket_id,
+        coalesce(sum(lexicon.polarity), 0) as lexicon_score,
+        list(lexicon.term order by lexicon.polarity, lexicon.term)
+            filter (where lexicon.polarity < 0) as negative_terms,
+    from with_text
+    left join config.sentiment_lexicon as lexicon
+        on regexp_matches(
+            lower(with_text.latest_customer_text),
+            '\b' || regexp_escape(lexicon.term) || '\b'
+        )
+    group by with_text.report_date, with_text.ticket_id
+),
+
+components as (
+    select
+        with_text.report_date,
+        with_text.ticket_id,
+        with_text.status,
+        with_text.created_at,
+        with_text.priority,
+        with_text.customer_tier,
+        top_driver.driver,
+        top_driver.driver_tickets_7d,
+        coalesce(top_driver.driver_tickets_7d / nullif(largest_driver.tickets_7d, 0), 0)
+            as impact,
+        coalesce(urgency.value, 0) as urgency,
+        coalesce(tier_value.value, 0) as customer_value,
+        with_text.sla_risk,
+        with_text.is_sla_breached,
+        greatest(0.0, least(1.0, 0.5 - 0.125 * sentiment.lexicon_score::double
+            + case when regexp_matches(with_text.latest_customer_text, '!{2,}') then 0.125 else 0 end
+        )) as sentiment,
+        sentiment.negative_terms,
+    from with_text
+    left join top_driver using (report_date, ticket_id)
+    left join largest_driver using (report_date)
+    left join sentiment using (report_date, ticket_id)
+    left join config.urgency_by_priority as urgency on urgency.name = with_text.priority
+    left join config.value_by_tier as tier_value on tier_value.name = with_text.customer_tier
+),
+
+scored as (
+    select
+        components.*,
+        round(100 * (
+            impact_weight * impact
+            + urgency_weight * urgency
+            + customer_value_weight * customer_value
+            + sla_risk_weight * sla_risk
+            + sentiment_weight * sentiment
+        ), 2) as score,
+    from components
+    cross join weights
+),
+
+final as (
+    select
+        report_date,
+        ticket_id,
+        row_number() over (
+            partition by report_date order by score desc, created_at, ticket_id
+        ) as work_rank,
+        score,
+        status,
+        priority,
+        customer_tier,
+        driver,
+        impact,
+        urgency,
+        customer_value,
+        sla_risk,
+        sentiment,
+        list_filter([
+            case when priority in ('urgent', 'high') then priority || ' priority' end,
+            case when customer_value >= 0.7 then customer_tier || ' customer' end,
+            case when driver is not null and impact >= 0.5
+                then 'driver ' || driver || ': ' || driver_tickets_7d || ' tickets this week' end,
+            case
+                when is_sla_breached then 'SLA breached'
+                when sla_risk >= 0.75 then 'SLA ' || round(100 * sla_risk)::integer
+                    || '% elapsed'
+            end,
+            case when sentiment >= 0.75 then 'customer sounds upset ('
+                || array_to_string(negative_terms[1:3], ', ') || ')' end
+        ], lambda reason: reason is not null) as reasons,
+    from scored
+)
+
+select * from final
