@@ -96,7 +96,7 @@ def alerts_for_day(
         )
 
     for driver in digest["drivers"]:
-        if driver["spike"]:
+        if driver["spike"] and driver.get("baseline_complete", True):
             alerts.append(
                 _alert(
                     "spike",

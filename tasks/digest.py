@@ -86,14 +86,23 @@ def drivers_for_day(con: duckdb.DuckDBPyConnection, day: date, top_n: int) -> li
             from marts.fct_drivers_daily
             where report_date = ? and tickets_7d > 0
         )
-        select driver, tickets_7d, baseline_weekly, share_7d, growth, is_spike
+        select driver, tickets_7d, baseline_weekly, share_7d, growth, is_spike,
+            is_baseline_complete
         from ranked
         where driver_rank <= ? or is_spike
         order by driver_rank
         """,
         [day, top_n],
     ).fetchall()
-    keys = ("driver", "tickets_7d", "baseline_weekly", "share_7d", "growth", "spike")
+    keys = (
+        "driver",
+        "tickets_7d",
+        "baseline_weekly",
+        "share_7d",
+        "growth",
+        "spike",
+        "baseline_complete",
+    )
     return [{k: _plain(v) for k, v in zip(keys, row, strict=True)} for row in rows]
 
 
@@ -199,6 +208,8 @@ def render_markdown(d: dict[str, Any]) -> str:
         for drv in d["drivers"]:
             growth = "new" if drv["growth"] is None else f"x{drv['growth']:.1f}"
             spike = " **spike**" if drv["spike"] else ""
+            if drv["spike"] and not drv.get("baseline_complete", True):
+                spike += " (baseline still filling: fewer than 35 days loaded)"
             lines.append(
                 f"- {drv['driver']}: {drv['tickets_7d']} tickets ({_pct(drv['share_7d'])}), "
                 f"baseline {_num(drv['baseline_weekly'])}/week, {growth}{spike}"
@@ -215,7 +226,7 @@ def render_markdown(d: dict[str, Any]) -> str:
         lines += [
             f"## Nudge {stale['count']} stale tickets (pending, no reply from the customer)",
             f"- {_ids(stale['ticket_ids'])}",
-            f"- Send: \"{stale.get('nudge', '')}\"",
+            f'- Send: "{stale.get("nudge", "")}"',
             "",
         ]
     if d["batches"]:

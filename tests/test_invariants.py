@@ -101,3 +101,12 @@ def assert_same(actual: Any, expected: Any, path: str) -> None:
         )
     else:
         assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+def test_the_planted_spike_is_the_only_spike(loaded):
+    con, settings, _ = loaded
+    # refund gets 6 extra tickets a day from day 45 for 5 days; four days in, it spikes
+    day = START + timedelta(days=49)
+    result = digest.build_digest(con, day, settings)
+    assert [d["driver"] for d in result["drivers"] if d["spike"]] == ["refund"]
+    assert [a["driver"] for a in result["alerts"] if a["name"] == "spike"] == ["refund"]

@@ -27,6 +27,10 @@ driver_per_day as (
     group by driver, created_date
 ),
 
+first_export as (
+    select min(export_date) as first_export_date from ops.loads
+),
+
 grid as (
     select drivers.driver, days.report_date, days.is_after_first_export
     from (select distinct driver from tagged) as drivers
@@ -75,9 +79,13 @@ final as (
         windows.tickets_7d >= settings.spike_min_tickets
             and (windows.tickets_7d - windows.baseline_tickets / 4)
                 / sqrt(greatest(windows.baseline_tickets / 4, 1)) >= settings.spike_z as is_spike,
+        -- the baseline's 28 days (D-34..D-7) all lie in loaded exports; before that the
+        -- baseline counts only tickets seen later, and spikes are not alerted
+        windows.report_date - 34 >= first_export.first_export_date as is_baseline_complete,
     from windows
     inner join inflow_windows using (report_date)
     cross join settings
+    cross join first_export
     where windows.is_after_first_export
         and (windows.tickets_7d > 0 or windows.baseline_tickets > 0)
 )
