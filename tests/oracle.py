@@ -227,6 +227,8 @@ class Ticket:
     history: list[tuple[datetime, str | None, str]] = field(default_factory=list)
     comments: list[Event] = field(default_factory=list)
     has_comment_events: bool = False
+    # the earliest exported event: events cannot see replies before it
+    events_start: datetime | None = None
 
 
 def _parse_ticket_row(row: Mapping[str, Any], src: tzinfo, order: tuple) -> Version | None:
@@ -418,6 +420,8 @@ def _history_from_snapshots(created: datetime, versions: list[Version]) -> list:
 
 def _build(exports_root: Path, source_timezone: str) -> tuple[dict[str, Ticket], date | None]:
     versions, events, export_dates = _load(Path(exports_root), source_timezone)
+    all_events = [e.occurred_at for evs in events.values() for e in evs]
+    events_start = min(all_events) if all_events else None
     tickets: dict[str, Ticket] = {}
     for tid, vs in versions.items():
         vs = sorted(vs, key=lambda v: (v.updated_at, v.order))
@@ -432,6 +436,7 @@ def _build(exports_root: Path, source_timezone: str) -> tuple[dict[str, Ticket],
             priority=latest.priority,
             tags=latest.tags,
             first_reply_at=latest.first_reply_at,
+            events_start=events_start,
         )
         evs = sorted(events.get(tid, []), key=lambda e: (e.occurred_at, e.order))
         status_events = [e for e in evs if e.kind == "status_change" and e.to_value in STATUSES]
@@ -494,8 +499,16 @@ def _reply_candidates(t: Ticket) -> list[Event]:
     return cands
 
 
+def _exported_reply_predates_events(t: Ticket) -> bool:
+    """A reply the helpdesk reports before the first exported events: events can't see it."""
+    fr = t.first_reply_at
+    return (
+        fr is not None and fr >= t.created_at and t.events_start is not None and fr < t.events_start
+    )
+
+
 def _first_reply(t: Ticket) -> datetime | None:
-    if not t.has_comment_events:
+    if not t.has_comment_events or _exported_reply_predates_events(t):
         fr = t.first_reply_at
         return fr if fr is not None and fr >= t.created_at else None
     cands = _reply_candidates(t)
@@ -503,7 +516,7 @@ def _first_reply(t: Ticket) -> datetime | None:
 
 
 def _first_meaningful(t: Ticket, patterns: list[re.Pattern[str]]) -> datetime | None:
-    if not t.has_comment_events:
+    if not t.has_comment_events or _exported_reply_predates_events(t):
         return _first_reply(t)
     for e in _reply_candidates(t):
         body = e.body or ""

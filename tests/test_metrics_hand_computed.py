@@ -1384,3 +1384,63 @@ def test_quantile_cont():
     assert quantile_cont([4, 1, 3, 2], 0.5) == pytest.approx(2.5)
     assert quantile_cont([7], 0.9) == 7
     assert quantile_cont([], 0.5) is None
+
+
+def test_reply_before_the_first_exported_events_comes_from_the_ticket_row(impl, tmp_path: Path):
+    # The first export (2024-06-10) carries C1, created three days earlier and answered
+    # on 06-07 11:00 per the helpdesk; the events file only covers 06-10, where an agent
+    # follows up at 09:00. Events cannot see 06-07, so C1's first reply is 60 min, not
+    # 3 days. C2 is created inside the events' coverage: its events decide (45 min),
+    # not the exported 30 min.
+    root = tmp_path / "exports"
+    write_tickets(
+        root,
+        "2024-06-10",
+        [
+            tk(
+                "C1",
+                "2024-06-07T10:00:00Z",
+                "2024-06-10T09:00:00Z",
+                "open",
+                first_reply_at="2024-06-07T11:00:00Z",
+            ),
+            tk(
+                "C2",
+                "2024-06-10T08:00:00Z",
+                "2024-06-10T08:45:00Z",
+                "open",
+                requester="r2",
+                first_reply_at="2024-06-10T08:30:00Z",
+            ),
+        ],
+    )
+    write_events(
+        root,
+        "2024-06-10",
+        [
+            ev(
+                "x1",
+                "C1",
+                "2024-06-10T09:00:00Z",
+                "comment",
+                role="agent",
+                public=True,
+                body="Following up on this.",
+            ),
+            ev("x2", "C2", "2024-06-10T08:00:00Z", "status_change", None, "new", "end_user"),
+            ev(
+                "x3",
+                "C2",
+                "2024-06-10T08:45:00Z",
+                "comment",
+                role="agent",
+                public=True,
+                body="Here is how to fix it.",
+            ),
+            ev("x4", "C2", "2024-06-10T08:45:00Z", "status_change", "new", "open", "agent"),
+        ],
+    )
+    f = impl.compute(root, date(2024, 6, 10))
+    assert f["response"]["first_reply_p50_minutes"] == pytest.approx((60 + 45) / 2)
+    assert f["response"]["ttfmr_p50_minutes"] == pytest.approx((60 + 45) / 2)
+    assert f["response"]["unreplied_open"] == 0

@@ -1,5 +1,6 @@
 -- one row per ticket: its first reply and first meaningful reply (SPEC 5)
--- From comment events when the ticket has any; else the exported first_reply_at.
+-- From comment events when the ticket has any; else, or when the exported first_reply_at
+-- lies before the first exported events, the exported first_reply_at.
 with
 
 tickets as (
@@ -56,22 +57,41 @@ tickets_with_comments as (
     select distinct ticket_id from staging.stg_events where kind = 'comment'
 ),
 
+-- events say nothing of the time before the earliest exported event: a reply the
+-- helpdesk reports before then is taken from the ticket row
+events_coverage as (
+    select min(occurred_at) as starts_at from staging.stg_events
+),
+
+exported as (
+    select
+        tickets.ticket_id,
+        case
+            when tickets.exported_first_reply_at >= tickets.created_at
+                then tickets.exported_first_reply_at
+        end as first_reply_at,
+        coalesce(tickets.exported_first_reply_at < events_coverage.starts_at, false)
+            as is_before_events,
+    from tickets
+    cross join events_coverage
+),
+
 final as (
     select
         tickets.ticket_id,
         tickets_with_comments.ticket_id is not null as has_comment_events,
         case
-            when tickets_with_comments.ticket_id is not null then from_events.first_reply_at
-            when tickets.exported_first_reply_at >= tickets.created_at
-                then tickets.exported_first_reply_at
+            when tickets_with_comments.ticket_id is null or exported.is_before_events
+                then exported.first_reply_at
+            else from_events.first_reply_at
         end as first_reply_at,
         case
-            when tickets_with_comments.ticket_id is not null
-                then from_events.first_meaningful_reply_at
-            when tickets.exported_first_reply_at >= tickets.created_at
-                then tickets.exported_first_reply_at
+            when tickets_with_comments.ticket_id is null or exported.is_before_events
+                then exported.first_reply_at
+            else from_events.first_meaningful_reply_at
         end as first_meaningful_reply_at,
     from tickets
+    inner join exported using (ticket_id)
     left join tickets_with_comments using (ticket_id)
     left join from_events using (ticket_id)
 )
