@@ -153,6 +153,108 @@ class AlertSettings(BaseModel):
     oldest_unreplied_hours: float = Field(default=24.0, gt=0)
 
 
+class EscalationRule(BaseModel):
+    """A field rule: tickets of this tier carrying this tag are raised to this priority."""
+
+    customer_tier: str | None = None
+    tag: str | None = None
+    priority: Literal["urgent", "high", "normal", "low"] = "high"
+
+
+class EscalationSettings(BaseModel):
+    """Words in the customer's own text, and field rules, that raise urgency (SPEC 5.1)."""
+
+    keywords: dict[str, Literal["urgent", "high", "normal", "low"]] = Field(
+        default_factory=lambda: {
+            "leak": "urgent",
+            "breach": "urgent",
+            "exposure": "urgent",
+            "security": "urgent",
+            "data loss": "urgent",
+            "chargeback": "urgent",
+        }
+    )
+    rules: list[EscalationRule] = Field(
+        default_factory=lambda: [
+            EscalationRule(customer_tier="enterprise", tag="failed-payment", priority="high")
+        ]
+    )
+
+
+class MergeSettings(BaseModel):
+    """Follow-ups of one requester offered for merging (SPEC 5.1)."""
+
+    window_hours: float = Field(default=72.0, gt=0)
+    subject_similarity: float = Field(default=0.9, gt=0, le=1)
+    follow_up_patterns: list[str] = Field(
+        default_factory=lambda: [
+            r"any (update|news)",
+            r"follow(ing)?[- ]?up",
+            r"still waiting",
+            r"status (of|on) my",
+            r"^(re|fwd?):",
+        ]
+    )
+
+
+class StaffingSettings(BaseModel):
+    """The staffing view's target: drain the backlog to this many days of work (SPEC 5.1)."""
+
+    target_backlog_days: float = Field(default=1.0, ge=0)
+    drain_within_days: int = Field(default=14, ge=1)
+
+
+class NatureSettings(BaseModel):
+    """Rules that sort tickets by nature; the first nature whose pattern matches wins."""
+
+    rules: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "emotional": [
+                r"unacceptable",
+                r"angry",
+                r"furious",
+                r"disappointed",
+                r"frustrat",
+                r"complain",
+                r"terrible",
+                r"worst",
+            ],
+            "advisory": [
+                r"best way",
+                r"recommend",
+                r"should (i|we)",
+                r"advice",
+                r"which (plan|option)",
+                r"is it possible",
+                r"can (i|we) use",
+            ],
+            "lookup": [
+                r"where is",
+                r"status of",
+                r"tracking",
+                r"what is my",
+                r"when will",
+                r"how much",
+                r"invoice copy",
+                r"find my",
+            ],
+            "process": [
+                r"reset",
+                r"change my",
+                r"update my",
+                r"cancel",
+                r"refund",
+                r"how (do|can) i",
+                r"unlock",
+                r"add (a |an )?user",
+                r"remove",
+                r"export",
+            ],
+        }
+    )
+    automatable: list[str] = Field(default_factory=lambda: ["lookup", "process"])
+
+
 class Settings(BaseSettings):
     """Everything a run needs to know, read once and passed on as values."""
 
@@ -173,6 +275,10 @@ class Settings(BaseSettings):
     kb: KbSettings = Field(default_factory=KbSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    merge: MergeSettings = Field(default_factory=MergeSettings)
+    staffing: StaffingSettings = Field(default_factory=StaffingSettings)
+    nature: NatureSettings = Field(default_factory=NatureSettings)
     lock_timeout_seconds: float = Field(default=30.0, ge=0)
 
     @field_validator("report_timezone", "source_timezone")

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from tasks import actions, alerts
+from tasks import actions, alerts, coaching
 from tasks.config import Settings
 from tasks.errors import BacklogError
 from tasks.metrics import load_registry, values_for_day
@@ -35,6 +35,9 @@ SECTIONS: tuple[tuple[str, Any], ...] = (
     ("alerts", list),
     ("backlog_days", lambda: None),
     ("merge_candidates", list),
+    ("effort", dict),
+    ("staffing", dict),
+    ("automation_candidates", list),
     ("data_quality", dict),
 )
 
@@ -70,6 +73,8 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
     digest["work_next"] = actions.work_next_for_day(con, day, settings)
     digest["stale"] = actions.stale_for_day(con, day, settings)
     digest["batches"] = actions.batches_for_day(con, day)
+    digest["merge_candidates"] = coaching.merge_candidates_for_day(con, day)
+    digest["automation_candidates"] = coaching.automation_candidates_for_day(con, day)
     digest["data_quality"] = data_quality_for_day(con, day)
     digest["alerts"] = alerts.alerts_for_day(con, digest, settings)
     return digest

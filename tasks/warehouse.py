@@ -94,6 +94,7 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         "from read_csv(?, header = true, all_varchar = true)",
         [str(SQL_DIR / "seeds" / "sentiment_lexicon.csv")],
     )
+    _coaching_tables(con, settings)
     con.execute(
         "create or replace table config.driver_settings as select ?::varchar[] as "
         "ignore_tags, ?::integer as spike_min_tickets, ?::double as spike_z",
@@ -108,3 +109,55 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 def _core_first(path: Path) -> tuple[bool, str]:
     """`schema/core.sql` creates the schemas, so it runs before the feature files."""
     return (path.stem != "core", path.stem)
+
+
+def _coaching_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Escalation, merge, staffing and nature settings as tables the models join."""
+    con.execute(
+        "create or replace table config.escalation_keywords (term varchar, priority varchar)"
+    )
+    keywords = sorted(settings.escalation.keywords.items())
+    if keywords:
+        con.executemany(
+            "insert into config.escalation_keywords values (?, ?)",
+            [[term.lower(), priority] for term, priority in keywords],
+        )
+    con.execute(
+        "create or replace table config.escalation_rules "
+        "(customer_tier varchar, tag varchar, priority varchar)"
+    )
+    if settings.escalation.rules:
+        con.executemany(
+            "insert into config.escalation_rules values (?, ?, ?)",
+            [
+                [
+                    rule.customer_tier.lower() if rule.customer_tier else None,
+                    rule.tag.lower() if rule.tag else None,
+                    rule.priority,
+                ]
+                for rule in settings.escalation.rules
+            ],
+        )
+    merge = settings.merge
+    con.execute(
+        "create or replace table config.merge_settings as select ?::double as window_hours, "
+        "?::double as subject_similarity, ?::varchar[] as follow_up_patterns",
+        [merge.window_hours, merge.subject_similarity, merge.follow_up_patterns],
+    )
+    staffing = settings.staffing
+    con.execute(
+        "create or replace table config.staffing_settings as select "
+        "?::double as target_backlog_days, ?::integer as drain_within_days",
+        [staffing.target_backlog_days, staffing.drain_within_days],
+    )
+    con.execute(
+        "create or replace table config.nature_rules "
+        "(nature varchar, rule_order integer, pattern varchar, is_automatable boolean)"
+    )
+    rows = [
+        [nature, order, pattern, nature in settings.nature.automatable]
+        for order, (nature, patterns) in enumerate(settings.nature.rules.items())
+        for pattern in patterns
+    ]
+    if rows:
+        con.executemany("insert into config.nature_rules values (?, ?, ?, ?)", rows)

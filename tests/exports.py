@@ -22,6 +22,8 @@ TICKET_COLUMNS = [
     "subject",
     "description",
     "customer_tier",
+    "group_name",
+    "assignee_id",
 ]
 EVENT_COLUMNS = [
     "event_id",

@@ -1,5 +1,6 @@
 -- one row per workable backlog ticket (new, open, hold) per report day: the work-next score
--- score = 100 * sum(weight * component), components in [0, 1] (SPEC 5, work next):
+-- score = 100 * sum(weight * component), components in [0, 1] (SPEC 5, work next);
+-- escalation rules (SPEC 5.1) raise the priority the urgency component reads:
 -- impact: the ticket's largest driver this week relative to the day's largest driver;
 -- urgency: from priority; customer_value: from tier; sla_risk: largest elapsed share of a
 -- running target; sentiment: negativity of the latest end-user text (lexicon, 0.5 neutral).
@@ -62,13 +63,52 @@ top_driver as (
     group by report_date, ticket_id
 ),
 
+escalations as (
+    select * from intermediate.int_ticket_escalations
+),
+
+priority_rank as (
+    select * from (values ('urgent', 4), ('high', 3), ('normal', 2), ('low', 1))
+        as ranks(priority, priority_rank)
+),
+
+-- the highest priority an escalation rule raised the ticket to by the end of the day
+escalated as (
+    select
+        open_tickets.report_date,
+        open_tickets.ticket_id,
+        arg_max(escalations.priority, priority_rank.priority_rank) as escalated_priority,
+        max(priority_rank.priority_rank) as escalated_rank,
+        list(escalations.reason order by priority_rank.priority_rank desc, escalations.reason)
+            as escalation_reasons,
+    from open_tickets
+    inner join days using (report_date)
+    inner join escalations
+        on escalations.ticket_id = open_tickets.ticket_id
+        and escalations.escalated_at < days.as_of_at
+    inner join priority_rank on priority_rank.priority = escalations.priority
+    group by all
+),
+
 with_text as (
     select
-        open_tickets.*,
+        open_tickets.* replace (
+            case
+                when escalated.escalated_rank > coalesce(own_rank.priority_rank, 2)
+                    then escalated.escalated_priority
+                else open_tickets.priority
+            end as priority
+        ),
+        open_tickets.priority as own_priority,
+        coalesce(escalated.escalated_rank > coalesce(own_rank.priority_rank, 2), false)
+            as is_escalated,
+        escalated.escalation_reasons,
         days.as_of_at,
         coalesce(latest_text.body, tickets.description, '') as latest_customer_text,
     from open_tickets
     inner join days using (report_date)
+    left join escalated using (report_date, ticket_id)
+    left join priority_rank as own_rank on own_rank.priority = open_tickets.priority
     left join tickets using (ticket_id)
     asof left join customer_text as latest_text
         on latest_text.ticket_id = open_tickets.ticket_id
@@ -98,6 +138,9 @@ components as (
         with_text.status,
         with_text.created_at,
         with_text.priority,
+        with_text.own_priority,
+        with_text.is_escalated,
+        with_text.escalation_reasons,
         with_text.customer_tier,
         top_driver.driver,
         top_driver.driver_tickets_7d,
@@ -143,6 +186,8 @@ final as (
         score,
         status,
         priority,
+        own_priority,
+        is_escalated,
         customer_tier,
         driver,
         impact,
@@ -151,7 +196,8 @@ final as (
         sla_risk,
         sentiment,
         list_filter([
-            case when priority in ('urgent', 'high') then priority || ' priority' end,
+            case when is_escalated then escalation_reasons[1]
+                when priority in ('urgent', 'high') then priority || ' priority' end,
             case when customer_value >= 0.7 then customer_tier || ' customer' end,
             case when driver is not null and impact >= 0.5
                 then 'driver ' || driver || ': ' || driver_tickets_7d || ' tickets this week' end,

@@ -1,0 +1,32 @@
+-- one row per driver per report day: among tickets solved in the last 28 days (last solve
+-- in D-27..D), how many are lookup or process work: the automation candidate list
+with
+
+days as (
+    select * from intermediate.int_report_days where is_after_first_export
+),
+
+solved as (
+    select
+        effort.ticket_id,
+        effort.last_solved_date,
+        unnest(effort.tags) as driver,
+        nature.is_automatable,
+    from marts.fct_ticket_effort as effort
+    inner join marts.fct_ticket_nature as nature using (ticket_id)
+),
+
+final as (
+    select
+        days.report_date,
+        solved.driver,
+        count(*) as solved_tickets,
+        count(*) filter (where solved.is_automatable) as automatable_tickets,
+        count(*) filter (where solved.is_automatable) / count(*) as automatable_share,
+    from days
+    inner join solved
+        on solved.last_solved_date between days.report_date - 27 and days.report_date
+    group by all
+)
+
+select * from final

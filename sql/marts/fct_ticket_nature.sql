@@ -1,0 +1,35 @@
+-- one row per ticket: its nature by the configured rules (the first nature, in rule order,
+-- with a pattern found in the subject or description), else 'unclassified'
+with
+
+tickets as (
+    select ticket_id, lower(coalesce(subject, '') || ' ' || coalesce(description, '')) as words
+    from staging.stg_tickets
+    where not is_deleted
+),
+
+matches as (
+    select
+        tickets.ticket_id,
+        rules.nature,
+        rules.rule_order,
+        rules.pattern,
+        rules.is_automatable,
+    from tickets
+    inner join config.nature_rules as rules on regexp_matches(tickets.words, rules.pattern)
+),
+
+final as (
+    select
+        tickets.ticket_id,
+        coalesce(arg_min(matches.nature, (matches.rule_order, matches.pattern)), 'unclassified')
+            as nature,
+        arg_min(matches.pattern, (matches.rule_order, matches.pattern)) as matched_pattern,
+        coalesce(arg_min(matches.is_automatable, (matches.rule_order, matches.pattern)), false)
+            as is_automatable,
+    from tickets
+    left join matches using (ticket_id)
+    group by tickets.ticket_id
+)
+
+select * from final
