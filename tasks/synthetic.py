@@ -14,6 +14,7 @@ holds what happened in D.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -55,10 +56,20 @@ DRIVER_WEIGHTS = (0.19, 0.16, 0.17, 0.19, 0.08, 0.10, 0.11)
 GROUPS = ("Billing", "Accounts", "Technical", "Tier 1", "Product", "Billing", "Logistics")
 GENERIC_TAGS = ("vip", "mobile", "integration")
 ADDED_TAGS = ("escalated", "known-issue", "needs-info")
-PRODUCTS = ("iOS app", "Android app", "web dashboard", "desktop app", "browser extension",
-            "admin console")
-TEST_CARDS = ("4111 1111 1111 1111", "5500 0055 5555 5559", "4012 8888 8888 1881",
-              "3782 822463 10005")
+PRODUCTS = (
+    "iOS app",
+    "Android app",
+    "web dashboard",
+    "desktop app",
+    "browser extension",
+    "admin console",
+)
+TEST_CARDS = (
+    "4111 1111 1111 1111",
+    "5500 0055 5555 5559",
+    "4012 8888 8888 1881",
+    "3782 822463 10005",
+)
 # weekday factors, Monday first: "mean weekday inflow" is tickets_per_day
 WEEKDAY_FACTOR = (1.18, 1.06, 1.0, 0.96, 0.80, 0.30, 0.24)
 HOURLY_WEEKDAY = (1, 1, 1, 1, 1, 2, 4, 7, 10, 12, 12, 11, 9, 10, 11, 10, 9, 7, 5, 4, 3, 3, 2, 1)
@@ -109,27 +120,107 @@ TIER_WAIT = (0.6, 0.85, 1.0, 1.15)
 ) = range(16)
 N_FAMILIES = 16
 N_VARIANTS = 6
-AGENT_PUBLIC_FAMILIES = (F_INSTANT_SOLVE, F_REPLY_SOLVE, F_REPLY_ASK, F_REPLY_ESCALATE,
-                         F_REPLY_WORKING, F_NUDGE)
+AGENT_PUBLIC_FAMILIES = (
+    F_INSTANT_SOLVE,
+    F_REPLY_SOLVE,
+    F_REPLY_ASK,
+    F_REPLY_ESCALATE,
+    F_REPLY_WORKING,
+    F_NUDGE,
+)
 CUSTOMER_FAMILIES = (F_CUSTOMER_REPLY, F_CUSTOMER_REOPEN, F_CUSTOMER_LATE)
 PLACEHOLDERS = ("first", "last", "email", "phone", "n", "product", "card", "tag", "ticket")
 BOT_ID = "a-000"  # the trigger that posts auto-acknowledgements as an agent
 
 FIRST_NAMES = (
-    "Anna", "Ben", "Carla", "David", "Elif", "Farah", "Georg", "Hana", "Ivan", "Julia", "Kenji",
-    "Lena", "Marco", "Nora", "Omar", "Priya", "Quentin", "Rosa", "Sven", "Tara", "Umar", "Vera",
-    "Wei", "Xenia", "Yusuf", "Zoe", "Liam", "Mia", "Noah", "Emma", "Lucas", "Sofia", "Mateo",
-    "Aisha", "Pablo", "Ingrid", "Tomas", "Chloe", "Raj", "Lea",
+    "Anna",
+    "Ben",
+    "Carla",
+    "David",
+    "Elif",
+    "Farah",
+    "Georg",
+    "Hana",
+    "Ivan",
+    "Julia",
+    "Kenji",
+    "Lena",
+    "Marco",
+    "Nora",
+    "Omar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wei",
+    "Xenia",
+    "Yusuf",
+    "Zoe",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Emma",
+    "Lucas",
+    "Sofia",
+    "Mateo",
+    "Aisha",
+    "Pablo",
+    "Ingrid",
+    "Tomas",
+    "Chloe",
+    "Raj",
+    "Lea",
 )
 LAST_NAMES = (
-    "Meyer", "Smith", "Garcia", "Nguyen", "Kowalski", "Rossi", "Dubois", "Tanaka", "Okafor",
-    "Johansson", "Silva", "Novak", "Schmidt", "Brown", "Ali", "Jensen", "Moreau", "Khan",
-    "Lopez", "Fischer", "Wilson", "Ivanova", "Martin", "Sato", "Costa", "Weber", "Haddad",
-    "Murphy", "Virtanen", "Papadopoulos",
+    "Meyer",
+    "Smith",
+    "Garcia",
+    "Nguyen",
+    "Kowalski",
+    "Rossi",
+    "Dubois",
+    "Tanaka",
+    "Okafor",
+    "Johansson",
+    "Silva",
+    "Novak",
+    "Schmidt",
+    "Brown",
+    "Ali",
+    "Jensen",
+    "Moreau",
+    "Khan",
+    "Lopez",
+    "Fischer",
+    "Wilson",
+    "Ivanova",
+    "Martin",
+    "Sato",
+    "Costa",
+    "Weber",
+    "Haddad",
+    "Murphy",
+    "Virtanen",
+    "Papadopoulos",
 )
 MAIL_DOMAINS = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "gmx.de", "proton.me")
-AGENT_FIRST = ("Sam", "Alex", "Jordan", "Robin", "Kim", "Charlie", "Morgan", "Jamie", "Taylor",
-               "Riley", "Casey", "Dana")
+AGENT_FIRST = (
+    "Sam",
+    "Alex",
+    "Jordan",
+    "Robin",
+    "Kim",
+    "Charlie",
+    "Morgan",
+    "Jamie",
+    "Taylor",
+    "Riley",
+    "Casey",
+    "Dana",
+)
 
 SUBJECTS: dict[str, tuple[str, ...]] = {
     "billing": (
@@ -226,8 +317,7 @@ DESCRIPTIONS: dict[str, tuple[str, ...]] = {
         "My account says it is locked. I only tried my password a few times.",
     ),
     "bug": (
-        "When I export a report to CSV the {product} crashes. It started after the last "
-        "update.",
+        "When I export a report to CSV the {product} crashes. It started after the last update.",
         "The dashboard is just a blank page since yesterday. Tried two browsers.",
         "I get error {n} every time I try to save changes to a project.",
         "The {product} freezes on the splash screen every time I open it.",
@@ -262,8 +352,7 @@ DESCRIPTIONS: dict[str, tuple[str, ...]] = {
         "My order #{n} was supposed to arrive three days ago. Where is it?",
         "Tracking says delivered but there is no package at my door.",
         "I moved and need to change the shipping address for order #{n}.",
-        "The tracking number in the confirmation email shows 'not found' on the carrier's "
-        "site.",
+        "The tracking number in the confirmation email shows 'not found' on the carrier's site.",
         "The box for order #{n} arrived crushed and the item is damaged.",
         "The delivery date for my order moved again. This is the third time.",
     ),
@@ -300,11 +389,22 @@ PII_SENTENCES = (
     " My email is {email} and my phone number is {phone}.",
     " The card I used is {card}.",
 )
-AGENT_OPENERS = ("Hi {first},\n\n", "Hello {first},\n\n", "Hi {first}, thanks for reaching out.\n\n",
-                 "Hi {first},\n\n", "Dear {first},\n\n", "Hi there,\n\n")
-AGENT_CLOSERS = ("\n\nBest,\n{agent}", "\n\nKind regards,\n{agent}\nCustomer Support",
-                 "\n\nCheers,\n{agent}", "\n\nBest regards,\n{agent}", "\n\nThanks,\n{agent}",
-                 "\n\n{agent}")
+AGENT_OPENERS = (
+    "Hi {first},\n\n",
+    "Hello {first},\n\n",
+    "Hi {first}, thanks for reaching out.\n\n",
+    "Hi {first},\n\n",
+    "Dear {first},\n\n",
+    "Hi there,\n\n",
+)
+AGENT_CLOSERS = (
+    "\n\nBest,\n{agent}",
+    "\n\nKind regards,\n{agent}\nCustomer Support",
+    "\n\nCheers,\n{agent}",
+    "\n\nBest regards,\n{agent}",
+    "\n\nThanks,\n{agent}",
+    "\n\n{agent}",
+)
 CUSTOMER_CLOSERS = ("", "\n\n{first}", "\n\nSent from my iPhone", "", " Thanks.", "\n\n-- {first}")
 
 # aligned with SUBJECTS: the resolution of problem i
@@ -396,8 +496,7 @@ SOLVE_REPLIES: dict[str, tuple[str, ...]] = {
     "shipping": (
         "Order #{n} was held at the carrier's depot. It is moving again and should arrive "
         "within 2 business days.",
-        "I opened a claim with the carrier and a replacement for the missing package ships "
-        "today.",
+        "I opened a claim with the carrier and a replacement for the missing package ships today.",
         "I updated the shipping address on order #{n}. The courier will deliver to the new "
         "address.",
         "The tracking number only becomes active once the carrier scans the parcel. It is "
@@ -419,26 +518,40 @@ SOLVE_REPLIES: dict[str, tuple[str, ...]] = {
     ),
 }
 ASK_REPLIES: dict[str, tuple[str, ...]] = {
-    "billing": ("Could you send me the date and amount of the charge so I can locate the "
-                "payment?",),
-    "login": ("Could you tell me how you sign in (password, Google or SSO) and send a "
-              "screenshot of the error?",),
-    "bug": ("Could you send the steps to reproduce this and the version of the {product} you "
-            "use? A screenshot would help too.",),
+    "billing": (
+        "Could you send me the date and amount of the charge so I can locate the payment?",
+    ),
+    "login": (
+        "Could you tell me how you sign in (password, Google or SSO) and send a "
+        "screenshot of the error?",
+    ),
+    "bug": (
+        "Could you send the steps to reproduce this and the version of the {product} you "
+        "use? A screenshot would help too.",
+    ),
     "how-to": ("Happy to help! Which plan are you on, and are you an admin of the workspace?",),
-    "feature-request": ("Thanks! Could you tell us how you would use this, so our product "
-                        "team understands the use case?",),
-    "refund": ("Could you confirm the order number and whether the refund should go to the "
-               "original payment method?",),
-    "shipping": ("Could you confirm your shipping address and the order number? I will open "
-                 "an investigation with the carrier.",),
-    "*": ("Could you tell us when {tag} last worked for you and send a screenshot of the "
-          "error?",
-          "Which of your users are affected by the {tag} problem?"),
+    "feature-request": (
+        "Thanks! Could you tell us how you would use this, so our product "
+        "team understands the use case?",
+    ),
+    "refund": (
+        "Could you confirm the order number and whether the refund should go to the "
+        "original payment method?",
+    ),
+    "shipping": (
+        "Could you confirm your shipping address and the order number? I will open "
+        "an investigation with the carrier.",
+    ),
+    "*": (
+        "Could you tell us when {tag} last worked for you and send a screenshot of the error?",
+        "Which of your users are affected by the {tag} problem?",
+    ),
 }
-GENERIC_ASK = ("Could you send us a screenshot of what you see? That will help us a lot.",
-               "To move forward I need a bit more information: when did this start, and does "
-               "it happen every time?")
+GENERIC_ASK = (
+    "Could you send us a screenshot of what you see? That will help us a lot.",
+    "To move forward I need a bit more information: when did this start, and does "
+    "it happen every time?",
+)
 GENERIC_FAMILIES: dict[int, tuple[str, ...]] = {
     F_AUTO_ACK: (
         "We have received your request (#{ticket}) and a member of our support team will get "
@@ -450,8 +563,7 @@ GENERIC_FAMILIES: dict[int, tuple[str, ...]] = {
         "We have received your request. Our team is reviewing it and will be in touch.",
     ),
     F_REPLY_ESCALATE: (
-        "I have escalated this to our engineering team and will update you as soon as I hear "
-        "back.",
+        "I have escalated this to our engineering team and will update you as soon as I hear back.",
         "Thanks for your patience. I passed this on to a specialist and we will get back to "
         "you shortly.",
         "I have asked a specialist on our team to look into this. I'll keep you posted.",
@@ -559,9 +671,10 @@ class GeneratedHistory:
         ticket_facts: One row per ticket: attributes and truth (first reply, first
             meaningful reply, first and last solve, final status, reopens, spawn reason).
         daily: One row per export day, by SPEC 5: inflow, outflow, reopened, backlog and its
-            split by status, stale.
+            split by status, stale; plus the agents at work that day.
         counts: Headline counts (events, ticket rows, reopens, deletes, stale, ...).
         files: The files written.
+        holiday: First and last weekday of the week when about half the team is away.
     """
 
     days: list[date]
@@ -575,6 +688,7 @@ class GeneratedHistory:
     daily: pl.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    holiday: tuple[date, date] | None = None
 
     @cached_property
     def transitions(self) -> list[tuple[str, datetime, str | None, str]]:
@@ -611,8 +725,8 @@ class _Events:
 
     def __init__(self) -> None:
         self.parts: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("tix", "t", "ord", "kind", "fr", "to", "author", "role", "public",
-                            "fam")
+            k: []
+            for k in ("tix", "t", "ord", "kind", "fr", "to", "author", "role", "public", "fam")
         }
         self.calls = 0
 
@@ -790,7 +904,7 @@ class _Sim:
             q = max(0.0, q + arrivals[i] - cap[i])
             wait[i] = q / nominal
         self.wait_days = wait
-        self.avail = avail
+        self.avail = np.where(wd < 5, avail, np.minimum(avail, 1))  # weekends: on call only
 
     # -- calendar helpers -----------------------------------------------------------------
 
@@ -852,9 +966,16 @@ class _Sim:
         total = counts + spike
         self._capacity(total.astype(float))
         day = np.repeat(np.arange(self.n_sim), total)
-        is_spike = np.concatenate(
-            [np.r_[np.zeros(c, bool), np.ones(s, bool)] for c, s in zip(counts, spike, strict=True)]
-        ) if len(day) else np.zeros(0, bool)
+        is_spike = (
+            np.concatenate(
+                [
+                    np.r_[np.zeros(c, bool), np.ones(s, bool)]
+                    for c, s in zip(counts, spike, strict=True)
+                ]
+            )
+            if len(day)
+            else np.zeros(0, bool)
+        )
         weekend = wd[day] >= 5
         p_wd = np.asarray(HOURLY_WEEKDAY, float) / sum(HOURLY_WEEKDAY)
         p_we = np.asarray(HOURLY_WEEKEND, float) / sum(HOURLY_WEEKEND)
@@ -922,9 +1043,7 @@ class _Sim:
             (b.channel == CH_CHAT) & (rng.random(n) < 0.12)
         )
         b.deleted = (
-            np.isin(b.channel, [CH_EMAIL, CH_WEB, CH_API])
-            & (rng.random(n) < 0.008)
-            & (spawn == 0)
+            np.isin(b.channel, [CH_EMAIL, CH_WEB, CH_API]) & (rng.random(n) < 0.008) & (spawn == 0)
         )
         forgotten = (rng.random(n) < 0.015) & (b.prio0 <= 1) & ~b.agent_created
         b.extra_wait = np.where(forgotten, rng.integers(4 * DAY, 30 * DAY, n), 0).astype(np.int64)
@@ -959,8 +1078,15 @@ class _Sim:
         user = ~ac
         # status row at created_at
         init = np.where(ac & ~cs, OPEN, NEW)
-        ev.add(g, c, K_STATUS, fr=-1, to=init, author=np.where(ac, b.agent, A_REQUESTER),
-               role=np.where(ac, R_AGENT, R_USER))
+        ev.add(
+            g,
+            c,
+            K_STATUS,
+            fr=-1,
+            to=init,
+            author=np.where(ac, b.agent, A_REQUESTER),
+            role=np.where(ac, R_AGENT, R_USER),
+        )
         # the requester's description is the first comment
         u = np.flatnonzero(user)
         ev.add(g[u], c[u], K_COMMENT, author=A_REQUESTER, role=R_USER, public=1, fam=F_DESCRIPTION)
@@ -971,15 +1097,36 @@ class _Sim:
         # created solved: resolved in the call or the chat, at created_at
         s = np.flatnonzero(cs)
         s_user = s[~ac[s]]
-        ev.add(g[s_user], c[s_user], K_ASSIGN, fr=-1, to=b.agent[s_user], author=b.agent[s_user],
-               role=R_AGENT)
-        ev.add(g[s_user], c[s_user], K_COMMENT, author=b.agent[s_user], role=R_AGENT, public=1,
-               fam=F_INSTANT_SOLVE)
+        ev.add(
+            g[s_user],
+            c[s_user],
+            K_ASSIGN,
+            fr=-1,
+            to=b.agent[s_user],
+            author=b.agent[s_user],
+            role=R_AGENT,
+        )
+        ev.add(
+            g[s_user],
+            c[s_user],
+            K_COMMENT,
+            author=b.agent[s_user],
+            role=R_AGENT,
+            public=1,
+            fam=F_INSTANT_SOLVE,
+        )
         ev.add(g[s], c[s], K_STATUS, fr=NEW, to=SOLVED, author=b.agent[s], role=R_AGENT)
         # trigger: auto-acknowledgement for email and web requests
         k = np.flatnonzero(user & ~cs & np.isin(b.channel, [CH_EMAIL, CH_WEB]))
-        ev.add(g[k], c[k] + rng.integers(3, 45, len(k)), K_COMMENT, author=A_BOT, role=R_AGENT,
-               public=1, fam=F_AUTO_ACK)
+        ev.add(
+            g[k],
+            c[k] + rng.integers(3, 45, len(k)),
+            K_COMMENT,
+            author=A_BOT,
+            role=R_AGENT,
+            public=1,
+            fam=F_AUTO_ACK,
+        )
         b.assignee = np.where(ac | cs, b.agent, -1).astype(np.int16)
         b.touched = ac.copy()
         b.status = np.where(cs, SOLVED, init).astype(np.int8)
@@ -996,8 +1143,10 @@ class _Sim:
             st = b.status
             groups = [
                 (np.flatnonzero(b.active & (st == NEW) & ~b.touched), self._first_touch),
-                (np.flatnonzero(b.active & ((st == OPEN) | ((st == NEW) & b.touched))),
-                 self._agent_turn),
+                (
+                    np.flatnonzero(b.active & ((st == OPEN) | ((st == NEW) & b.touched))),
+                    self._agent_turn,
+                ),
                 (np.flatnonzero(b.active & (st == PENDING)), self._pending),
                 (np.flatnonzero(b.active & (st == HOLD)), self._hold),
                 (np.flatnonzero(b.active & (st == SOLVED)), self._solved),
@@ -1011,8 +1160,9 @@ class _Sim:
         dele = idx[b.deleted[idx]]
         if len(dele):
             td = self.snap(b.created[dele] + rng.integers(600, 8 * HOUR, len(dele)))
-            ev.add(b.off + dele, td, K_STATUS, fr=NEW, to=DELETED, author=b.agent[dele],
-                   role=R_AGENT)
+            ev.add(
+                b.off + dele, td, K_STATUS, fr=NEW, to=DELETED, author=b.agent[dele], role=R_AGENT
+            )
             b.status[dele] = DELETED
             b.t[dele] = td
             b.active[dele] = False
@@ -1026,8 +1176,15 @@ class _Sim:
         b.assignee[w] = b.agent[w]
         ev.add(g, t0, K_ASSIGN, fr=-1, to=b.agent[w], author=b.agent[w], role=R_AGENT)
         pc = b.prio1[w] != b.prio0[w]
-        ev.add(g[pc], t0[pc] + 1, K_PRIORITY, fr=b.prio0[w][pc], to=b.prio1[w][pc],
-               author=b.agent[w][pc], role=R_AGENT)
+        ev.add(
+            g[pc],
+            t0[pc] + 1,
+            K_PRIORITY,
+            fr=b.prio0[w][pc],
+            to=b.prio1[w][pc],
+            author=b.agent[w][pc],
+            role=R_AGENT,
+        )
         tc = b.atag[w] >= 0
         ev.add(g[tc], t0[tc] + 2, K_TAG, fr=0, to=1, author=b.agent[w][tc], role=R_AGENT)
         self._act(b, w, t0 + rng.integers(120, 900, len(w)))
@@ -1040,12 +1197,26 @@ class _Sim:
         hand = (rng.random(n) < 0.07) & (self.n_agents > 1)
         new_agent = (b.assignee[idx] + rng.integers(1, max(2, self.n_agents), n)) % self.n_agents
         h = np.flatnonzero(hand)
-        ev.add(g[h], t0[h], K_ASSIGN, fr=b.assignee[idx][h], to=new_agent[h],
-               author=new_agent[h], role=R_AGENT)
+        ev.add(
+            g[h],
+            t0[h],
+            K_ASSIGN,
+            fr=b.assignee[idx][h],
+            to=new_agent[h],
+            author=new_agent[h],
+            role=R_AGENT,
+        )
         b.assignee[idx[h]] = new_agent[h]
         note = np.flatnonzero(rng.random(n) < 0.07)
-        ev.add(g[note], t0[note] + 1, K_COMMENT, author=b.assignee[idx][note], role=R_AGENT,
-               public=0, fam=F_NOTE_INTERNAL)
+        ev.add(
+            g[note],
+            t0[note] + 1,
+            K_COMMENT,
+            author=b.assignee[idx][note],
+            role=R_AGENT,
+            public=0,
+            fam=F_NOTE_INTERNAL,
+        )
         self._act(b, idx, t0 + rng.integers(60, 900, n))
 
     def _act(self, b: _Batch, idx: np.ndarray, tc: np.ndarray) -> None:
@@ -1069,8 +1240,15 @@ class _Sim:
         agent = b.assignee[idx]
         ev.add(g, tc, K_COMMENT, author=agent, role=R_AGENT, public=1, fam=fam)
         hold = outcome == 2
-        ev.add(g[hold], tc[hold] + 1, K_COMMENT, author=agent[hold], role=R_AGENT, public=0,
-               fam=F_NOTE_ESCALATE)
+        ev.add(
+            g[hold],
+            tc[hold] + 1,
+            K_COMMENT,
+            author=agent[hold],
+            role=R_AGENT,
+            public=0,
+            fam=F_NOTE_ESCALATE,
+        )
         new = np.asarray([SOLVED, PENDING, HOLD, OPEN], np.int8)[outcome]
         ts = tc + 1 + hold
         cur = b.status[idx]
@@ -1092,7 +1270,7 @@ class _Sim:
         agent = b.assignee[idx]
         p_reply = np.where(b.n_cycles[idx] <= 2, 0.86, 0.7)
         reply = rng.random(n) < p_reply
-        delay = np.clip(rng.lognormal(np.log(14 * HOUR), 1.2, n), 300, 20 * DAY).astype(np.int64)
+        delay = np.clip(rng.lognormal(np.log(14 * HOUR), 1.0, n), 300, 20 * DAY).astype(np.int64)
         enterprise = b.tier[idx] == 0
         autosolve = ~reply & ~enterprise & (rng.random(n) < 0.95)
         late = ~reply & ~autosolve
@@ -1101,16 +1279,30 @@ class _Sim:
         end = np.where(autosolve, s, r)
         nudge_t = self.snap(e + rng.integers(3 * DAY, 4 * DAY, n))
         nudge = (nudge_t < end - 60) & (rng.random(n) < np.where(reply, 0.5, 0.65))
-        ev.add(g[nudge], nudge_t[nudge], K_COMMENT, author=agent[nudge], role=R_AGENT, public=1,
-               fam=F_NUDGE)
+        ev.add(
+            g[nudge],
+            nudge_t[nudge],
+            K_COMMENT,
+            author=agent[nudge],
+            role=R_AGENT,
+            public=1,
+            fam=F_NUDGE,
+        )
         back = np.flatnonzero(~autosolve)
-        ev.add(g[back], r[back], K_COMMENT, author=A_REQUESTER, role=R_USER, public=1,
-               fam=np.where(late[back], F_CUSTOMER_LATE, F_CUSTOMER_REPLY))
-        ev.add(g[back], r[back] + 1, K_STATUS, fr=PENDING, to=OPEN, author=A_REQUESTER,
-               role=R_USER)
+        ev.add(
+            g[back],
+            r[back],
+            K_COMMENT,
+            author=A_REQUESTER,
+            role=R_USER,
+            public=1,
+            fam=np.where(late[back], F_CUSTOMER_LATE, F_CUSTOMER_REPLY),
+        )
+        ev.add(g[back], r[back] + 1, K_STATUS, fr=PENDING, to=OPEN, author=A_REQUESTER, role=R_USER)
         a = np.flatnonzero(autosolve)
-        ev.add(g[a], s[a], K_COMMENT, author=A_SYSTEM, role=R_SYSTEM, public=1,
-               fam=F_SYSTEM_AUTOSOLVE)
+        ev.add(
+            g[a], s[a], K_COMMENT, author=A_SYSTEM, role=R_SYSTEM, public=1, fam=F_SYSTEM_AUTOSOLVE
+        )
         ev.add(g[a], s[a] + 1, K_STATUS, fr=PENDING, to=SOLVED, author=A_SYSTEM, role=R_SYSTEM)
         b.status[idx] = np.where(autosolve, SOLVED, OPEN)
         b.t[idx] = end + 1
@@ -1151,10 +1343,24 @@ class _Sim:
             s + rng.integers(8 * DAY, 25 * DAY, n),
         )
         o = np.flatnonzero(reopen)
-        ev.add(g[o], r[o], K_COMMENT, author=A_REQUESTER, role=R_USER, public=1,
-               fam=np.where(late[o], F_CUSTOMER_LATE, F_CUSTOMER_REOPEN))
-        ev.add(g[o], r[o] + 1, K_STATUS, fr=np.where(late[o], CLOSED, SOLVED), to=OPEN,
-               author=A_REQUESTER, role=R_USER)
+        ev.add(
+            g[o],
+            r[o],
+            K_COMMENT,
+            author=A_REQUESTER,
+            role=R_USER,
+            public=1,
+            fam=np.where(late[o], F_CUSTOMER_LATE, F_CUSTOMER_REOPEN),
+        )
+        ev.add(
+            g[o],
+            r[o] + 1,
+            K_STATUS,
+            fr=np.where(late[o], CLOSED, SOLVED),
+            to=OPEN,
+            author=A_REQUESTER,
+            role=R_USER,
+        )
         # satisfaction survey on the final solve
         rate = ~reopen & (rng.random(n) < np.where(b.autosolved[idx], 0.1, 0.38))
         good = rng.random(n) < np.where(b.n_reopen[idx] > 0, 0.6, 0.82)
@@ -1202,19 +1408,33 @@ class _Sim:
     # -- assembling -------------------------------------------------------------------------
 
     def attributes(self) -> dict[str, np.ndarray]:
-        names = ("created", "requester", "channel", "driver", "spawn", "parent", "tier", "org",
-                 "driver2", "gtag", "atag", "prio0", "prio1", "ttype", "agent", "agent_created",
-                 "created_solved", "deleted", "subj", "desc", "pii", "num", "product", "status")
+        names = (
+            "created",
+            "requester",
+            "channel",
+            "driver",
+            "spawn",
+            "parent",
+            "tier",
+            "org",
+            "driver2",
+            "gtag",
+            "atag",
+            "prio0",
+            "prio1",
+            "ttype",
+            "agent",
+            "agent_created",
+            "created_solved",
+            "deleted",
+            "subj",
+            "desc",
+            "pii",
+            "num",
+            "product",
+            "status",
+        )
         return {k: np.concatenate([getattr(b, k) for b in self.batches]) for k in names}
-
-
-def _ffill(valid: np.ndarray, values: np.ndarray, seg_first: np.ndarray, default: np.ndarray
-           ) -> np.ndarray:
-    """Forward-fill ``values`` where ``valid`` within segments starting at ``seg_first``."""
-    pos = np.where(valid, np.arange(len(valid)), -1)
-    pos = np.maximum.accumulate(pos) if len(pos) else pos
-    ok = pos >= seg_first
-    return np.where(ok, values[np.maximum(pos, 0)], default)
 
 
 _LOOKUPS: dict[tuple[str | None, ...], pl.Series] = {}
@@ -1260,6 +1480,18 @@ def _fill(expr: pl.Expr, values: dict[str, pl.Expr]) -> pl.Expr:
     return expr
 
 
+def _order(*keys: np.ndarray) -> np.ndarray:
+    """Indices that sort by ``keys`` (first key first); keys are non-negative and unique
+    together, so the order does not depend on the sort algorithm."""
+    bits = [max(1, int(k.max()).bit_length()) if len(k) else 1 for k in keys]
+    if sum(bits) > 63:
+        return np.lexsort(keys[::-1])
+    packed = np.zeros(len(keys[0]), np.int64)
+    for k, b in zip(keys, bits, strict=True):
+        packed = (packed << b) | k.astype(np.int64)
+    return np.argsort(packed)
+
+
 class _Writer:
     """Turns the simulated events into daily export files and the truth frames."""
 
@@ -1272,36 +1504,32 @@ class _Writer:
         nt = len(a["created"])
         self.nt = nt
         order = np.lexsort((np.arange(nt), a["created"]))
-        rank = np.empty(nt, np.int64)
-        rank[order] = np.arange(nt)
-        self.ticket_num = FIRST_TICKET_NUMBER + rank
+        self.rank = np.empty(nt, np.int64)
+        self.rank[order] = np.arange(nt)
+        self.ticket_num = FIRST_TICKET_NUMBER + self.rank
         self.tid = pl.Series(self.ticket_num).cast(pl.String)
         e = sim.ev.collect()
-        keep = e["t"] < sim.horizon
-        e = {k: v[keep] for k, v in e.items()}
-        perm = np.lexsort((e["ord"], e["t"], e["tix"]))
+        keep = np.flatnonzero(e["t"] < sim.horizon)
+        self.t0 = int(sim.bounds[0])
+        perm = keep[_order(e["tix"][keep], e["t"][keep] - self.t0, e["ord"][keep])]
         self.e = {k: v[perm] for k, v in e.items()}
+        del e, keep, perm
         self.win = sim.bounds[WARMUP_DAYS : WARMUP_DAYS + self.cfg.days + 1]
         self.dates = sim.dates[WARMUP_DAYS : WARMUP_DAYS + self.cfg.days]
-        rng = sim.rng
-        self.e["var"] = rng.integers(0, N_VARIANTS * N_VARIANTS, len(self.e["t"])).astype(np.int8)
-        self.texts = _text_table(sim.drivers)
-        self.comment_placeholders = _placeholders(self.texts)
-        subj_pool: list[str] = []
-        desc_pool: list[str] = []
-        for d in sim.drivers:
-            key = d if d in DRIVERS else "*"
-            subj_pool.extend(SUBJECTS[key])
-            desc_pool.extend(DESCRIPTIONS[key])
-        subj_pool.extend(FOLLOWUP_SUBJECTS)
-        desc_pool.extend(FOLLOWUP_DESCRIPTIONS)
-        self.subject_pool = pl.Series(subj_pool, dtype=pl.String)
-        self.description_pool = pl.Series(desc_pool, dtype=pl.String)
-        self.req_id = pl.Series([f"u-{i:06d}" for i in range(sim.n_requesters)])
+        self.e["var"] = sim.rng.integers(0, N_VARIANTS**2, len(self.e["t"])).astype(np.int8)
+        self._names()
+        self._texts()
+        self._derive()
+
+    # -- names and texts -------------------------------------------------------------------
+
+    def _names(self) -> None:
+        sim = self.sim
         first = np.asarray(FIRST_NAMES)[sim.req_first]
         last = np.asarray(LAST_NAMES)[sim.req_last]
-        self.req_firstname = pl.Series(first.tolist())
-        self.req_lastname = pl.Series(last.tolist())
+        self.req_id = pl.Series([f"u-{i:06d}" for i in range(sim.n_requesters)])
+        self.req_firstname = pl.Series(first.tolist(), dtype=pl.String)
+        self.req_lastname = pl.Series(last.tolist(), dtype=pl.String)
         self.req_email = pl.Series(
             [
                 f"{f.lower()}.{la.lower()}{n}@{MAIL_DOMAINS[d]}"
@@ -1317,88 +1545,39 @@ class _Writer:
             AGENT_FIRST[i % len(AGENT_FIRST)] + ("" if i < len(AGENT_FIRST) else f" {i}")
             for i in range(sim.n_agents)
         ]
-        self._tag_tables()
-        self.subject_s, self.description_s = self._subject_description(np.arange(nt))
-        self._derive()
-
-    # -- state after every event --------------------------------------------------------------
-
-    def _derive(self) -> None:
-        e, a = self.e, self.a
-        n = len(e["t"])
-        tix = e["tix"]
-        newt = np.ones(n, bool)
-        newt[1:] = tix[1:] != tix[:-1]
-        seg = np.maximum.accumulate(np.where(newt, np.arange(n), 0)) if n else np.zeros(0, int)
-        kind, to = e["kind"], e["to"]
-        st = kind == K_STATUS
-        self.s_status = _ffill(st, to, seg, np.full(n, NEW)).astype(np.int8)
-        solve = st & (to == SOLVED)
-        self.s_solved = _ffill(solve, e["t"], seg, np.full(n, -1, np.int64))
-        self.s_prio = _ffill(kind == K_PRIORITY, to, seg, a["prio0"][tix].astype(np.int32))
-        self.s_assignee = _ffill(kind == K_ASSIGN, to, seg, np.full(n, -1, np.int32))
-        self.s_tagged = _ffill(kind == K_TAG, to, seg, np.zeros(n, np.int32))
-        self.s_rating = _ffill(kind == K_RATING, to, seg, np.full(n, -1, np.int32))
-        # first reply: first public agent comment, the creation comment of phone tickets aside
-        agent_pub = (kind == K_COMMENT) & (e["role"] == R_AGENT) & (e["public"] == 1)
-        reply = agent_pub & (e["fam"] != F_PHONE_NOTE)
-        meaningful = reply & (e["fam"] != F_AUTO_ACK)
-        self.first_reply = self._first_per_ticket(reply)
-        self.first_meaningful = self._first_per_ticket(meaningful)
-        self.first_solve = self._first_per_ticket(solve)
-        self.last_solve = np.full(self.nt, -1, np.int64)
-        si = np.flatnonzero(solve)
-        self.last_solve[tix[si]] = e["t"][si]  # sorted by time: the last one wins
-        self.final_status = np.full(self.nt, NEW, np.int8)
-        last = np.flatnonzero(np.r_[newt[1:], True]) if n else np.zeros(0, int)
-        self.final_status[tix[last]] = self.s_status[last]
-        self.final_tagged = np.zeros(self.nt, np.int32)
-        self.final_tagged[tix[last]] = self.s_tagged[last]
-        # export day of each event; warmup days collapse to -1
-        self.e_day = np.searchsorted(self.win, e["t"], side="right") - 1
-        self.e_day = np.where(e["t"] < self.win[0], -1, self.e_day)
-        nxt_same = np.r_[~newt[1:], False] if n else np.zeros(0, bool)
-        day_next = np.r_[self.e_day[1:], -2] if n else np.zeros(0, int)
-        is_last = ~nxt_same | (day_next != self.e_day)
-        rows = np.flatnonzero(is_last & (self.e_day >= 0))
-        self.rows = rows
-        self.rows_day = self.e_day[rows]
-        dump = np.zeros(0, np.int64)
-        if self.cfg.initial_snapshot:
-            pre = is_last & (self.e_day == -1)
-            no_day0 = ~(nxt_same & (day_next == 0))
-            dump = np.flatnonzero(pre & no_day0 & np.isin(self.s_status, UNSOLVED))
-        self.dump = dump
-
-    def _first_per_ticket(self, mask: np.ndarray) -> np.ndarray:
-        out = np.full(self.nt, -1, np.int64)
-        idx = np.flatnonzero(mask)
-        tix = self.e["tix"][idx]
-        uniq, first = np.unique(tix, return_index=True)
-        out[uniq] = self.e["t"][idx[first]]
-        return out
-
-    # -- formatting ------------------------------------------------------------------------
-
-    def _ts(self, col: str) -> pl.Expr:
-        dt = (
-            pl.when(pl.col(col) >= 0)
-            .then(pl.from_epoch(pl.col(col), time_unit="s"))
-            .dt.replace_time_zone("UTC")
-            .dt.convert_time_zone(self.cfg.timezone)
+        # one table for event values: statuses, priorities, agents
+        self.value_table = pl.Series(
+            [*STATUSES, *PRIORITIES, *self.agent_id, None], dtype=pl.String
         )
-        if self.cfg.fmt == "parquet":
-            return dt.alias(col)
-        return dt.dt.to_string("%Y-%m-%dT%H:%M:%S%:z").alias(col)
+        # one table for authors: agents, system, the trigger, requesters
+        self.author_table = pl.concat(
+            [pl.Series([*self.agent_id, "system", BOT_ID], dtype=pl.String), self.req_id]
+        )
+
+    def _texts(self) -> None:
+        drivers = self.sim.drivers
+        self.texts = _text_table(drivers)
+        self.comment_placeholders = _placeholders(self.texts)
+        subjects: list[str] = []
+        descriptions: list[str] = []
+        for d in drivers:
+            key = d if d in DRIVERS else "*"
+            subjects.extend(SUBJECTS[key])
+            descriptions.extend(DESCRIPTIONS[key])
+        subjects.extend(FOLLOWUP_SUBJECTS)
+        descriptions.extend(FOLLOWUP_DESCRIPTIONS)
+        self.subject_pool = pl.Series(subjects, dtype=pl.String)
+        self.description_pool = pl.Series(descriptions, dtype=pl.String)
+        self._tag_tables()
+        self.subject_s, self.description_s = self._subject_description(np.arange(self.nt))
 
     def _tag_tables(self) -> None:
         """Every combination of a ticket's tags, as ``;``-joined text and as a list."""
         drivers = self.sim.drivers
-        nd = len(drivers)
         texts: list[str] = []
         lists: list[list[str]] = []
-        for d1 in range(nd):
-            for d2 in range(-1, nd):
+        for d1 in range(len(drivers)):
+            for d2 in range(-1, len(drivers)):
                 for g in range(-1, len(GENERIC_TAGS)):
                     for x in range(-1, len(ADDED_TAGS)):
                         tags = [drivers[d1]]
@@ -1416,14 +1595,18 @@ class _Writer:
         nd, ng, na = len(self.sim.drivers), len(GENERIC_TAGS), len(ADDED_TAGS)
         x = np.where(tagged > 0, a["atag"][ti], -1).astype(np.int64)
         code = (
-            (a["driver"][ti].astype(np.int64) * (nd + 1) + a["driver2"][ti] + 1) * (ng + 1)
-            + a["gtag"][ti]
+            (
+                (a["driver"][ti].astype(np.int64) * (nd + 1) + a["driver2"][ti] + 1) * (ng + 1)
+                + a["gtag"][ti]
+                + 1
+            )
+            * (na + 1)
+            + x
             + 1
-        ) * (na + 1) + x + 1
+        )
         return (self.tag_list if as_list else self.tag_text).gather(code)
 
-    def _values(self, ti: np.ndarray, keys: tuple[str, ...] = PLACEHOLDERS
-                ) -> dict[str, pl.Series]:
+    def _values(self, ti: np.ndarray, keys: tuple[str, ...]) -> dict[str, pl.Series]:
         """Placeholder values for tickets ``ti``."""
         a = self.a
         req = a["requester"][ti]
@@ -1447,72 +1630,168 @@ class _Writer:
         followup = a["spawn"][ti] == 2
         code = np.where(followup, len(self.sim.drivers), drv) * N_VARIANTS + a["subj"][ti]
         dv = a["desc"][ti].astype(np.int64)
-        phone = a["agent_created"][ti]
+        values = self._values(ti, PLACEHOLDERS)
         df = pl.DataFrame(
             {
                 "s": self.subject_pool.gather(code),
-                "is_call": phone,
+                "is_call": a["agent_created"][ti],
                 "open": _lookup(DESCRIPTION_OPENERS, dv % len(DESCRIPTION_OPENERS)),
                 "body": self.description_pool.gather(code),
                 "pii": _lookup(PII_SENTENCES, a["pii"][ti].astype(np.int64)),
                 "close": _lookup(DESCRIPTION_CLOSERS, (dv // 7) % len(DESCRIPTION_CLOSERS)),
-                **self._values(ti),
+                **values,
             }
         )
-        vals = {k: pl.col(k) for k in PLACEHOLDERS}
-        customer = pl.concat_str(["open", "body", "pii", "close"])
+
+        def fill(col: str, pool: tuple[str, ...] | pl.Series) -> pl.Expr:
+            keys = _placeholders(pl.Series(list(pool), dtype=pl.String))
+            return _fill(pl.col(col), {k: pl.col(k) for k in keys})
+
         call = pl.concat_str(
-            [pl.lit("Phone call with {first} {last} ({phone}). Customer says: "), "body"]
+            [
+                pl.lit("Phone call with "),
+                pl.col("first"),
+                pl.lit(" "),
+                pl.col("last"),
+                pl.lit(" ("),
+                pl.col("phone"),
+                pl.lit("). Customer says: "),
+            ]
+        )
+        body = fill("body", self.description_pool)
+        customer = pl.concat_str(
+            [
+                pl.col("open"),
+                body,
+                fill("pii", PII_SENTENCES),
+                fill("close", DESCRIPTION_CLOSERS),
+            ]
         )
         out = df.select(
-            _fill(pl.col("s"), vals).alias("subject"),
-            _fill(pl.when(pl.col("is_call")).then(call).otherwise(customer), vals).alias(
-                "description"
-            ),
+            fill("s", self.subject_pool).alias("subject"),
+            pl.when(pl.col("is_call"))
+            .then(pl.concat_str([call, body]))
+            .otherwise(customer)
+            .alias("description"),
         )
         return out["subject"], out["description"]
 
+    # -- state at every snapshot row ---------------------------------------------------------
+
+    def _derive(self) -> None:
+        e, a = self.e, self.a
+        n = len(e["t"])
+        tix, kind, to = e["tix"], e["kind"], e["to"]
+        idx = np.arange(n)
+        newt = np.ones(n, bool)
+        newt[1:] = tix[1:] != tix[:-1]
+        seg = np.maximum.accumulate(np.where(newt, idx, 0)) if n else idx
+        # export day of each event; warmup days collapse to -1
+        e_day = np.searchsorted(self.win, e["t"], side="right") - 1
+        e_day[e["t"] < self.win[0]] = -1
+        nxt_same = np.r_[~newt[1:], False] if n else newt
+        day_next = np.r_[e_day[1:], -2] if n else e_day
+        # the last event of each (ticket, day): where the snapshot rows come from
+        k = np.flatnonzero(~nxt_same | (day_next != e_day))
+        self.k = k
+        seg_k = seg[k]
+
+        def state(valid: np.ndarray, values: np.ndarray, default: np.ndarray) -> np.ndarray:
+            pos = np.maximum.accumulate(np.where(valid, idx, -1))[k] if n else k
+            return np.where(pos >= seg_k, values[np.maximum(pos, 0)], default)
+
+        st = kind == K_STATUS
+        solve = st & (to == SOLVED)
+        tk = tix[k]
+        self.k_status = state(st, to, np.full(len(k), NEW)).astype(np.int8)
+        self.k_solved = state(solve, e["t"], np.full(len(k), -1, np.int64))
+        self.k_prio = state(kind == K_PRIORITY, to, a["prio0"][tk].astype(np.int32))
+        self.k_assignee = state(kind == K_ASSIGN, to, np.full(len(k), -1, np.int32))
+        self.k_tagged = state(kind == K_TAG, to, np.zeros(len(k), np.int32))
+        self.k_rating = state(kind == K_RATING, to, np.full(len(k), -1, np.int32))
+        self.k_day = e_day[k]
+        # first reply: first public agent comment, the creation comment of phone tickets aside
+        reply = (kind == K_COMMENT) & (e["role"] == R_AGENT) & (e["public"] == 1)
+        reply &= e["fam"] != F_PHONE_NOTE
+        self.first_reply = self._first_per_ticket(reply, newt)
+        self.first_meaningful = self._first_per_ticket(reply & (e["fam"] != F_AUTO_ACK), newt)
+        self.first_solve = self._first_per_ticket(solve, newt)
+        self.last_solve = np.full(self.nt, -1, np.int64)
+        si = np.flatnonzero(solve)
+        self.last_solve[tix[si]] = e["t"][si]  # time order within a ticket: the last one wins
+        last = np.flatnonzero(~nxt_same[k])  # positions in k of each ticket's last event
+        self.final_status = np.full(self.nt, NEW, np.int8)
+        self.final_status[tk[last]] = self.k_status[last]
+        self.final_tagged = np.zeros(self.nt, np.int32)
+        self.final_tagged[tk[last]] = self.k_tagged[last]
+        # snapshot rows (positions in k), and the carried-over backlog for the first export
+        self.rows = np.flatnonzero(self.k_day >= 0)
+        self.rows_day = self.k_day[self.rows]
+        self.dump = np.zeros(0, np.int64)
+        if self.cfg.initial_snapshot:
+            before = (self.k_day == -1) & ~(nxt_same[k] & (day_next[k] == 0))
+            self.dump = np.flatnonzero(before & np.isin(self.k_status, UNSOLVED))
+
+    def _first_per_ticket(self, mask: np.ndarray, newt: np.ndarray) -> np.ndarray:
+        """Per ticket, the time of its first event where ``mask`` (events are ticket-ordered)."""
+        out = np.full(self.nt, -1, np.int64)
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            tix = self.e["tix"][idx]
+            first = np.r_[True, tix[1:] != tix[:-1]]
+            out[tix[first]] = self.e["t"][idx[first]]
+        return out
+
+    # -- frames ----------------------------------------------------------------------------
+
+    def _ts(self, col: str) -> pl.Expr:
+        return (
+            pl.when(pl.col(col) >= 0)
+            .then(pl.from_epoch(pl.col(col), time_unit="s"))
+            .dt.replace_time_zone("UTC")
+            .dt.convert_time_zone(self.cfg.timezone)
+            .alias(col)
+        )
+
     def ticket_frame(self, rows: np.ndarray) -> pl.DataFrame:
-        """Ticket rows as they stood after the event at each index of ``rows``."""
-        a, e = self.a, self.e
-        ti = e["tix"][rows].astype(np.int64)
-        t = e["t"][rows]
-        solved = self.s_solved[rows]
+        """Ticket rows as they stood after the snapshot events at positions ``rows`` of k."""
+        a = self.a
+        ev = self.k[rows]
+        ti = self.e["tix"][ev].astype(np.int64)
+        t = self.e["t"][ev]
+        solved = self.k_solved[rows]
         fr = self.first_reply[ti]
         fr = np.where((fr >= 0) & (fr <= t), fr, -1)
-        rating = self.s_rating[rows]
+        rating = self.k_rating[rows]
         sat = np.where(rating >= 0, rating, np.where(solved >= 0, 2, 3))
-        tags = self._tags(ti, self.s_tagged[rows], as_list=self.cfg.fmt != "csv")
         df = pl.DataFrame(
             {
                 "ticket_id": self.tid.gather(ti),
                 "created_at": a["created"][ti],
                 "updated_at": t,
-                "status": _lookup(STATUSES, self.s_status[rows].astype(np.int64)),
+                "status": _lookup(STATUSES, self.k_status[rows].astype(np.int64)),
                 "requester_id": self.req_id.gather(a["requester"][ti]),
-                "priority": _lookup(PRIORITIES, self.s_prio[rows].astype(np.int64)),
+                "priority": _lookup(PRIORITIES, self.k_prio[rows].astype(np.int64)),
                 "type": _lookup(TYPES, a["ttype"][ti].astype(np.int64)),
                 "channel": _lookup(CHANNELS, a["channel"][ti].astype(np.int64)),
                 "group_name": _lookup(
                     [*GROUPS, *(["Tier 1"] * (len(self.sim.drivers) - len(GROUPS)))],
                     a["driver"][ti].astype(np.int64),
                 ),
-                "assignee_id": _lookup(self.agent_id, self.s_assignee[rows].astype(np.int64)),
+                "assignee_id": _lookup(self.agent_id, self.k_assignee[rows].astype(np.int64)),
                 "organization_id": _lookup(self.org_id, a["org"][ti].astype(np.int64)),
                 "customer_tier": _lookup(TIERS, a["tier"][ti].astype(np.int64)),
                 "subject": self.subject_s.gather(ti),
                 "description": self.description_s.gather(ti),
-                "tags": tags,
+                "tags": self._tags(ti, self.k_tagged[rows], as_list=self.cfg.fmt != "csv"),
                 "solved_at": solved,
                 "first_reply_at": fr,
                 "satisfaction": _lookup(SATISFACTION, sat.astype(np.int64)),
             }
         )
-        df = df.with_columns(
-            self._ts("created_at"), self._ts("updated_at"), self._ts("solved_at"),
-            self._ts("first_reply_at"),
+        return df.with_columns(
+            self._ts(c) for c in ("created_at", "updated_at", "solved_at", "first_reply_at")
         )
-        return df
 
     def _comment_bodies(self, idx: np.ndarray) -> pl.Series:
         """Bodies of the comment events at ``idx`` (descriptions excepted)."""
@@ -1531,8 +1810,6 @@ class _Writer:
         opener = np.where(agent_reply, wording, -1)
         closer = np.where(agent_reply, (wording * 5 + content) % N_VARIANTS, -1)
         c_closer = np.where(customer, (wording * 7 + content) % N_VARIANTS, -1)
-        req = a["requester"][ti]
-        first = self.req_firstname.gather(req)
         values = self._values(ti, self.comment_placeholders)
         df = pl.DataFrame(
             {
@@ -1540,28 +1817,28 @@ class _Writer:
                 "opener": _lookup(AGENT_OPENERS, opener),
                 "closer": _lookup(AGENT_CLOSERS, closer),
                 "c_closer": _lookup(CUSTOMER_CLOSERS, c_closer),
-                "first": first,
+                "first_name": self.req_firstname.gather(a["requester"][ti]),
                 "agent": _lookup(self.agent_name, np.where(author >= 0, author, -1)),
                 **values,
             }
         )
         body = pl.concat_str(
             [
-                pl.col("opener").str.replace("{first}", pl.col("first"), literal=True),
+                pl.col("opener").str.replace("{first}", pl.col("first_name"), literal=True),
                 _fill(pl.col("tpl"), {k: pl.col(k) for k in values}),
                 pl.col("closer").str.replace("{agent}", pl.col("agent"), literal=True),
-                pl.col("c_closer").str.replace("{first}", pl.col("first"), literal=True),
+                pl.col("c_closer").str.replace("{first}", pl.col("first_name"), literal=True),
             ],
             ignore_nulls=True,
         )
         return df.select(body.alias("body")).to_series()
 
-    def _author_ids(self, author: np.ndarray, ti: np.ndarray) -> pl.Series:
-        special = np.select([author == A_SYSTEM, author == A_BOT], [0, 1], default=-1)
-        return (
-            _lookup(self.agent_id, np.where(author >= 0, author, -1))
-            .fill_null(_lookup(["system", BOT_ID], special))
-            .fill_null(self.req_id.gather(self.a["requester"][ti]))
+    def _author_codes(self, author: np.ndarray, ti: np.ndarray) -> np.ndarray:
+        na = len(self.agent_id)
+        return np.select(
+            [author >= 0, author == A_SYSTEM, author == A_BOT],
+            [author, na, na + 1],
+            default=na + 2 + self.a["requester"][ti],
         )
 
     def event_frame(self, idx: np.ndarray, event_num: np.ndarray) -> pl.DataFrame:
@@ -1570,33 +1847,40 @@ class _Writer:
         n = len(idx)
         ti = e["tix"][idx].astype(np.int64)
         kind = e["kind"][idx].astype(np.int64)
-        fr, to = e["fr"][idx].astype(np.int64), e["to"][idx].astype(np.int64)
         fam = e["fam"][idx].astype(np.int64)
         public = e["public"][idx]
+        none = len(self.value_table) - 1
+        n_status, n_prio = len(STATUSES), len(PRIORITIES)
 
         def values(code: np.ndarray) -> pl.Series:
-            return (
-                _lookup(STATUSES, np.where(kind == K_STATUS, code, -1))
-                .fill_null(_lookup(PRIORITIES, np.where(kind == K_PRIORITY, code, -1)))
-                .fill_null(_lookup(self.agent_id, np.where(kind == K_ASSIGN, code, -1)))
+            code = code.astype(np.int64)
+            out = np.select(
+                [
+                    (kind == K_STATUS) & (code >= 0),
+                    kind == K_PRIORITY,
+                    (kind == K_ASSIGN) & (code >= 0),
+                ],
+                [code, n_status + code, n_status + n_prio + code],
+                default=none,
             )
+            return self.value_table.gather(out)
 
-        from_value, to_value = values(fr), values(to)
+        from_value, to_value = values(e["fr"][idx]), values(e["to"][idx])
         tg = np.flatnonzero(kind == K_TAG)
         if len(tg):
-            from_value = from_value.scatter(
-                tg, self._tags(ti[tg], np.zeros(len(tg), np.int32), as_list=False)
-            )
-            to_value = to_value.scatter(
-                tg, self._tags(ti[tg], np.ones(len(tg), np.int32), as_list=False)
-            )
+            zeros, ones = np.zeros(len(tg), np.int32), np.ones(len(tg), np.int32)
+            from_value = from_value.scatter(tg, self._tags(ti[tg], zeros, as_list=False))
+            to_value = to_value.scatter(tg, self._tags(ti[tg], ones, as_list=False))
         body = pl.repeat(None, n, dtype=pl.String, eager=True)
-        cm = np.flatnonzero((kind == K_COMMENT) & ~np.isin(fam, [F_DESCRIPTION, F_PHONE_NOTE]))
+        is_comment = kind == K_COMMENT
+        first = np.isin(fam, [F_DESCRIPTION, F_PHONE_NOTE])
+        cm = np.flatnonzero(is_comment & ~first)
         if len(cm):
             body = body.scatter(cm, self._comment_bodies(idx[cm]))
-        ds = np.flatnonzero((kind == K_COMMENT) & np.isin(fam, [F_DESCRIPTION, F_PHONE_NOTE]))
+        ds = np.flatnonzero(is_comment & first)
         if len(ds):
             body = body.scatter(ds, self.description_s.gather(ti[ds]))
+        author = e["author"][idx].astype(np.int64)
         out = pl.DataFrame(
             {
                 "event_id": pl.Series(event_num).cast(pl.String),
@@ -1605,7 +1889,7 @@ class _Writer:
                 "kind": _lookup(KINDS, kind),
                 "from_value": from_value,
                 "to_value": to_value,
-                "author_id": self._author_ids(e["author"][idx].astype(np.int64), ti),
+                "author_id": self.author_table.gather(self._author_codes(author, ti)),
                 "author_role": _lookup(ROLES, e["role"][idx].astype(np.int64)),
                 "public": pl.Series(public == 1).zip_with(
                     pl.Series(public >= 0), pl.repeat(None, n, dtype=pl.Boolean, eager=True)
@@ -1619,7 +1903,7 @@ class _Writer:
 
     def _write(self, df: pl.DataFrame, path: Path) -> None:
         if self.cfg.fmt == "csv":
-            df.write_csv(path)
+            df.write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%S%:z")
         elif self.cfg.fmt == "jsonl":
             df.write_ndjson(path)
         else:
@@ -1631,12 +1915,13 @@ class _Writer:
         # ticket rows per day: ordered by updated_at, then ticket number
         rows = np.concatenate([self.rows, self.dump])
         rday = np.concatenate([self.rows_day, np.zeros(len(self.dump), np.int64)])
-        order = np.lexsort((self.ticket_num[e["tix"][rows]], e["t"][rows], rday))
-        rows, rday = rows[order], rday[order]
+        ev = self.k[rows]
+        rows = rows[_order(rday, e["t"][ev] - self.t0, self.rank[e["tix"][ev]])]
+        rday = self.k_day[rows].clip(0)
         rcut = np.searchsorted(rday, np.arange(cfg.days + 1))
         # events: exported kinds in time order; ids follow that order
         ex = np.flatnonzero(e["kind"] != K_RATING)
-        eo = ex[np.lexsort((e["ord"][ex], self.ticket_num[e["tix"][ex]], e["t"][ex]))]
+        eo = ex[_order(e["t"][ex] - self.t0, self.rank[e["tix"][ex]], e["ord"][ex])]
         enum = FIRST_EVENT_NUMBER + np.arange(len(eo))
         ecut = np.searchsorted(e["t"][eo], self.win, side="left")
         for d in self.dates:
@@ -1648,30 +1933,39 @@ class _Writer:
                     wanted = ext == cfg.fmt and (name == "tickets" or cfg.with_events)
                     if not wanted and p.exists():
                         p.unlink()
-        # frames are built for chunks of days at once, then sliced per day
-        first = 0
-        while first < cfg.days:
-            last = first + 1
-            while last < cfg.days and (
-                rcut[last + 1] - rcut[first] + ecut[last + 1] - ecut[first] < CHUNK_ROWS
-            ):
-                last += 1
-            tickets = self.ticket_frame(rows[rcut[first] : rcut[last]])
-            events = (
-                self.event_frame(eo[ecut[first] : ecut[last]], enum[ecut[first] : ecut[last]])
-                if cfg.with_events
-                else None
-            )
-            for i in range(first, last):
-                folder = self.root / self.dates[i].isoformat()
-                path = folder / f"tickets.{cfg.fmt}"
-                self._write(tickets.slice(rcut[i] - rcut[first], rcut[i + 1] - rcut[i]), path)
-                files.append(path)
-                if events is not None:
-                    path = folder / f"events.{cfg.fmt}"
-                    self._write(events.slice(ecut[i] - ecut[first], ecut[i + 1] - ecut[i]), path)
+        # frames are built for chunks of days at once, sliced per day, and written by a
+        # worker thread while the next chunk is built
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending: list[Future[None]] = []
+            first = 0
+            while first < cfg.days:
+                last = first + 1
+                while last < cfg.days and (
+                    rcut[last + 1] - rcut[first] + ecut[last + 1] - ecut[first] < CHUNK_ROWS
+                ):
+                    last += 1
+                tickets = self.ticket_frame(rows[rcut[first] : rcut[last]])
+                events = None
+                if cfg.with_events:
+                    span = slice(ecut[first], ecut[last])
+                    events = self.event_frame(eo[span], enum[span])
+                for f in pending:
+                    f.result()
+                pending = []
+                for i in range(first, last):
+                    folder = self.root / self.dates[i].isoformat()
+                    path = folder / f"tickets.{cfg.fmt}"
+                    part = tickets.slice(rcut[i] - rcut[first], rcut[i + 1] - rcut[i])
+                    pending.append(pool.submit(self._write, part, path))
                     files.append(path)
-            first = last
+                    if events is not None:
+                        path = folder / f"events.{cfg.fmt}"
+                        part = events.slice(ecut[i] - ecut[first], ecut[i + 1] - ecut[i])
+                        pending.append(pool.submit(self._write, part, path))
+                        files.append(path)
+                first = last
+            for f in pending:
+                f.result()
         n_ticket_rows = int(rcut[cfg.days] - rcut[0])
         n_events = int(ecut[cfg.days] - ecut[0]) if cfg.with_events else 0
         return files, n_ticket_rows, n_events
@@ -1689,36 +1983,36 @@ class _Writer:
         nt = self.nt
         tix = e["tix"]
         st = np.flatnonzero(e["kind"] == K_STATUS)
-        st_sorted = st[np.lexsort((self.ticket_num[tix[st]], e["t"][st]))]
+        by_time = st[_order(e["t"][st] - self.t0, self.rank[tix[st]], e["ord"][st])]
         transitions = pl.DataFrame(
             {
-                "ticket_id": self.tid.gather(tix[st_sorted]),
-                "at": self._utc(e["t"][st_sorted]),
-                "from_status": _lookup(STATUSES, e["fr"][st_sorted].astype(np.int64)),
-                "to_status": _lookup(STATUSES, e["to"][st_sorted].astype(np.int64)),
+                "ticket_id": self.tid.gather(tix[by_time]),
+                "at": self._utc(e["t"][by_time]),
+                "from_status": _lookup(STATUSES, e["fr"][by_time].astype(np.int64)),
+                "to_status": _lookup(STATUSES, e["to"][by_time].astype(np.int64)),
             }
         )
         cm = np.flatnonzero(e["kind"] == K_COMMENT)
-        cm = cm[np.lexsort((self.ticket_num[tix[cm]], e["t"][cm]))]
+        cm = cm[_order(e["t"][cm] - self.t0, self.rank[tix[cm]], e["ord"][cm])]
         author = e["author"][cm].astype(np.int64)
         comments = pl.DataFrame(
             {
                 "ticket_id": self.tid.gather(tix[cm]),
                 "at": self._utc(e["t"][cm]),
-                "author_id": self._author_ids(author, tix[cm].astype(np.int64)),
+                "author_id": self.author_table.gather(
+                    self._author_codes(author, tix[cm].astype(np.int64))
+                ),
                 "author_role": _lookup(ROLES, e["role"][cm].astype(np.int64)),
                 "public": e["public"][cm] == 1,
                 "auto_ack": e["fam"][cm] == F_AUTO_ACK,
                 "creation_comment": np.isin(e["fam"][cm], [F_PHONE_NOTE, F_DESCRIPTION]),
             }
         )
-        # reopens per ticket
-        fr = e["fr"][st]
-        to = e["to"][st]
+        fr, to = e["fr"][st], e["to"][st]
         reopen = np.isin(fr, [SOLVED, CLOSED]) & np.isin(to, UNSOLVED)
         n_reopen = np.bincount(tix[st][reopen], minlength=nt)
-        all_t = np.arange(nt)
         parent = a["parent"]
+        by_id = np.argsort(self.rank)
         facts = pl.DataFrame(
             {
                 "ticket_id": self.tid,
@@ -1728,14 +2022,14 @@ class _Writer:
                 "priority": _lookup(PRIORITIES, a["prio1"].astype(np.int64)),
                 "customer_tier": _lookup(TIERS, a["tier"].astype(np.int64)),
                 "driver": _lookup(self.sim.drivers, a["driver"].astype(np.int64)),
-                "tags": self._tags(all_t, self.final_tagged, as_list=True),
+                "tags": self._tags(np.arange(nt), self.final_tagged, as_list=True),
                 "agent_created": a["agent_created"],
                 "created_solved": a["created_solved"],
                 "deleted": self.final_status == DELETED,
                 "spawn": _lookup(["recontact", "followup"], a["spawn"].astype(np.int64) - 1),
-                "parent_ticket_id": pl.concat([self.tid, pl.Series([None], dtype=pl.String)]).gather(
-                    np.where(parent < 0, nt, parent)
-                ),
+                "parent_ticket_id": pl.concat(
+                    [self.tid, pl.Series([None], dtype=pl.String)]
+                ).gather(np.where(parent < 0, nt, parent)),
                 "first_reply_at": self._utc(self.first_reply),
                 "first_meaningful_reply_at": self._utc(self.first_meaningful),
                 "first_solved_at": self._utc(self.first_solve),
@@ -1743,7 +2037,7 @@ class _Writer:
                 "status": _lookup(STATUSES, self.final_status.astype(np.int64)),
                 "reopens": n_reopen,
             }
-        ).sort("ticket_id")
+        )[by_id]
         daily, stale_tickets = self._daily(st)
         return {
             "transitions": transitions,
@@ -1782,23 +2076,23 @@ class _Writer:
             by_status[STATUSES[s]] = np.cumsum(delta)[WARMUP_DAYS:nsd]
         backlog = sum(by_status.values())
         # stale: pending entered >= 5 days before the end of D, no end-user event since
-        user = np.flatnonzero(
-            np.isin(e["kind"], [K_COMMENT, K_STATUS]) & (e["role"] == R_USER)
-        )
+        user = np.flatnonzero(np.isin(e["kind"], [K_COMMENT, K_STATUS]) & (e["role"] == R_USER))
+        never = np.iinfo(np.int64).max // 4
         span = np.int64(1) << 34
         base = int(sim.bounds[0]) - DAY
         ukey = e["tix"][user].astype(np.int64) * span + (e["t"][user] - base)
         pend = np.flatnonzero(to == PENDING)
-        # next status transition of the same ticket (st is ticket/time ordered)
-        nxt = pend + 1
-        has_next = (nxt < len(st)) & (e["tix"][st[np.minimum(nxt, len(st) - 1)]] == e["tix"][st[pend]])
-        x = np.where(has_next, t[np.minimum(nxt, len(t) - 1)], np.iinfo(np.int64).max // 4)
-        pkey = e["tix"][st[pend]].astype(np.int64) * span + (t[pend] - base)
+        ptix = e["tix"][st[pend]].astype(np.int64)
+        # the next status transition of the same ticket (st is ticket/time ordered)
+        nxt = np.minimum(pend + 1, len(st) - 1)
+        has_next = (pend + 1 < len(st)) & (e["tix"][st[nxt]] == ptix)
+        x = np.where(has_next, t[nxt], never)
+        # the first end-user event after the entry into pending
+        pkey = ptix * span + (t[pend] - base)
         j = np.searchsorted(ukey, pkey, side="right")
-        never = np.iinfo(np.int64).max // 4
         if len(ukey):
             jj = np.minimum(j, len(ukey) - 1)
-            same = (j < len(ukey)) & (ukey[jj] // span == pkey // span)
+            same = (j < len(ukey)) & (ukey[jj] // span == ptix)
             u = np.where(same, ukey[jj] % span + base, never)
         else:
             u = np.full(len(pkey), never)
@@ -1811,7 +2105,7 @@ class _Writer:
         np.add.at(stale, lo[valid], 1)
         np.add.at(stale, hi[valid], -1)
         stale_daily = np.cumsum(stale)[:nd]
-        stale_tickets = len(np.unique(e["tix"][st[pend[valid]]]))
+        stale_tickets = len(np.unique(ptix[valid]))
         w = slice(WARMUP_DAYS, nsd)
         daily = pl.DataFrame(
             {
@@ -1822,6 +2116,7 @@ class _Writer:
                 "backlog": backlog,
                 **{f"backlog_{k}": v for k, v in by_status.items()},
                 "stale": stale_daily,
+                "agents_available": sim.avail[w].astype(np.int64),
             }
         )
         return daily, stale_tickets
@@ -1847,27 +2142,26 @@ def generate_exports(root: Path, cfg: SyntheticConfig) -> GeneratedHistory:
     files, n_rows, n_events = writer.write()
     truth = writer.truth()
     facts: pl.DataFrame = truth["facts"]  # type: ignore[assignment]
+    comments: pl.DataFrame = truth["comments"]  # type: ignore[assignment]
     a = writer.a
-    in_window = a["created"] >= writer.win[0]
-    carried = int(len(writer.dump)) + int(
-        np.sum((writer.rows_day == 0) & (a["created"][writer.e["tix"][writer.rows]] < writer.win[0])
-               & np.isin(writer.s_status[writer.rows], UNSOLVED))
-    )
+    first_rows = writer.rows[writer.rows_day == 0]
+    old = a["created"][writer.e["tix"][writer.k[first_rows]]] < writer.win[0]
+    carried = len(writer.dump) + int(np.sum(old & np.isin(writer.k_status[first_rows], UNSOLVED)))
     counts = {
         "tickets": writer.nt,
-        "tickets_in_window": int(in_window.sum()),
+        "tickets_in_window": int((a["created"] >= writer.win[0]).sum()),
         "ticket_rows": n_rows,
-        "events": int(n_events),
-        "reopens": int(truth["reopens"]),  # type: ignore[arg-type]
-        "reopens_in_window": int(truth["reopens_in_window"]),  # type: ignore[arg-type]
+        "events": n_events,
+        "reopens": int(truth["reopens"]),  # type: ignore[call-overload]
+        "reopens_in_window": int(truth["reopens_in_window"]),  # type: ignore[call-overload]
         "deleted": int(facts["deleted"].sum()),
         "created_solved": int(a["created_solved"].sum()),
         "agent_created": int(a["agent_created"].sum()),
         "recontacts": int((a["spawn"] == 1).sum()),
         "followups": int((a["spawn"] == 2).sum()),
-        "stale_tickets": int(truth["stale_tickets"]),  # type: ignore[arg-type]
+        "stale_tickets": int(truth["stale_tickets"]),  # type: ignore[call-overload]
         "carried_over": carried,
-        "auto_acks": int(truth["comments"]["auto_ack"].sum()),  # type: ignore[index]
+        "auto_acks": int(comments["auto_ack"].sum()),
     }
     return GeneratedHistory(
         days=list(writer.dates),
@@ -1876,9 +2170,10 @@ def generate_exports(root: Path, cfg: SyntheticConfig) -> GeneratedHistory:
         window_start=datetime.fromtimestamp(int(writer.win[0]), tz=UTC),
         window_end=datetime.fromtimestamp(int(writer.win[-1]), tz=UTC),
         transitions_frame=truth["transitions"],  # type: ignore[arg-type]
-        comments_frame=truth["comments"],  # type: ignore[arg-type]
+        comments_frame=comments,
         ticket_facts=facts,
         daily=truth["daily"],  # type: ignore[arg-type]
         counts=counts,
         files=files,
+        holiday=sim.holiday,
     )

@@ -1,0 +1,471 @@
+"""Charts of the weekly review pack and the Slack digest, as PNG bytes.
+
+Each chart reads the marts through a small query function (also used by the
+review's tables, so a chart and its table show the same numbers) and draws
+with matplotlib's object API on the Agg canvas: no display, no pyplot state.
+Colours are the Okabe-Ito palette (safe for colour-blind readers); sizes, fonts
+and margins are shared so the charts sit together as a set. The same input
+gives the same bytes (no software or date metadata in the PNG).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+# Okabe & Ito (2008), "Color Universal Design"
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+SERIES = ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "black", "yellow")
+INK = "#222222"
+MUTED = "#666666"
+GRID = "#DDDDDD"
+WIDTH = 10.0  # inches, every chart
+DPI = 110
+HOTSPOT_MIN_SOLVED = 5
+AGE_BUCKETS = ("0-1d", "1-3d", "3-7d", "7-14d", "14-30d", "30d+")
+AGE_COLUMNS = ("aged_0_1d", "aged_1_3d", "aged_3_7d", "aged_7_14d", "aged_14_30d", "aged_30d_plus")
+STYLE: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlepad": 12,
+    "axes.labelsize": 10,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": MUTED,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "grid.color": GRID,
+    "grid.linewidth": 0.8,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "svg.hashsalt": "support-backlog",
+    "path.simplify": False,
+}
+
+
+@dataclass(frozen=True)
+class FlowDay:
+    """One day of the flow chart, straight from `marts.fct_daily_flow`."""
+
+    report_date: date
+    inflow: int
+    outflow: int
+    reopened: int
+    backlog: int
+    inflow_7d_avg: float
+    outflow_7d_avg: float
+    reopened_7d_avg: float
+    is_inflow_above_outflow: bool
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """Reopens among the tickets of one driver first solved in a period."""
+
+    driver: str
+    solved: int
+    reopened: int
+
+    @property
+    def share(self) -> float:
+        return self.reopened / self.solved if self.solved else 0.0
+
+
+# --- queries: the numbers behind the charts (and the review's tables) -----------------------
+
+
+def flow_series(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[FlowDay]:
+    """The daily flow rows of `start..end` that the marts hold."""
+    rows = con.execute(
+        """
+        select
+            report_date, inflow, outflow, reopened, backlog,
+            inflow_7d_avg, outflow_7d_avg, reopened_7d_avg, is_inflow_above_outflow
+        from marts.fct_daily_flow
+        where report_date between ? and ?
+        order by report_date
+        """,
+        [start, end],
+    ).fetchall()
+    return [FlowDay(*row) for row in rows]
+
+
+def aging_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int] | None:
+    """Backlog tickets per age bucket at the end of `day`; None when the mart has no row."""
+    row = con.execute(
+        f"select {', '.join(AGE_COLUMNS)} from marts.fct_daily_backlog_health "
+        "where report_date = ?",
+        [day],
+    ).fetchone()
+    return None if row is None else dict(zip(AGE_BUCKETS, map(int, row), strict=True))
+
+
+def driver_weekly_counts(
+    con: duckdb.DuckDBPyConnection, drivers: Sequence[str], week_ends: Sequence[date]
+) -> dict[str, list[int | None]]:
+    """Tickets created in the 7 days ending on each day of `week_ends`, per driver.
+
+    The figure is `tickets_7d` of `marts.fct_drivers_daily`; a driver without a row on a
+    day the marts cover had no tickets (0); a day the marts do not cover is None.
+    """
+    if not drivers or not week_ends:
+        return {driver: [None] * len(week_ends) for driver in drivers}
+    covered = {
+        row[0]
+        for row in con.execute(
+            "select report_date from marts.fct_daily_flow where report_date in "
+            "(select unnest(?::date[]))",
+            [list(week_ends)],
+        ).fetchall()
+    }
+    found = {
+        (driver, day): int(count)
+        for driver, day, count in con.execute(
+            """
+            select driver, report_date, tickets_7d
+            from marts.fct_drivers_daily
+            where driver in (select unnest(?::varchar[]))
+                and report_date in (select unnest(?::date[]))
+            """,
+            [list(drivers), list(week_ends)],
+        ).fetchall()
+    }
+    return {
+        driver: [found.get((driver, day), 0) if day in covered else None for day in week_ends]
+        for driver in drivers
+    }
+
+
+def reopen_hotspots(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[Hotspot]:
+    """Per driver: tickets first solved in `start..end` and how many reopened within 7 days.
+
+    From `marts.fct_ticket_metrics` (`first_solved_date`, `is_reopened_within_7d`, `tags`);
+    a ticket with two tags counts for both. Sorted by reopen share, then count, then name;
+    drivers with fewer than `HOTSPOT_MIN_SOLVED` solved tickets last.
+    """
+    rows = con.execute(
+        """
+        with solved as (
+            select unnest(tags) as driver, ticket_id, is_reopened_within_7d
+            from marts.fct_ticket_metrics
+            where first_solved_date between ? and ?
+        )
+        select
+            driver,
+            count(distinct ticket_id) as solved,
+            count(distinct ticket_id) filter (where is_reopened_within_7d) as reopened,
+        from solved
+        where driver is not null
+        group by driver
+        """,
+        [start, end],
+    ).fetchall()
+    spots = [Hotspot(driver, int(solved), int(reopened)) for driver, solved, reopened in rows]
+    return sorted(
+        spots,
+        key=lambda s: (s.solved < HOTSPOT_MIN_SOLVED, -s.share, -s.reopened, s.driver),
+    )
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+def flow_chart_png(
+    con: duckdb.DuckDBPyConnection,
+    end_day: date,
+    days: int = 56,
+    highlight: tuple[date, date] | None = None,
+) -> bytes:
+    """Inflow vs outflow (daily and 7-day average) above the backlog, for `days` days.
+
+    Args:
+        con: The warehouse.
+        end_day: Last day shown.
+        days: How many days, ending on `end_day` (28 for the Slack digest, 56 for the pack).
+        highlight: A period to shade, e.g. the review's week.
+    """
+    start = end_day - timedelta(days=days - 1)
+    series = flow_series(con, start, end_day)
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(5.6)
+        top, bottom = fig.subplots(
+            2, 1, sharex=True, gridspec_kw={"height_ratios": [1.7, 1], "hspace": 0.12}
+        )
+        top.set_title(f"Inflow vs outflow and backlog, {_d(start)} to {_d(end_day)}", pad=30)
+        if not series:
+            _no_data(top, "No loaded data in this period")
+            _no_data(bottom, "")
+            bottom.set_xlim(-0.5, days - 0.5)
+            _day_axis(bottom, start, days)
+            return _png(fig)
+        x = [(row.report_date - start).days for row in series]
+        blue, red = OKABE_ITO["blue"], OKABE_ITO["vermillion"]
+        for index, row in enumerate(series):
+            if row.is_inflow_above_outflow:
+                top.axvspan(x[index] - 0.5, x[index] + 0.5, color=red, alpha=0.10, lw=0)
+        if highlight is not None:
+            left, right = (highlight[0] - start).days - 0.5, (highlight[1] - start).days + 0.5
+            for ax in (top, bottom):
+                ax.axvspan(left, right, facecolor="none", edgecolor=MUTED, lw=1.2, ls=(0, (4, 3)))
+            bottom.text(
+                (left + right) / 2,
+                0.04,
+                "review week",
+                transform=bottom.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=8.5,
+                color=MUTED,
+            )
+        top.plot(x, [r.inflow for r in series], color=red, lw=1, alpha=0.45, marker="o", ms=2.5)
+        top.plot(x, [r.outflow for r in series], color=blue, lw=1, alpha=0.45, marker="o", ms=2.5)
+        top.plot(
+            x,
+            [r.inflow_7d_avg + r.reopened_7d_avg for r in series],
+            color=red,
+            lw=2.6,
+            label="Inflow + reopened, 7-day average",
+        )
+        top.plot(
+            x,
+            [r.outflow_7d_avg for r in series],
+            color=blue,
+            lw=2.6,
+            label="Outflow, 7-day average",
+        )
+        top.plot([], [], color=MUTED, lw=1, alpha=0.6, marker="o", ms=2.5, label="Daily values")
+        top.fill_between([], [], color=red, alpha=0.15, lw=0, label="Inflow above outflow")
+        top.set_ylabel("tickets per day")
+        top.set_ylim(bottom=0)
+        top.legend(loc="lower left", ncols=4, bbox_to_anchor=(0, 1.0), borderaxespad=0.2)
+        top.margins(y=0.08)
+        backlog = [row.backlog for row in series]
+        bottom.fill_between(x, backlog, color=OKABE_ITO["sky_blue"], alpha=0.35, lw=0, step="mid")
+        bottom.step(x, backlog, where="mid", color=INK, lw=1.6)
+        bottom.set_ylabel("open tickets\n(end of day)")
+        bottom.set_ylim(0, max(backlog) * 1.25 + 1)
+        last = series[-1]
+        bottom.annotate(
+            f"{last.backlog} open",
+            (x[-1], last.backlog),
+            xytext=(4, 6),
+            textcoords="offset points",
+            fontsize=9,
+            fontweight="bold",
+            color=INK,
+            ha="right",
+        )
+        bottom.set_xlim(-0.5, days - 0.5)
+        _day_axis(bottom, start, days)
+        return _png(fig)
+
+
+def aging_chart_png(
+    con: duckdb.DuckDBPyConnection, day: date, compare_day: date | None = None
+) -> bytes:
+    """Backlog tickets by age at the end of `day`, beside `compare_day` (e.g. a week earlier)."""
+    counts = aging_counts(con, day)
+    before = aging_counts(con, compare_day) if compare_day else None
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(3.8)
+        ax = fig.subplots()
+        ax.set_title(f"Backlog by age at the end of {_d(day)}")
+        if counts is None:
+            _no_data(ax, "No loaded data on this day")
+            return _png(fig)
+        x = list(range(len(AGE_BUCKETS)))
+        width = 0.38 if before else 0.6
+        if before:
+            bars = ax.bar(
+                [i - width / 2 for i in x],
+                [before[b] for b in AGE_BUCKETS],
+                width,
+                color=OKABE_ITO["sky_blue"],
+                alpha=0.55,
+                label=f"End of {_d(compare_day)}",
+            )
+            ax.bar_label(bars, padding=2, fontsize=8, color=MUTED)
+        bars = ax.bar(
+            [i + (width / 2 if before else 0) for i in x],
+            [counts[b] for b in AGE_BUCKETS],
+            width,
+            color=OKABE_ITO["blue"],
+            label=f"End of {_d(day)}",
+        )
+        ax.bar_label(bars, padding=2, fontsize=9, fontweight="bold", color=INK)
+        ax.set_xticks(x, [label.replace("d", " d") for label in AGE_BUCKETS])
+        ax.set_xlabel("age of the open ticket (days since it was created)")
+        ax.set_ylabel("open tickets")
+        ax.margins(y=0.2)
+        ax.legend(loc="upper right")
+        return _png(fig)
+
+
+def drivers_trend_png(
+    con: duckdb.DuckDBPyConnection,
+    end_day: date,
+    drivers: Sequence[str],
+    weeks: int = 8,
+) -> bytes:
+    """Tickets per week for each driver over the `weeks` weeks ending on `end_day`."""
+    week_ends = [end_day - timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
+    counts = driver_weekly_counts(con, drivers, week_ends)
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(4.4)
+        ax = fig.subplots()
+        ax.set_title("Top drivers: tickets created per week")
+        x = list(range(weeks))
+        ax.set_xticks(x, [_week_label(day) for day in week_ends])
+        ax.set_xlim(-0.3, weeks - 1 + 1.6)
+        ax.set_xlabel("week (7 days ending on the date shown)")
+        ax.set_ylabel("tickets per week")
+        if not drivers or all(v is None for values in counts.values() for v in values):
+            _no_data(ax, "No driver data in this period")
+            return _png(fig)
+        ends: list[tuple[float, str, str]] = []
+        for index, driver in enumerate(drivers):
+            colour = OKABE_ITO[SERIES[index % len(SERIES)]]
+            values = [math.nan if v is None else v for v in counts[driver]]
+            ax.plot(x, values, color=colour, lw=2.2, marker="o", ms=4.5)
+            known = [(i, v) for i, v in enumerate(values) if not math.isnan(v)]
+            if known:
+                ends.append((known[-1][1], driver, colour))
+        ax.set_ylim(bottom=0)
+        ax.margins(y=0.12)
+        top = ax.get_ylim()[1]
+        for y, driver, colour in _spread(ends, gap=top * 0.055):
+            ax.text(weeks - 1 + 0.15, y, driver, color=colour, va="center", fontweight="bold")
+        return _png(fig)
+
+
+def reopen_hotspots_png(
+    spots: Sequence[Hotspot],
+    start: date,
+    end: date,
+    warning: float = 0.15,
+    limit: int = 10,
+    min_solved: int = HOTSPOT_MIN_SOLVED,
+) -> bytes:
+    """Share of tickets first solved in `start..end` reopened within 7 days, per driver.
+
+    Drivers with fewer than `min_solved` such tickets are left out: one reopen of two
+    tickets is not a hot spot. The review's table lists them all.
+    """
+    shown = [spot for spot in spots if spot.solved >= min_solved][:limit]
+    with matplotlib.rc_context(STYLE | {"axes.grid.axis": "x"}):
+        fig = _figure(max(2.6, 1.2 + 0.36 * len(shown)))
+        ax = fig.subplots()
+        ax.set_title(f"Reopen hot spots: first solved {_d(start)} to {_d(end)}")
+        if not shown:
+            _no_data(ax, f"No driver had {min_solved} or more tickets first solved in this period")
+            return _png(fig)
+        y = list(range(len(shown)))[::-1]
+        colours = [
+            OKABE_ITO["vermillion"] if s.share > warning else OKABE_ITO["blue"] for s in shown
+        ]
+        ax.barh(y, [s.share * 100 for s in shown], color=colours, height=0.62)
+        ax.set_yticks(y, [s.driver for s in shown])
+        for yi, spot in zip(y, shown, strict=True):
+            ax.text(
+                spot.share * 100 + 0.4,
+                yi,
+                f"{spot.share:.0%}  ({spot.reopened} of {spot.solved})",
+                va="center",
+                fontsize=9,
+                color=INK,
+            )
+        ax.axvline(warning * 100, color=OKABE_ITO["vermillion"], lw=1.2, ls=(0, (4, 3)))
+        ax.text(
+            warning * 100,
+            len(shown) - 0.35,
+            f" warning line {warning:.0%}",
+            color=OKABE_ITO["vermillion"],
+            fontsize=8.5,
+            va="bottom",
+        )
+        ax.set_xlim(0, max(warning * 100, max(s.share * 100 for s in shown)) * 1.35 + 1)
+        ax.set_ylim(-0.6, len(shown) - 0.1)
+        ax.xaxis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10], integer=True))
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.set_xlabel(
+            f"reopened within 7 days of the first solve (% of tickets first solved; "
+            f"drivers with at least {min_solved})"
+        )
+        return _png(fig)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _figure(height: float) -> Figure:
+    fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained", facecolor="white")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _no_data(ax: Axes, message: str) -> None:
+    ax.set_yticks([])
+    ax.grid(False)
+    if message:
+        ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color=MUTED)
+
+
+def _day_axis(ax: Axes, start: date, days: int) -> None:
+    """Ticks on Mondays, labelled with the ISO week and the date."""
+    mondays = [i for i in range(days) if (start + timedelta(days=i)).weekday() == 0]
+    ax.set_xticks(mondays, [_week_label(start + timedelta(days=i)) for i in mondays])
+    for axis in ax.figure.axes:
+        for i in mondays:
+            axis.axvline(i - 0.5, color=GRID, lw=0.8, zorder=0)
+
+
+def _week_label(day: date) -> str:
+    week = day.isocalendar().week
+    return f"W{week:02d}\n{day.day} {day:%b}"
+
+
+def _spread(ends: list[tuple[float, str, str]], gap: float) -> list[tuple[float, str, str]]:
+    """End labels moved apart so that none overlap (at least `gap` between neighbours)."""
+    placed: list[tuple[float, str, str]] = []
+    for y, name, colour in sorted(ends):
+        if placed and y - placed[-1][0] < gap:
+            y = placed[-1][0] + gap
+        placed.append((y, name, colour))
+    return placed
+
+
+def _d(day: date | None) -> str:
+    return "" if day is None else f"{day.day} {day:%b %Y}"

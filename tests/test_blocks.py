@@ -1,0 +1,433 @@
+"""The Block Kit digest: order, links, redaction, Slack's limits, the fallback, the preview."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from datetime import date
+from typing import Any
+
+import duckdb
+import pytest
+
+from tasks import blocks as blocks_mod
+from tasks.blocks import (
+    build_payload,
+    mrkdwn_to_html,
+    render_flow_chart,
+    render_preview_html,
+    write_payload,
+)
+
+TEMPLATE = "https://acme.zendesk.com/agent/tickets/{ticket_id}"
+
+
+def make_digest(**overrides: Any) -> dict[str, Any]:
+    """A digest in the SPEC section 8 shape, every list filled."""
+    digest: dict[str, Any] = {
+        "date": "2026-03-03",
+        "timezone": "Europe/Berlin",
+        "backlog": {
+            "open_total": 296,
+            "by_status": {"new": 115, "open": 115, "pending": 44, "hold": 22},
+            "change_1d": 17,
+            "change_7d": -11,
+        },
+        "flow": {
+            "inflow": 14,
+            "outflow": 2,
+            "reopened": 5,
+            "net": 17,
+            "inflow_7d_avg": 38.14,
+            "outflow_7d_avg": 41.0,
+            "reopened_7d_avg": 5.43,
+            "inflow_above_outflow_since": "2026-02-28",
+            "days_to_drain": None,
+            "projected_backlog_14d": 331,
+        },
+        "aging": {
+            "buckets": {"0-1d": 13, "1-3d": 58, "3-7d": 114, "7-14d": 72, "14-30d": 35, "30d+": 4},
+            "oldest_ticket_id": "1001100",
+            "oldest_age_days": 30.65,
+        },
+        "rates": {
+            "reopen_rate_7d": 0.18,
+            "reopen_cohort": 194,
+            "recontact_rate_7d": 0.45,
+            "recontact_cohort": 194,
+        },
+        "response": {
+            "first_reply_p50_minutes": 12.0,
+            "first_reply_p90_minutes": 1256.3,
+            "ttfmr_p50_minutes": 95.0,
+            "ttfmr_p90_minutes": 5207.9,
+            "resolution_p50_hours": 27.1,
+            "unreplied_open": 34,
+        },
+        "sla": {"breached_open": 231, "at_risk_open": 18},
+        "drivers": [
+            {
+                "driver": "billing",
+                "tickets_7d": 54,
+                "baseline_weekly": 56.75,
+                "share_7d": 0.2,
+                "growth": 0.95,
+                "spike": False,
+            },
+            {
+                "driver": "refund",
+                "tickets_7d": 42,
+                "baseline_weekly": 11.0,
+                "share_7d": 0.16,
+                "growth": 3.8,
+                "spike": True,
+            },
+        ],
+        "work_next": [
+            {"ticket_id": "T1", "score": 88.2, "reasons": ["urgent priority", "enterprise tier"]},
+            {"ticket_id": "T2", "score": 71.0, "reasons": ["SLA 92% elapsed"]},
+        ],
+        "stale": {
+            "count": 3,
+            "ticket_ids": ["T3", "T4", "T5"],
+            "nudge": "Hi, are you still seeing this?",
+        },
+        "batches": [
+            {"driver": "refund", "open_tickets": 7, "ticket_ids": [f"R{i}" for i in range(7)]}
+        ],
+        "kb_candidates": [
+            {
+                "candidate_id": "kb-3f2a",
+                "title": "Refund not showing after cancellation",
+                "tickets": 6,
+                "ticket_ids": [f"K{i}" for i in range(6)],
+                "status": "new",
+            }
+        ],
+        "alerts": [
+            {
+                "name": "inflow_above_outflow",
+                "value": 4,
+                "threshold": 3,
+                "message": "Inflow has been above outflow for 4 days. Act now.",
+            }
+        ],
+        "backlog_days": 7.2,
+        "merge_candidates": [
+            {"requester_id": "r-77", "ticket_ids": ["T8", "T9"], "reason": "same driver in 72 h"}
+        ],
+        "data_quality": {
+            "status": "warn",
+            "rows_loaded": 204,
+            "rows_quarantined": 2,
+            "checks_failed": ["tickets.status: unknown status (2 rows)"],
+        },
+    }
+    digest.update(overrides)
+    return digest
+
+
+def texts(payload: dict[str, Any]) -> list[str]:
+    """Every piece of text in the blocks, in order."""
+    out = []
+    for block in payload["blocks"]:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        out += [f["text"] for f in block.get("fields", [])]
+        out += [e["text"] for e in block.get("elements", []) if "text" in e]
+    return out
+
+
+def assert_within_slack_limits(payload: dict[str, Any]) -> None:
+    blocks = payload["blocks"]
+    assert 0 < len(blocks) <= 50
+    for block in blocks:
+        if block["type"] == "header":
+            assert block["text"]["type"] == "plain_text"
+            assert len(block["text"]["text"]) <= 150
+        if block["type"] == "section":
+            assert "text" in block or "fields" in block
+            if "text" in block:
+                assert 0 < len(block["text"]["text"]) <= 3000
+            assert len(block.get("fields", [])) <= 10
+            assert all(len(f["text"]) <= 2000 for f in block.get("fields", []))
+        if block["type"] == "context":
+            assert 0 < len(block["elements"]) <= 10
+    assert 0 < len(payload["text"]) <= 3000
+
+
+def test_sections_come_in_the_standup_order():
+    payload = build_payload(make_digest(), ticket_url_template=TEMPLATE)
+    assert payload["blocks"][0]["type"] == "header"
+    assert payload["blocks"][0]["text"]["text"] == "Support backlog · Tue 3 Mar 2026"
+    joined = "\n".join(texts(payload))
+    markers = [
+        "alert",  # alerts first
+        "*Backlog: 296 open*",
+        "*Inflow vs outflow*",
+        "Inflow above outflow since 2026-02-28",
+        "*Aging*",
+        "*Reopen rate (7 d)*",
+        "*Recontact rate (7 d)*",
+        "*First reply*",
+        "*SLA*",
+        "*Drivers (last 7 days)*",
+        "*Work next*",
+        "Stale: nudge 3 tickets",
+        "*Batch these*",
+        "*Knowledge-base candidates*",
+        "Data quality *warn*",
+    ]
+    positions = [joined.index(marker) for marker in markers]
+    assert positions == sorted(positions)
+    assert "+17" in joined
+    assert "-11" in joined
+    assert "7.2 days of work" in joined
+    assert "Hi, are you still seeing this?" in joined
+    assert "same driver in 72 h" in joined
+    assert_within_slack_limits(payload)
+
+
+def test_no_alerts_means_no_alert_section_and_a_draining_line():
+    flow = {**make_digest()["flow"], "inflow_above_outflow_since": None, "days_to_drain": 42.4}
+    payload = build_payload(make_digest(alerts=[], flow=flow))
+    joined = "\n".join(texts(payload))
+    assert ":rotating_light:" not in joined
+    assert "no alerts" in joined
+    assert "about 42 days to empty" in joined
+
+
+def test_ticket_ids_link_through_the_template():
+    payload = build_payload(make_digest(), ticket_url_template=TEMPLATE)
+    joined = "\n".join(texts(payload))
+    assert "<https://acme.zendesk.com/agent/tickets/T1|#T1>" in joined
+    assert "<https://acme.zendesk.com/agent/tickets/1001100|#1001100>" in joined
+    plain = "\n".join(texts(build_payload(make_digest())))
+    assert "#T1" in plain
+    assert "<http" not in plain
+
+
+def test_long_numeric_ticket_ids_are_not_mistaken_for_phone_numbers():
+    digest = make_digest(work_next=[{"ticket_id": "1234567890", "score": 1, "reasons": []}])
+    joined = "\n".join(texts(build_payload(digest, ticket_url_template=TEMPLATE)))
+    assert "<https://acme.zendesk.com/agent/tickets/1234567890|#1234567890>" in joined
+
+
+def test_odd_ticket_ids_are_url_quoted():
+    digest = make_digest(work_next=[{"ticket_id": "A B/1", "score": 1, "reasons": []}])
+    joined = "\n".join(texts(build_payload(digest, ticket_url_template=TEMPLATE)))
+    assert "<https://acme.zendesk.com/agent/tickets/A%20B%2F1|#A B/1>" in joined
+
+
+def test_empty_lists_are_left_out_and_missing_keys_do_not_break_it():
+    digest = make_digest(
+        work_next=[],
+        stale={"count": 0, "ticket_ids": []},
+        batches=[],
+        kb_candidates=[],
+        merge_candidates=[],
+    )
+    joined = "\n".join(texts(build_payload(digest)))
+    for absent in ("Work next", "Stale", "Batch these", "Knowledge-base", "duplicates"):
+        assert absent not in joined
+    minimal = build_payload({"date": "2026-03-03", "timezone": "UTC"})
+    assert_within_slack_limits(minimal)
+    assert "n/a" in "\n".join(texts(minimal))
+
+
+def test_two_hundred_of_everything_stays_within_slack_limits():
+    long_name = "very-long-driver-name-" * 20
+    digest = make_digest(
+        drivers=[
+            {
+                "driver": f"{long_name}{i}",
+                "tickets_7d": 500 - i,
+                "baseline_weekly": 3.0,
+                "share_7d": 0.01,
+                "growth": None if i % 7 == 0 else 1.5,
+                "spike": i == 199,
+            }
+            for i in range(200)
+        ],
+        work_next=[
+            {"ticket_id": f"W{i}", "score": 99 - i / 10, "reasons": ["x" * 300, "urgent"]}
+            for i in range(200)
+        ],
+        stale={"count": 2000, "ticket_ids": [f"S{i}" for i in range(2000)], "nudge": "n " * 2000},
+        batches=[
+            {
+                "driver": f"d{i}",
+                "open_tickets": 300,
+                "ticket_ids": [f"B{i}-{j}" for j in range(300)],
+            }
+            for i in range(200)
+        ],
+        kb_candidates=[
+            {
+                "candidate_id": f"kb-{i}",
+                "title": "t" * 400,
+                "tickets": 50,
+                "ticket_ids": [f"K{j}" for j in range(50)],
+                "status": "new",
+            }
+            for i in range(200)
+        ],
+        merge_candidates=[
+            {"requester_id": f"r{i}", "ticket_ids": [f"M{i}a", f"M{i}b"], "reason": "r" * 200}
+            for i in range(200)
+        ],
+        alerts=[
+            {"name": f"a{i}", "value": i, "threshold": 0, "message": "m" * 500} for i in range(200)
+        ],
+        data_quality={
+            "status": "warn",
+            "rows_loaded": 1,
+            "rows_quarantined": 1,
+            "checks_failed": ["c" * 900] * 200,
+        },
+    )
+    for max_items in (5, 20):
+        payload = build_payload(digest, ticket_url_template=TEMPLATE, max_list_items=max_items)
+        assert_within_slack_limits(payload)
+        joined = "\n".join(texts(payload))
+        assert "and 195 more" in joined or "more_" in joined
+        assert f"and {2000 - max_items} more" in joined  # stale ids
+        assert f"and {300 - max_items} more" in joined  # a batch's ids
+        assert re.search(r"and \d+ more$", payload["blocks"][-1]["elements"][0]["text"])
+    five = "\n".join(texts(build_payload(digest, max_list_items=5)))
+    assert "and 195 more" in five  # drivers and work next, cut at five
+    assert f"{long_name}199" in five  # the one spike is shown first, not hidden in "more"
+
+
+def test_block_count_is_capped_at_fifty(monkeypatch: pytest.MonkeyPatch):
+    many = [{"type": "divider"}] * 80
+    capped = blocks_mod._within_block_limit(many)
+    assert len(capped) == 50
+    assert capped[-1]["type"] == "context"
+    assert "31 more" in capped[-1]["elements"][0]["text"]
+
+
+def test_clip_cuts_at_a_line_and_never_inside_a_link():
+    text = "a" * 2990 + "\n" + "b" * 100
+    assert blocks_mod._clip(text, 3000) == "a" * 2990 + "…"
+    one_line = "x" * 2980 + " <https://example.com/t/1|#1>"
+    clipped = blocks_mod._clip(one_line, 3000)
+    assert len(clipped) <= 3000
+    assert clipped.count("<") == clipped.count(">")
+
+
+def test_personal_data_is_redacted_from_everything_posted():
+    email, phone = "jane.doe@example.com", "+44 20 7946 0958"
+    digest = make_digest(
+        drivers=[
+            {
+                "driver": f"billing {email}",
+                "tickets_7d": 12,
+                "baseline_weekly": 1,
+                "share_7d": 0.1,
+                "growth": 12.0,
+                "spike": True,
+            }
+        ],
+        work_next=[{"ticket_id": "T1", "score": 90, "reasons": [f"customer said call {phone}"]}],
+        kb_candidates=[
+            {
+                "candidate_id": "kb-1",
+                "title": f"Mail {email} bounces",
+                "tickets": 5,
+                "ticket_ids": ["K1"],
+                "status": "new",
+            }
+        ],
+        merge_candidates=[{"requester_id": email, "ticket_ids": ["T8", "T9"], "reason": phone}],
+        alerts=[{"name": "x", "value": 1, "threshold": 0, "message": f"Spike from {email}"}],
+        stale={"count": 1, "ticket_ids": ["T3"], "nudge": f"Call us on {phone}"},
+    )
+    payload = build_payload(digest, ticket_url_template=TEMPLATE)
+    dumped = json.dumps(payload, ensure_ascii=False)
+    assert email not in dumped
+    assert "jane.doe" not in dumped
+    assert phone not in dumped
+    assert "7946" not in dumped
+    assert "[email]" in dumped
+    assert "[phone]" in dumped
+    html = render_preview_html(payload)
+    assert email not in html
+    assert phone not in html
+
+
+def test_mrkdwn_control_characters_are_escaped():
+    digest = make_digest(
+        drivers=[
+            {
+                "driver": "<!channel> & <script>",
+                "tickets_7d": 1,
+                "baseline_weekly": 1,
+                "share_7d": 0.1,
+                "growth": 1.0,
+                "spike": False,
+            }
+        ]
+    )
+    joined = "\n".join(texts(build_payload(digest)))
+    assert "&lt;!channel&gt; &amp; &lt;script&gt;" in joined
+    assert "<!channel>" not in joined
+    assert "<script>" not in render_preview_html(build_payload(digest))
+
+
+def test_text_fallback_says_the_essentials_in_plain_words():
+    payload = build_payload(make_digest(), ticket_url_template=TEMPLATE)
+    text = payload["text"]
+    assert text.startswith("Support backlog 2026-03-03: 296 open (+17 today, -11 in 7 days)")
+    assert "Inflow above outflow since 2026-02-28" in text
+    assert "1 alert: Inflow has been above outflow for 4 days" in text
+    assert "<http" not in text
+    assert "\n" not in text
+
+
+def test_write_payload_writes_json_and_a_readable_preview(tmp_path):
+    payload = build_payload(make_digest(), ticket_url_template=TEMPLATE)
+    paths = write_payload(payload, tmp_path / "out", date(2026, 3, 3))
+    assert [p.name for p in paths] == [
+        "digest-2026-03-03.blocks.json",
+        "digest-2026-03-03.blocks.html",
+    ]
+    assert json.loads(paths[0].read_text(encoding="utf-8")) == payload
+    html = paths[1].read_text(encoding="utf-8")
+    assert "<div class='h'>Support backlog · Tue 3 Mar 2026</div>" in html
+    assert "<b>Backlog: 296 open</b>" in html
+    assert "<a href='https://acme.zendesk.com/agent/tickets/T1'>#T1</a>" in html
+    assert "<span class='q'>" in html  # the nudge as a quote
+    assert "🚨" in html
+
+
+def test_mrkdwn_to_html_handles_slack_markup():
+    html = mrkdwn_to_html("*bold* _it_ ~no~ `code` <https://x.y/a?b=1&amp;c=2|link> a &lt;b&gt;")
+    assert "<b>bold</b>" in html
+    assert "<i>it</i>" in html
+    assert "<s>no</s>" in html
+    assert "<code>code</code>" in html
+    assert "<a href='https://x.y/a?b=1&amp;c=2'>link</a>" in html
+    assert "a &lt;b&gt;" in html
+    assert "href" not in mrkdwn_to_html("<javascript:alert(1)|x>")
+
+
+def test_payload_is_deterministic():
+    digest = make_digest()
+    assert build_payload(copy.deepcopy(digest)) == build_payload(copy.deepcopy(digest))
+
+
+def test_flow_chart_is_a_png_of_the_last_28_days():
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_daily_flow as select d::date as report_date, "
+        "10 + i % 5 as inflow, 2 as reopened, 9 + i % 3 as outflow, 100 + i as backlog, "
+        "11.0 as inflow_7d_avg, 2.0 as reopened_7d_avg, 10.0 as outflow_7d_avg "
+        "from (select range as i, date '2026-01-01' + range::int as d from range(60))"
+    )
+    png = render_flow_chart(con, date(2026, 2, 28))
+    assert png is not None
+    assert png.startswith(b"\x89PNG")
+    assert render_flow_chart(con, date(2025, 1, 1)) is None
