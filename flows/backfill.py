@@ -53,5 +53,5 @@ def backfill(
             )
         steps.build_models(con)
         digest = steps.build_digest(con, end, settings)
-    steps.write_digest(digest, settings.out_dir)
+    steps.write_digest(digest, settings)
     return digest

@@ -99,6 +99,16 @@ def demo(
     console.print(f"Warehouse: {db} (query it with duckdb)")
 
 
+PostOption = Annotated[
+    bool,
+    typer.Option(
+        "--post",
+        help="Post to Slack (SLACK_BOT_TOKEN + SLACK_CHANNEL, or "
+        "SLACK_WEBHOOK_URL, from the environment).",
+    ),
+]
+
+
 @app.command()
 def run(
     exports: ExportsOption,
@@ -107,13 +117,21 @@ def run(
     db: DbOption = None,
     out: OutOption = None,
     config: ConfigOption = None,
+    post: PostOption = False,
 ) -> None:
     """Ingest day D's export, rebuild the marts and write D's digest."""
     from tasks.ingest import export_day
 
     export_day(exports, day)  # a missing folder is reported before Prefect starts
     digest = _run_flow(
-        "daily_backlog", exports=exports, day=day, source=source, db=db, out=out, config=config
+        "daily_backlog",
+        exports=exports,
+        day=day,
+        source=source,
+        db=db,
+        out=out,
+        config=config,
+        post=post,
     )
     _show(digest, out)
 
@@ -157,10 +175,62 @@ def digest(
     db: DbOption = None,
     out: OutOption = None,
     config: ConfigOption = None,
+    post: PostOption = False,
 ) -> None:
-    """Rebuild day D's digest from the warehouse (no export is read)."""
+    """Rebuild day D's digest from the warehouse (no export is read); --post sends it."""
+    from flows.steps import deliver, slack_payload
+    from tasks import blocks, models, warehouse
     from tasks import digest as digest_module
-    from tasks import models, warehouse
+
+    settings = _settings_with_warehouse(config, db, out)
+    with warehouse.connect(settings) as con:
+        models.build_models(con)
+        result = digest_module.build_digest(con, day, settings)
+        digest_module.write_digest(result, settings.out_dir)
+        payload = slack_payload(result, settings)
+        blocks.write_payload(payload, settings.out_dir, day)
+        _show(result, settings.out_dir)
+        if post:
+            console.print(deliver(con, day, payload, settings, logging.getLogger("backlog")))
+
+
+@app.command()
+def review(
+    week: Annotated[
+        str | None,
+        typer.Option("--week", metavar="YYYY-Www", help="ISO week [default: the last complete]."),
+    ] = None,
+    db: DbOption = None,
+    out: OutOption = None,
+    config: ConfigOption = None,
+    post: PostOption = False,
+) -> None:
+    """Build the weekly support-product review pack (HTML + Markdown with charts)."""
+    from tasks.review import parse_week
+
+    _settings_with_warehouse(config, db, out)  # stop early when there is no warehouse
+    if week is not None:
+        parse_week(week)
+    pack = _run_flow("weekly_review", week=week, db=db, out=out, config=config, post=post)
+    for path in pack["files"][:2]:
+        console.print(f"Review pack: {path}")
+
+
+@app.command()
+def serve(config: ConfigOption = None) -> None:
+    """Serve the daily digest and the weekly review on their schedules (Prefect)."""
+    from flows.serve import serve_deployments
+    from tasks.config import load_settings
+
+    settings = load_settings(config)
+    console.print(
+        f"Serving daily-backlog ({settings.schedule.daily_cron}) and weekly-review "
+        f"({settings.schedule.weekly_cron}) in {settings.report_timezone}; Ctrl-C stops."
+    )
+    serve_deployments(settings, config)
+
+
+def _settings_with_warehouse(config: Path | None, db: Path | None, out: Path | None) -> Any:
     from tasks.config import load_settings
 
     settings = load_settings(config, db_path=db, out_dir=out)
@@ -168,17 +238,15 @@ def digest(
         raise BacklogError(
             f"No warehouse at {settings.db_path}; run `backlog backfill` first or pass --db."
         )
-    with warehouse.connect(settings) as con:
-        models.build_models(con)
-        result = digest_module.build_digest(con, day, settings)
-    digest_module.write_digest(result, settings.out_dir)
-    _show(result, settings.out_dir)
+    return settings
 
 
 def _run_flow(name: str, **parameters: Any) -> dict[str, Any]:
     """Run a flow in-process (Prefect's ephemeral mode when no server is configured)."""
     if name == "backfill":
         from flows.backfill import backfill as chosen
+    elif name == "weekly_review":
+        from flows.weekly_review import weekly_review as chosen
     else:
         from flows.daily_backlog import daily_backlog as chosen
     with Progress(

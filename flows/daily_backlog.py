@@ -23,8 +23,9 @@ def daily_backlog(
     db: Path | None = None,
     out: Path | None = None,
     config: Path | None = None,
+    post: bool = False,
 ) -> dict[str, Any]:
-    """Ingest -> validate -> model -> digest for one day (default: yesterday)."""
+    """Ingest -> validate -> model -> digest (-> Slack) for one day (default: yesterday)."""
     settings = load_settings(config, db_path=db, out_dir=out)
     day = day or yesterday(settings.report_timezone)
     check_source(source)
@@ -33,7 +34,9 @@ def daily_backlog(
         steps.ingest_day(con, exports, export)
         steps.build_models(con)
         digest = steps.build_digest(con, day, settings)
-    steps.write_digest(digest, settings.out_dir)
+        payload = steps.write_digest(digest, settings)
+        if post:
+            steps.post_digest(con, day, payload, settings)
     return digest
 
 

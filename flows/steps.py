@@ -2,7 +2,8 @@
 
 The logic lives in `tasks/` with no Prefect import; here each step becomes a
 task so the flow run shows it. Inputs hold a DuckDB connection, so nothing is
-cached. Retries belong on I/O with the outside world (Slack), not here.
+cached. Slack retries its own requests (tasks/slack.py); no task retries, so a
+failure is reported once and the digest stays pending for the next run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import digest, ingest, models
+from tasks import blocks, charts, digest, ingest, models, slack
 from tasks.config import Settings
 
 
@@ -52,8 +53,57 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
 
 
 @task(name="write-digest", cache_policy=NO_CACHE)
-def write_digest(result: dict[str, Any], out_dir: Path) -> dict[str, Path]:
-    """Write the digest files."""
-    paths = digest.write_digest(result, out_dir)
-    get_run_logger().info("digest written to %s", ", ".join(str(p) for p in paths.values()))
-    return paths
+def write_digest(result: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Write the digest files and the Slack message preview; the Slack payload."""
+    paths = list(digest.write_digest(result, settings.out_dir).values())
+    payload = slack_payload(result, settings)
+    paths += blocks.write_payload(payload, settings.out_dir, result["date"])
+    get_run_logger().info("digest written to %s", ", ".join(str(p) for p in paths))
+    return payload
+
+
+@task(name="post-digest", cache_policy=NO_CACHE)
+def post_digest(
+    con: duckdb.DuckDBPyConnection, day: date, payload: dict[str, Any], settings: Settings
+) -> str:
+    """Post (or update) the day's digest in Slack, then any digest still pending."""
+    return deliver(con, day, payload, settings, get_run_logger())
+
+
+def slack_payload(result: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The Block Kit message of a digest, with the configured links and list lengths."""
+    return blocks.build_payload(
+        result,
+        ticket_url_template=settings.slack.ticket_url_template,
+        max_list_items=settings.slack.max_list_items,
+    )
+
+
+def deliver(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    payload: dict[str, Any],
+    settings: Settings,
+    logger: Any,
+) -> str:
+    """Slack delivery shared by the flow and `backlog digest --post`; what happened.
+
+    The credentials are read from the environment here, never passed as parameters.
+    """
+    target = slack.SlackTarget.from_env()
+    if target is None:
+        message = (
+            "Slack is not configured (SLACK_BOT_TOKEN + SLACK_CHANNEL, or SLACK_WEBHOOK_URL): "
+            "nothing posted; the digest is in the output folder."
+        )
+        logger.info(message)
+        return message
+    chart = charts.flow_chart_png(con, day, days=28) if settings.slack.chart else None
+    result = slack.deliver(con, day, payload, target, chart)
+    message = f"Slack: digest of {day} {result.action}"
+    if result.chart_error:
+        message += f" ({result.chart_error})"
+    for late in slack.deliver_pending(con, target):
+        message += f"; digest of {late.day} {late.action} (was pending)"
+    logger.info(message)
+    return message

@@ -11,7 +11,7 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import review, warehouse
+from tasks import review, slack, warehouse
 from tasks.config import Settings, load_settings
 
 
@@ -29,12 +29,28 @@ def write_review(pack: dict[str, Any], out_dir: Path) -> list[Path]:
     return paths
 
 
+@task(name="post-review", cache_policy=NO_CACHE)
+def post_review(con: duckdb.DuckDBPyConnection, week: str, html: Path) -> str:
+    """Share the pack's HTML in Slack once, when a bot token and channel are configured."""
+    logger = get_run_logger()
+    target = slack.SlackTarget.from_env()
+    if target is None:
+        logger.info("Slack is not configured: the review pack was not posted.")
+        return "not configured"
+    file_id = slack.share_file(
+        con, target, html, f"Weekly support review {week}", f"The weekly support review, {week}."
+    )
+    logger.info("Slack: review %s %s", week, "shared" if file_id else "already shared")
+    return "shared" if file_id else "already shared"
+
+
 @flow(name="weekly-review")
 def weekly_review(
     week: str | None = None,
     db: Path | None = None,
     out: Path | None = None,
     config: Path | None = None,
+    post: bool = False,
 ) -> dict[str, Any]:
     """The review pack of `week` (default: the last complete ISO week); rebuilds nothing.
 
@@ -45,7 +61,9 @@ def weekly_review(
     review.parse_week(week)
     with warehouse.connect(settings) as con:
         pack = build_review(con, week, settings)
-    paths = write_review(pack, settings.out_dir)
+        paths = write_review(pack, settings.out_dir)
+        if post:
+            post_review(con, week, next(p for p in paths if p.suffix == ".html"))
     summary = {key: value for key, value in pack.items() if key != "charts"}
     return summary | {"files": [str(path) for path in paths]}
 

@@ -12,16 +12,13 @@ can be checked by eye without a workspace.
 from __future__ import annotations
 
 import html
-import io
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-
-import duckdb
 
 from tasks.redact import redact
 
@@ -517,68 +514,6 @@ def _hours(value: Any) -> str:
     if not isinstance(value, int | float):
         return "n/a"
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
-
-
-# --------------------------------------------------------------------------- chart
-
-
-def render_flow_chart(con: duckdb.DuckDBPyConnection, day: date, days: int = 28) -> bytes | None:
-    """A PNG of inflow (+ reopened) vs outflow and the backlog over the last `days` days.
-
-    The bold lines are the 7-day averages the crossing alert uses (daily values are
-    faint behind them), shaded red where inflow runs above outflow. None when the
-    warehouse holds no flow for the period. Built on a bare matplotlib Figure (no
-    pyplot state), so it is safe in worker threads.
-    """
-    rows = con.execute(
-        "select report_date, inflow + reopened, outflow, backlog, "
-        "inflow_7d_avg + reopened_7d_avg, outflow_7d_avg from marts.fct_daily_flow "
-        "where report_date between ? and ? order by report_date",
-        [day - timedelta(days=days - 1), day],
-    ).fetchall()
-    if not rows:
-        return None
-    from matplotlib.dates import DateFormatter
-    from matplotlib.figure import Figure
-
-    dates = [r[0] for r in rows]
-    inflow, outflow, backlog = ([r[i] or 0 for r in rows] for i in (1, 2, 3))
-    inflow_avg, outflow_avg = ([r[i] or 0.0 for r in rows] for i in (4, 5))
-    fig = Figure(figsize=(8, 3.4), dpi=110)
-    ax = fig.add_subplot()
-    ax2 = ax.twinx()
-    ax2.fill_between(dates, backlog, color="#1565c0", alpha=0.10, lw=0, label="backlog (right)")
-    ax2.set_ylim(bottom=0)
-    ax2.set_ylabel("backlog")
-    ax.plot(dates, inflow, color="#d9534f", lw=0.8, alpha=0.35)
-    ax.plot(dates, outflow, color="#2e7d32", lw=0.8, alpha=0.35)
-    ax.plot(dates, inflow_avg, color="#d9534f", lw=2.4, label="inflow + reopened, 7-day avg")
-    ax.plot(dates, outflow_avg, color="#2e7d32", lw=2.4, label="outflow, 7-day avg")
-    above = [i > o for i, o in zip(inflow_avg, outflow_avg, strict=True)]
-    ax.fill_between(
-        dates,
-        inflow_avg,
-        outflow_avg,
-        where=above,
-        color="#d9534f",
-        alpha=0.18,
-        lw=0,
-        interpolate=True,
-    )
-    ax.set_ylabel("tickets per day")
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.25)
-    ax.set_zorder(ax2.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
-    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False, ncols=3)
-    ax.set_title(f"Inflow vs outflow vs backlog, {dates[0]:%d %b} - {dates[-1]:%d %b %Y}")
-    ax.margins(x=0.01, y=0.25)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- HTML preview

@@ -255,6 +255,14 @@ class NatureSettings(BaseModel):
     automatable: list[str] = Field(default_factory=lambda: ["lookup", "process"])
 
 
+class ScheduleSettings(BaseModel):
+    """When `backlog serve` runs the flows (cron, in the report time zone)."""
+
+    daily_cron: str = "30 6 * * 1-5"
+    weekly_cron: str = "0 7 * * 1"
+    post: bool = True
+
+
 class Settings(BaseSettings):
     """Everything a run needs to know, read once and passed on as values."""
 
@@ -263,6 +271,7 @@ class Settings(BaseSettings):
     )
     toml_path: ClassVar[Path | None] = None
 
+    exports_dir: Path = Path("exports")
     db_path: Path = Path("backlog.duckdb")
     out_dir: Path = Path("out")
     report_timezone: str = "UTC"
@@ -275,6 +284,7 @@ class Settings(BaseSettings):
     kb: KbSettings = Field(default_factory=KbSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     merge: MergeSettings = Field(default_factory=MergeSettings)
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)

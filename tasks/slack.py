@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
@@ -281,6 +282,58 @@ def deliver_pending(
         [target.key],
     ).fetchall()
     return [deliver(con, day, json.loads(payload), target, **options) for day, payload in rows]
+
+
+def share_file(
+    con: duckdb.DuckDBPyConnection,
+    target: SlackTarget,
+    path: Path,
+    title: str,
+    comment: str,
+    *,
+    retry_budget_seconds: float = 60.0,
+    backoff_seconds: float = 0.5,
+) -> str | None:
+    """Share a file (the weekly review pack) into the channel once; its Slack file id.
+
+    A file already shared to this channel under the same name is not shared again (None).
+    Webhooks cannot carry files: the caller is told with a clear error.
+    """
+    if target.mode != "bot":
+        raise BacklogError(
+            "Slack: an incoming webhook cannot share files; set SLACK_BOT_TOKEN and "
+            "SLACK_CHANNEL to post the review pack."
+        )
+    done = con.execute(
+        "select file_id from ops.slack_files where name = ? and channel = ?",
+        [path.name, target.key],
+    ).fetchone()
+    if done:
+        log.info("Slack: %s was already shared to this channel", path.name)
+        return None
+    data = path.read_bytes()
+    session = _Session(target, _Budget(retry_budget_seconds, backoff_seconds, 30.0))
+    try:
+        ticket = session._call(
+            "files.getUploadURLExternal", filename=path.name, length=len(data), alt_txt=title
+        )
+        upload_url, file_id = ticket.get("upload_url"), ticket.get("file_id")
+        if not upload_url or not file_id:
+            raise _Failure("Slack: files.getUploadURLExternal answered without an upload URL.")
+        session._upload(str(upload_url), data)
+        session._call(
+            "files.completeUploadExternal",
+            files=[{"id": file_id, "title": title}],
+            channel_id=target.channel,
+            initial_comment=comment,
+        )
+    except _Failure as failure:
+        raise BacklogError(_scrub(str(failure), target)) from None
+    con.execute(
+        "insert into ops.slack_files values (?, ?, ?, ?)",
+        [path.name, target.key, str(file_id), datetime.now(UTC)],
+    )
+    return str(file_id)
 
 
 def pending_days(con: duckdb.DuckDBPyConnection, target: SlackTarget) -> list[date]:

@@ -8,14 +8,12 @@ import re
 from datetime import date
 from typing import Any
 
-import duckdb
 import pytest
 
 from tasks import blocks as blocks_mod
 from tasks.blocks import (
     build_payload,
     mrkdwn_to_html,
-    render_flow_chart,
     render_preview_html,
     write_payload,
 )
@@ -416,18 +414,3 @@ def test_mrkdwn_to_html_handles_slack_markup():
 def test_payload_is_deterministic():
     digest = make_digest()
     assert build_payload(copy.deepcopy(digest)) == build_payload(copy.deepcopy(digest))
-
-
-def test_flow_chart_is_a_png_of_the_last_28_days():
-    con = duckdb.connect()
-    con.execute("create schema marts")
-    con.execute(
-        "create table marts.fct_daily_flow as select d::date as report_date, "
-        "10 + i % 5 as inflow, 2 as reopened, 9 + i % 3 as outflow, 100 + i as backlog, "
-        "11.0 as inflow_7d_avg, 2.0 as reopened_7d_avg, 10.0 as outflow_7d_avg "
-        "from (select range as i, date '2026-01-01' + range::int as d from range(60))"
-    )
-    png = render_flow_chart(con, date(2026, 2, 28))
-    assert png is not None
-    assert png.startswith(b"\x89PNG")
-    assert render_flow_chart(con, date(2025, 1, 1)) is None

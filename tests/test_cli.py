@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 BACKLOG = Path(sys.executable).parent / "backlog"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def backlog(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKLOG_")}
     env["COLUMNS"] = "100"
+    env["PYTHONPATH"] = str(ROOT)  # the code under test, whatever the venv was installed from
     return subprocess.run(
         [str(BACKLOG), *args],
         cwd=cwd,
@@ -66,7 +68,7 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     done = backlog("demo", "--days", "21", "--out", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Backlog digest" in done.stdout
-    digests = sorted((tmp_path / "out").glob("digest-*.json"))
+    digests = sorted((tmp_path / "out").glob("digest-????-??-??.json"))
     assert len(digests) == 1
     first = digests[0].read_bytes()
     day = json.loads(first)["date"]
@@ -92,3 +94,23 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     )
     assert rerun.returncode == 0, rerun.stderr
     assert digests[0].read_bytes() == first
+    assert (tmp_path / "out" / f"digest-{day}.blocks.html").is_file()
+
+    # no Slack configured: --post says so and posts nothing
+    posted = backlog(
+        "digest",
+        "--date",
+        day,
+        "--db",
+        "out/demo/backlog.duckdb",
+        "--out",
+        "out",
+        "--post",
+        cwd=tmp_path,
+    )
+    assert posted.returncode == 0, posted.stderr
+    assert "Slack is not configured" in " ".join(posted.stdout.split())
+
+    review = backlog("review", "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path)
+    assert review.returncode == 0, review.stderr
+    assert list((tmp_path / "out").glob("review-*-W*.html"))

@@ -74,3 +74,56 @@ def test_flow_fails_with_the_clear_message(exports, tmp_path):
     assert state.is_failed()
     with pytest.raises(BacklogError, match=r"^No export for"):
         state.result()
+
+
+def test_daily_flow_posts_once_then_updates_and_keeps_the_token_out_of_prefect(
+    exports, tmp_path, monkeypatch
+):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    try:
+        from fake_slack import FakeSlack
+    except ImportError:  # tests/ imported as a package
+        from tests.fake_slack import FakeSlack
+
+    token = "xoxb-9999-8888-FLOWsecretTOKEN"
+    with FakeSlack(token=token) as fake:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", token)
+        monkeypatch.setenv("SLACK_CHANNEL", "C0DIGEST")
+        monkeypatch.setenv("SLACK_API_URL", fake.url + "/api")
+        db, out = tmp_path / "b.duckdb", tmp_path / "out"
+        day = START + timedelta(days=2)
+        backfill(exports=exports, start=START, end=day, db=db, out=out)
+        first = daily_backlog(
+            exports=exports, day=day, db=db, out=out, post=True, return_state=True
+        )
+        assert first.is_completed()
+        daily_backlog(exports=exports, day=day, db=db, out=out, post=True)
+        assert len(fake.top_level_messages()) == 1
+        assert len(fake.calls("chat.update")) == 1
+        assert len(fake.calls("files.completeUploadExternal")) == 1  # the chart, once
+
+    async def stored_parameters() -> str:
+        async with get_client() as client:
+            run = await client.read_flow_run(first.state_details.flow_run_id)
+            return repr(run.parameters)
+
+    assert token not in asyncio.run(stored_parameters())
+    for path in out.iterdir():
+        assert token not in path.read_text(errors="replace")
+    blocks = json.loads((out / f"digest-{day}.blocks.json").read_text())
+    assert blocks["blocks"][0]["type"] == "header"
+
+
+def test_serve_declares_both_schedules_in_the_team_zone():
+    from flows.serve import deployments
+
+    settings = load_settings(report_timezone="Europe/Berlin")
+    daily, weekly = deployments(settings)
+    assert (daily.name, weekly.name) == ("daily-digest", "weekly-review")
+    assert daily.schedules[0].schedule.cron == "30 6 * * 1-5"
+    assert daily.schedules[0].schedule.timezone == "Europe/Berlin"
+    assert weekly.schedules[0].schedule.cron == "0 7 * * 1"
+    assert daily.parameters["post"] is True

@@ -23,7 +23,7 @@ from tasks import warehouse
 from tasks.blocks import build_payload, write_payload
 from tasks.config import load_settings
 from tasks.errors import BacklogError
-from tasks.slack import SlackTarget, deliver, deliver_pending, pending_days
+from tasks.slack import SlackTarget, deliver, deliver_pending, pending_days, share_file
 from tests.fake_slack import Failure, FakeSlack
 from tests.test_blocks import make_digest
 
@@ -426,3 +426,17 @@ def test_no_credential_in_errors_ledger_logs_or_files(fake, con, caplog, tmp_pat
         assert secret_path not in text
         assert "s3cr3t" not in text
     assert all("\n" not in e and e for e in errors)
+
+
+def test_review_pack_is_shared_once_as_a_file(fake, con, tmp_path):
+    pack = tmp_path / "review-2026-W13.html"
+    pack.write_text("<html><body>review</body></html>")
+    target = bot(fake)
+    file_id = share_file(con, target, pack, "Weekly review 2026-W13", "The weekly review pack")
+    assert file_id in fake.files
+    [upload] = fake.calls("upload")
+    assert upload.raw == pack.read_bytes()
+    assert share_file(con, target, pack, "Weekly review 2026-W13", "again") is None
+    assert len(fake.calls("upload")) == 1
+    with pytest.raises(BacklogError, match="webhook cannot share files"):
+        share_file(con, hook(fake), pack, "t", "c")

@@ -22,3 +22,12 @@ create table if not exists ops.slack_messages (
     updated_at timestamptz,
     primary key (report_date, channel)
 );
+
+-- one row per file shared to a Slack channel (the weekly review pack): shared once
+create table if not exists ops.slack_files (
+    name varchar not null,               -- e.g. review-2026-W13.html
+    channel varchar not null,
+    file_id varchar not null,
+    shared_at timestamptz not null,
+    primary key (name, channel)
+);

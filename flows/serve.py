@@ -1,0 +1,40 @@
+"""`backlog serve`: the daily digest and the weekly review as Prefect deployments on schedules.
+
+Serves in this process (no work pool needed): Prefect runs each flow when its cron comes
+due. With a Prefect server and workers, `prefect deploy --all` from prefect.yaml declares
+the same deployments instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import serve
+from prefect.schedules import Cron
+
+from flows.daily_backlog import daily_backlog
+from flows.weekly_review import weekly_review
+from tasks.config import Settings
+
+
+def deployments(settings: Settings, config: Path | None = None) -> list:
+    """The two deployments, with schedules in the team's (report) time zone."""
+    zone = settings.report_timezone
+    common = {"db": settings.db_path, "out": settings.out_dir, "config": config}
+    return [
+        daily_backlog.to_deployment(
+            name="daily-digest",
+            schedules=[Cron(settings.schedule.daily_cron, timezone=zone)],
+            parameters={"exports": settings.exports_dir, "post": settings.schedule.post, **common},
+        ),
+        weekly_review.to_deployment(
+            name="weekly-review",
+            schedules=[Cron(settings.schedule.weekly_cron, timezone=zone)],
+            parameters={"post": settings.schedule.post, **common},
+        ),
+    ]
+
+
+def serve_deployments(settings: Settings, config: Path | None = None) -> None:
+    """Serve both deployments until interrupted."""
+    serve(*deployments(settings, config))
