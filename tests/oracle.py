@@ -358,10 +358,16 @@ def _same_version(a: Version, b: Version) -> bool:
 # --------------------------------------------------------------------------
 
 
-def _history_from_events(created: datetime, status_events: list[Event]) -> list:
+def _history_from_events(
+    created: datetime, status_events: list[Event], before: list | None = None
+) -> list:
+    """Events decide; `before` is a snapshot history of the time before the first event."""
     first_from = status_events[0].from_value
     hist: list[tuple[datetime, str | None, str]] = []
-    if first_from in UNSOLVED:
+    if before:
+        hist = list(before)
+        current = hist[-1][2]
+    elif first_from in UNSOLVED:
         current = first_from
         hist.append((created, None, current))
     elif first_from in SOLVED:
@@ -385,6 +391,7 @@ def _history_from_snapshots(created: datetime, versions: list[Version]) -> list:
     hist: list[tuple[datetime, str | None, str]] = [(created, None, "new")]
     prev_status = "new"
     prev_updated = created
+    prev_sa: datetime | None = None
     first = True
     for v in versions:
         if v.status == DELETED:
@@ -398,9 +405,17 @@ def _history_from_snapshots(created: datetime, versions: list[Version]) -> list:
             sa is not None
             and (sa > prev_updated or (first and sa == prev_updated))
             and sa <= v.updated_at
+            and (prev_sa is None or sa > prev_sa)
         )
         at = max(v.updated_at, created)
-        if prev_status in UNSOLVED and s == "closed" and sa_in_gap:
+        if prev_status in SOLVED and sa_in_gap and not first:
+            # solved before, solved again since: reopened in between, instant unknown;
+            # the reopen is placed at the new solve (DECISIONLOG)
+            hist.append((max(sa, created), prev_status, "open"))
+            hist.append((max(sa, created), "open", "solved"))
+            if s != "solved":
+                hist.append((at, "solved", s))
+        elif prev_status in UNSOLVED and s == "closed" and sa_in_gap:
             # solved_at says when it was solved; the close came by updated_at
             hist.append((max(sa, created), prev_status, "solved"))
             hist.append((at, "solved", s))
@@ -414,6 +429,7 @@ def _history_from_snapshots(created: datetime, versions: list[Version]) -> list:
             hist.append((at, prev_status, s))
         prev_status = s
         prev_updated = v.updated_at
+        prev_sa = sa
         first = False
     return hist
 
@@ -441,7 +457,11 @@ def _build(exports_root: Path, source_timezone: str) -> tuple[dict[str, Ticket],
         evs = sorted(events.get(tid, []), key=lambda e: (e.occurred_at, e.order))
         status_events = [e for e in evs if e.kind == "status_change" and e.to_value in STATUSES]
         if status_events:
-            t.history = _history_from_events(created, status_events)
+            first_event = status_events[0].occurred_at
+            before = [v for v in vs if v.updated_at < first_event and v.status != DELETED]
+            t.history = _history_from_events(
+                created, status_events, _history_from_snapshots(created, before) if before else None
+            )
         else:
             t.history = _history_from_snapshots(created, vs)
         comments = [e for e in evs if e.kind == "comment"]

@@ -110,3 +110,30 @@ def test_the_planted_spike_is_the_only_spike(loaded):
     result = digest.build_digest(con, day, settings)
     assert [d["driver"] for d in result["drivers"] if d["spike"]] == ["refund"]
     assert [a["driver"] for a in result["alerts"] if a["name"] == "spike"] == ["refund"]
+
+
+def test_with_events_the_daily_flow_equals_the_generators_truth(tmp_path):
+    """The generator knows the true lifecycle; with complete events we recover it exactly."""
+    exports = tmp_path / "exports"
+    history = generate_exports(exports, SyntheticConfig(start=START, days=30, seed=3))
+    settings = load_settings(db_path=tmp_path / "b.duckdb")
+    with warehouse.connect(settings) as con:
+        for day in ingest.discover_exports(exports):
+            ingest.load_day(con, day, exports)
+        models.build_models(con)
+        ours = con.execute(
+            "select report_date, inflow, outflow, reopened, backlog_new, backlog_open, "
+            "backlog_pending, backlog_hold from marts.fct_daily_flow order by report_date"
+        ).fetchall()
+    columns = [
+        "date",
+        "inflow",
+        "outflow",
+        "reopened",
+        "backlog_new",
+        "backlog_open",
+        "backlog_pending",
+        "backlog_hold",
+    ]
+    truth = [tuple(row) for row in history.daily.select(columns).iter_rows()]
+    assert ours == truth

@@ -1444,3 +1444,67 @@ def test_reply_before_the_first_exported_events_comes_from_the_ticket_row(impl, 
     assert f["response"]["first_reply_p50_minutes"] == pytest.approx((60 + 45) / 2)
     assert f["response"]["ttfmr_p50_minutes"] == pytest.approx((60 + 45) / 2)
     assert f["response"]["unreplied_open"] == 0
+
+
+def test_a_newer_solved_at_on_a_solved_ticket_is_a_reopen_and_a_resolve(impl, tmp_path: Path):
+    # R1 is seen solved on 08-01 (solved 10:00) and solved again on 08-03 with a newer
+    # solved_at (09:00): it was reopened and solved again in between. The reopen's instant
+    # is unknown; it is placed at the new solve, so 08-03 has one reopen and one outflow.
+    root = tmp_path / "exports"
+    write_tickets(
+        root,
+        "2024-08-01",
+        [
+            tk(
+                "R1",
+                "2024-08-01T08:00:00Z",
+                "2024-08-01T10:00:00Z",
+                "solved",
+                solved_at="2024-08-01T10:00:00Z",
+            ),
+        ],
+    )
+    write_tickets(
+        root,
+        "2024-08-03",
+        [
+            tk(
+                "R1",
+                "2024-08-01T08:00:00Z",
+                "2024-08-03T09:00:00Z",
+                "solved",
+                solved_at="2024-08-03T09:00:00Z",
+            ),
+        ],
+    )
+    assert impl.history(root)["R1"] == [
+        (utc("2024-08-01T08:00:00"), None, "new"),
+        (utc("2024-08-01T10:00:00"), "new", "solved"),
+        (utc("2024-08-03T09:00:00"), "solved", "open"),
+        (utc("2024-08-03T09:00:00"), "open", "solved"),
+    ]
+    flow = impl.compute(root, date(2024, 8, 3))["flow"]
+    assert (flow["inflow"], flow["outflow"], flow["reopened"]) == (0, 1, 1)
+
+
+def test_a_carried_over_ticket_keeps_its_snapshot_before_its_first_event(impl, tmp_path: Path):
+    # P1 was created on 07-25 and went pending on 07-28 (its first export's updated_at);
+    # events begin on 08-02 with pending -> open. The snapshot tells when it went pending.
+    root = tmp_path / "exports"
+    p1 = tk("P1", "2024-07-25T08:00:00Z", "2024-07-28T08:00:00Z", "pending")
+    write_tickets(root, "2024-08-01", [p1])
+    write_tickets(
+        root, "2024-08-02", [{**p1, "updated_at": "2024-08-02T10:00:00Z", "status": "open"}]
+    )
+    write_events(
+        root,
+        "2024-08-02",
+        [
+            ev("p1", "P1", "2024-08-02T10:00:00Z", "status_change", "pending", "open", "end_user"),
+        ],
+    )
+    assert impl.history(root)["P1"] == [
+        (utc("2024-07-25T08:00:00"), None, "new"),
+        (utc("2024-07-28T08:00:00"), "new", "pending"),
+        (utc("2024-08-02T10:00:00"), "pending", "open"),
+    ]

@@ -27,11 +27,14 @@ event_tickets as (
     select
         ticket_id,
         arg_min(from_value, (changed_at, export_date, row_number)) as first_from_value,
+        min(changed_at) as first_event_at,
     from status_events
     group by ticket_id
 ),
 
--- snapshots: successive versions of tickets that have no status events
+-- snapshots: successive versions of tickets without status events, and of tickets with
+-- status events the versions from before their first event (a ticket carried over from
+-- before the events begin)
 versions as (
     select
         versions.ticket_id,
@@ -43,8 +46,14 @@ versions as (
         versions.row_number,
     from staging.stg_ticket_versions as versions
     inner join tickets using (ticket_id)
+    left join event_tickets using (ticket_id)
     where versions.status <> 'deleted'
-        and versions.ticket_id not in (select ticket_id from event_tickets)
+        and (event_tickets.ticket_id is null or versions.updated_at < event_tickets.first_event_at)
+),
+
+pre_event_versions as (
+    select distinct ticket_id from versions
+    where ticket_id in (select ticket_id from event_tickets)
 ),
 
 versions_with_previous as (
@@ -71,15 +80,28 @@ versions_with_solve as (
             and solved_at <= updated_at
             and (previous_solved_at is null or solved_at > previous_solved_at)
             as has_solve_between,
+        -- solved before and solved again later: it was reopened and solved again in between;
+        -- the reopen's instant is unknown, so it is placed at the new solve (zero length)
+        previous_status in ('solved', 'closed')
+            and solved_at is not null
+            and solved_at > previous_updated_at
+            and solved_at <= updated_at
+            and (previous_solved_at is null or solved_at > previous_solved_at)
+            as has_resolve_between,
     from versions_with_previous
 ),
 
 snapshot_changes as (
+    -- a reopen implied by a newer solved_at on a ticket that was already solved
+    select ticket_id, solved_at as changed_at, 'open' as to_status, version_seq, 0 as step
+    from versions_with_solve
+    where has_resolve_between
+    union all
     -- a solve the version records in solved_at, placed at that instant
     select ticket_id, solved_at as changed_at, 'solved' as to_status,
         version_seq, 1 as step
     from versions_with_solve
-    where has_solve_between
+    where has_solve_between or has_resolve_between
     union all
     -- the version's own status, placed at its updated_at
     select ticket_id, updated_at as changed_at, status as to_status,
@@ -93,11 +115,13 @@ creations as (
         tickets.created_at as changed_at,
         case
             when event_tickets.first_from_value in ('new', 'open', 'pending', 'hold')
+                and pre_event_versions.ticket_id is null
                 then event_tickets.first_from_value
             else 'new'
         end as to_status,
     from tickets
     left join event_tickets using (ticket_id)
+    left join pre_event_versions using (ticket_id)
 ),
 
 -- a history whose first event leaves solved/closed started solved: solved at created_at
@@ -107,6 +131,7 @@ solved_at_creation as (
     from tickets
     inner join event_tickets using (ticket_id)
     where event_tickets.first_from_value in ('solved', 'closed')
+        and event_tickets.ticket_id not in (select ticket_id from pre_event_versions)
 ),
 
 all_changes as (
