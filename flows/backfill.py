@@ -43,7 +43,7 @@ def backfill(
         )
     with warehouse.connect(settings) as con:
         for number, day in enumerate(days, start=1):
-            steps.ingest_day(con, exports, day)
+            steps.ingest_day(con, exports, day, settings)
             PROGRESS.info(
                 "loaded %s (%s of %s)",
                 day.export_date,
@@ -52,6 +52,8 @@ def backfill(
                 extra={"step": number, "total": len(days)},
             )
         steps.build_models(con)
+        steps.refresh_kb(con, end, settings)
         digest = steps.build_digest(con, end, settings)
-    steps.write_digest(digest, settings)
+        steps.write_digest(con, digest, settings)
+        steps.fail_on_bad_data(con, digest)
     return digest

@@ -27,7 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from tasks.errors import BacklogError
+from tasks.errors import BacklogError, IncompleteDataError
 
 app = typer.Typer(
     help="Support backlog flows: daily exports -> DuckDB -> metrics -> a morning digest.",
@@ -216,6 +216,68 @@ def review(
         console.print(f"Review pack: {path}")
 
 
+kb_app = typer.Typer(
+    help="Knowledge-base candidates: list, show, accept, dismiss.", no_args_is_help=True
+)
+app.add_typer(kb_app, name="kb")
+CandidateArg = Annotated[str, typer.Argument(metavar="ID", help="A candidate id (kb-...).")]
+
+
+@kb_app.command("list")
+def kb_list(db: DbOption = None, config: ConfigOption = None) -> None:
+    """The candidates as of the last run, newest first, with their state."""
+    from rich.table import Table
+
+    from tasks import kb, warehouse
+
+    settings = _settings_with_warehouse(config, db, None)
+    with warehouse.connect(settings) as con:
+        candidates = kb.list_candidates(con)
+    if not candidates:
+        console.print("No knowledge-base candidates yet: they come with `backlog run`.")
+        return
+    table = Table("id", "state", "tickets", "title")
+    for candidate in candidates:
+        table.add_row(
+            candidate["candidate_id"],
+            candidate["state"],
+            str(candidate["tickets"]),
+            candidate["title"],
+        )
+    console.print(table)
+
+
+@kb_app.command("show")
+def kb_show(candidate: CandidateArg, db: DbOption = None, config: ConfigOption = None) -> None:
+    """The candidate's Markdown draft."""
+    from tasks import kb, warehouse
+
+    settings = _settings_with_warehouse(config, db, None)
+    with warehouse.connect(settings) as con:
+        console.print(Markdown(kb.show_candidate(con, candidate)))
+
+
+@kb_app.command("accept")
+def kb_accept(candidate: CandidateArg, db: DbOption = None, config: ConfigOption = None) -> None:
+    """Mark a candidate accepted (someone writes the article)."""
+    _set_kb_state(candidate, "accepted", db, config)
+
+
+@kb_app.command("dismiss")
+def kb_dismiss(candidate: CandidateArg, db: DbOption = None, config: ConfigOption = None) -> None:
+    """Dismiss a candidate: it is not suggested again when the same cluster returns."""
+    _set_kb_state(candidate, "dismissed", db, config)
+
+
+def _set_kb_state(candidate: str, state: str, db: Path | None, config: Path | None) -> None:
+    from tasks import kb, warehouse
+
+    settings = _settings_with_warehouse(config, db, None)
+    with warehouse.connect(settings) as con:
+        kb.set_state(con, candidate, state)
+    console.print(f"{candidate}: {state}")
+
+
 @app.command()
 def serve(config: ConfigOption = None) -> None:
     """Serve the daily digest and the weekly review on their schedules (Prefect)."""
@@ -265,6 +327,11 @@ def _run_flow(name: str, **parameters: Any) -> dict[str, Any]:
         progress_log.setLevel(logging.INFO)
         try:
             return chosen(**parameters)
+        except IncompleteDataError as error:
+            if error.digest is not None:
+                progress.stop()
+                _show(error.digest, parameters.get("out"))
+            raise
         finally:
             progress_log.removeHandler(handler)
 

@@ -31,12 +31,14 @@ def daily_backlog(
     check_source(source)
     export = ingest.export_day(exports, day)
     with warehouse.connect(settings) as con:
-        steps.ingest_day(con, exports, export)
+        steps.ingest_day(con, exports, export, settings)
         steps.build_models(con)
+        steps.refresh_kb(con, day, settings)
         digest = steps.build_digest(con, day, settings)
-        payload = steps.write_digest(digest, settings)
+        payload = steps.write_digest(con, digest, settings)
         if post:
             steps.post_digest(con, day, payload, settings)
+        steps.fail_on_bad_data(con, digest)
     return digest
 
 

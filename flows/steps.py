@@ -16,17 +16,27 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import blocks, charts, digest, ingest, models, slack
+from tasks import blocks, charts, digest, ingest, kb, models, quality, slack, validate
 from tasks.config import Settings
+from tasks.errors import IncompleteDataError
 
 
 @task(name="ingest-day", cache_policy=NO_CACHE)
 def ingest_day(
-    con: duckdb.DuckDBPyConnection, exports: Path, day: ingest.ExportDay
-) -> ingest.DayLoad:
-    """Load one day's export folder; log what it did."""
-    result = ingest.load_day(con, day, exports)
+    con: duckdb.DuckDBPyConnection, exports: Path, day: ingest.ExportDay, settings: Settings
+) -> ingest.DayLoad | None:
+    """Load one day's export folder; log what it did.
+
+    A fatal file (unreadable, a required column missing, ...) rolls the day back and is
+    recorded in `ops.load_failures`; the run goes on, so the digest says plainly that the
+    day is incomplete and why, and the flow ends failed after writing it.
+    """
     logger = get_run_logger()
+    try:
+        result = ingest.load_day(con, day, exports, settings.quality)
+    except ingest.ExportFileError as error:
+        logger.error("%s", error)
+        return None
     if result.skipped:
         logger.info("%s: already loaded, unchanged", day.export_date)
     for file in result.files:
@@ -46,6 +56,14 @@ def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
     return models.build_models(con)
 
 
+@task(name="refresh-kb-candidates", cache_policy=NO_CACHE)
+def refresh_kb(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> int:
+    """Cluster the recently solved tickets into knowledge-base candidates as of `day`."""
+    candidates = kb.refresh_candidates(con, day, settings)
+    get_run_logger().info("%s knowledge-base candidates as of %s", len(candidates), day)
+    return len(candidates)
+
+
 @task(name="build-digest", cache_policy=NO_CACHE)
 def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:
     """The digest of one day, from the marts."""
@@ -53,9 +71,14 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
 
 
 @task(name="write-digest", cache_policy=NO_CACHE)
-def write_digest(result: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """Write the digest files and the Slack message preview; the Slack payload."""
+def write_digest(
+    con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings
+) -> dict[str, Any]:
+    """Write the digest, KB drafts, Data Docs and the Slack message preview; the payload."""
+    day = date.fromisoformat(result["date"])
     paths = list(digest.write_digest(result, settings.out_dir).values())
+    paths += kb.write_drafts(con, day, settings.out_dir)
+    paths.append(validate.write_data_docs(con, settings.out_dir, [day]))
     payload = slack_payload(result, settings)
     paths += blocks.write_payload(payload, settings.out_dir, result["date"])
     get_run_logger().info("digest written to %s", ", ".join(str(p) for p in paths))
@@ -68,6 +91,14 @@ def post_digest(
 ) -> str:
     """Post (or update) the day's digest in Slack, then any digest still pending."""
     return deliver(con, day, payload, settings, get_run_logger())
+
+
+@task(name="check-data-quality", cache_policy=NO_CACHE)
+def fail_on_bad_data(con: duckdb.DuckDBPyConnection, result: dict[str, Any]) -> None:
+    """End the flow run failed when day D's data failed (after the digest says so)."""
+    reason = quality.day_has_failed(con, date.fromisoformat(result["date"]))
+    if reason:
+        raise IncompleteDataError(reason, result)
 
 
 def slack_payload(result: dict[str, Any], settings: Settings) -> dict[str, Any]:

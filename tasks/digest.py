@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from tasks import actions, alerts, coaching
+from tasks import actions, alerts, coaching, kb, quality
 from tasks.config import Settings
 from tasks.errors import BacklogError
 from tasks.metrics import load_registry, values_for_day
@@ -44,7 +44,10 @@ SECTIONS: tuple[tuple[str, Any], ...] = (
 
 def loaded_period(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
     """First and last export date in the warehouse, or None when nothing is loaded."""
-    row = con.execute("select min(export_date), max(export_date) from ops.loads").fetchone()
+    row = con.execute(
+        "select min(export_date), max(export_date) from ("
+        "select export_date from ops.loads union all select export_date from ops.load_failures)"
+    ).fetchone()
     return None if row is None or row[0] is None else (row[0], row[1])
 
 
@@ -73,9 +76,10 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
     digest["work_next"] = actions.work_next_for_day(con, day, settings)
     digest["stale"] = actions.stale_for_day(con, day, settings)
     digest["batches"] = actions.batches_for_day(con, day)
+    digest["kb_candidates"] = kb.candidates_for_digest(con, day)
     digest["merge_candidates"] = coaching.merge_candidates_for_day(con, day)
     digest["automation_candidates"] = coaching.automation_candidates_for_day(con, day)
-    digest["data_quality"] = data_quality_for_day(con, day)
+    digest["data_quality"] = quality.data_quality_for_day(con, day, settings)
     digest["alerts"] = alerts.alerts_for_day(con, digest, settings)
     return digest
 
@@ -109,44 +113,6 @@ def drivers_for_day(con: duckdb.DuckDBPyConnection, day: date, top_n: int) -> li
         "baseline_complete",
     )
     return [{k: _plain(v) for k, v in zip(keys, row, strict=True)} for row in rows]
-
-
-def data_quality_for_day(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any]:
-    """How the files of day D's export fared."""
-    loads = con.execute(
-        "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) "
-        "from ops.loads where export_date = ?",
-        [day],
-    ).fetchone()
-    failed = [
-        f"{entity}.{column}: {expectation} ({count} rows)"
-        if column
-        else f"{entity}: {expectation} ({count} rows)"
-        for entity, expectation, column, count in con.execute(
-            """
-            select entity, expectation, column_name, unexpected_count
-            from ops.validation_results
-            where export_date = ? and not success
-            order by entity, expectation, column_name
-            """,
-            [day],
-        ).fetchall()
-    ]
-    deleted = con.execute(
-        "select count(*) from staging.stg_tickets where is_deleted and last_export_date <= ?",
-        [day],
-    ).fetchone()[0]
-    files, rows_loaded, rows_quarantined = loads
-    if files == 0:
-        failed.append(f"no export was loaded for {day}")
-    status = "warn" if rows_quarantined or failed else "ok"
-    return {
-        "status": status,
-        "rows_loaded": int(rows_loaded),
-        "rows_quarantined": int(rows_quarantined),
-        "checks_failed": failed,
-        "deleted_tickets": int(deleted),
-    }
 
 
 def to_json(digest: dict[str, Any]) -> str:
@@ -241,10 +207,26 @@ def render_markdown(d: dict[str, Any]) -> str:
             for b in d["batches"]
         ]
         lines.append("")
+    if d["kb_candidates"]:
+        lines.append("## Knowledge-base candidates (repeated resolutions)")
+        lines += [
+            f"- {c['title']} ({c['tickets']} tickets, {c['status']}): `backlog kb show "
+            f"{c['candidate_id']}`"
+            for c in d["kb_candidates"]
+        ]
+        lines.append("")
+    if d["merge_candidates"]:
+        lines.append("## Merge these follow-ups")
+        lines += [
+            f"- {_ids(m['ticket_ids'])} (requester {m['requester_id']}): {m['reason']}"
+            for m in d["merge_candidates"]
+        ]
+        lines.append("")
     dq = d["data_quality"]
     lines.append(
-        f"## Data quality: {dq['status']}\n- {dq['rows_loaded']} rows loaded, "
-        f"{dq['rows_quarantined']} quarantined"
+        f"## Data quality: {dq['status']}\n"
+        + (f"- {dq['summary']}\n" if dq.get("summary") else "")
+        + f"- {dq['rows_loaded']} rows loaded, {dq['rows_quarantined']} quarantined"
         + "".join(f"\n- {check}" for check in dq["checks_failed"])
     )
     return "\n".join(lines) + "\n"

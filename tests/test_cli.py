@@ -111,6 +111,20 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     assert posted.returncode == 0, posted.stderr
     assert "Slack is not configured" in " ".join(posted.stdout.split())
 
+    listed = backlog("kb", "list", "--db", "out/demo/backlog.duckdb", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    candidates = json.loads(first)["kb_candidates"]
+    assert candidates, "the demo's solved tickets repeat resolutions"
+    chosen = candidates[0]["candidate_id"]
+    assert chosen in listed.stdout
+    shown = backlog("kb", "show", chosen, "--db", "out/demo/backlog.duckdb", cwd=tmp_path)
+    assert "Resolution" in shown.stdout
+    dismissed = backlog("kb", "dismiss", chosen, "--db", "out/demo/backlog.duckdb", cwd=tmp_path)
+    assert dismissed.returncode == 0, dismissed.stderr
+    unknown = backlog("kb", "accept", "kb-nope", "--db", "out/demo/backlog.duckdb", cwd=tmp_path)
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith("Error: ")
+
     review = backlog("review", "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path)
     assert review.returncode == 0, review.stderr
     assert list((tmp_path / "out").glob("review-*-W*.html"))

@@ -234,17 +234,36 @@ def test_required_column_missing_names_file_and_column(con, tmp_path):
     day = tmp_path / "exports" / "2026-03-02"
     day.mkdir(parents=True)
     (day / "tickets.csv").write_text(
-        "ticket_id,Created_At,updated_at,status,requester_id\n"
+        "ticket_id,Created At,updated_at,status,requester_id\n"
         "T1,2026-03-02T09:00:00Z,2026-03-02T09:00:00Z,new,r1\n"
     )
     with pytest.raises(
         BacklogError,
         match=r"tickets\.csv lacks the required column created_at "
-        r"\('Created_At' looks like 'created_at'\)",
+        r"\('Created At' looks like 'created_at'\)",
     ):
         ingest.load_day(
             con, ingest.export_day(tmp_path / "exports", date(2026, 3, 2)), tmp_path / "exports"
         )
+
+
+def test_exact_case_variant_of_a_column_is_read(con, tmp_path):
+    """`Created_At` is created_at in other case: read as it, and noted (not a warning)."""
+    day = tmp_path / "exports" / "2026-03-02"
+    day.mkdir(parents=True)
+    (day / "tickets.csv").write_text(
+        "ticket_id,Created_At,updated_at,status,requester_id\n"
+        "T1,2026-03-02T09:00:00Z,2026-03-02T09:00:00Z,new,r1\n"
+    )
+    result = ingest.load_day(
+        con, ingest.export_day(tmp_path / "exports", date(2026, 3, 2)), tmp_path / "exports"
+    )
+    assert result.files[0].renamed_columns == {"Created_At": "created_at"}
+    assert con.execute(
+        "select check_name, severity, message from ops.quality_checks where not success"
+    ).fetchall() == [
+        ("column_case", "info", "2026-03-02/tickets.csv: column 'Created_At' read as created_at")
+    ]
 
 
 def test_missing_export_folder_is_one_clear_sentence(tmp_path):

@@ -1,10 +1,12 @@
 -- one row per record of one events load: canonical columns, renamed and cast
--- Reads the temporary view `load_records`. A missing event_id is derived from
--- a hash of the record, so the same row always gets the same id.
+-- Reads the temp table `load_records` (the load's rows as read), the rows the reader
+-- could split into columns. A missing event_id is derived from a hash of the record,
+-- so the same row always gets the same id.
 with
 
 records as (
     select * from load_records
+    where problem is null
 ),
 
 extracted as (

@@ -1,11 +1,12 @@
 -- one row per record of one tickets load: canonical columns, renamed and cast
--- Reads the temporary view `load_records` (the load's raw rows). Text values
--- of required columns are kept beside their cast so validation can tell
--- "missing" from "unparseable". Unknown columns stay in `extra` as JSON.
+-- Reads the temp table `load_records` (the load's rows as read), the rows the reader
+-- could split into columns. Text values of timestamps are kept beside their cast so
+-- validation can tell "missing" from "unparseable". Unknown columns stay in `extra`.
 with
 
 records as (
     select * from load_records
+    where problem is null
 ),
 
 extracted as (

@@ -9,23 +9,31 @@ create schema if not exists marts;
 create schema if not exists ops;
 create schema if not exists config;
 
--- one row per record read from a tickets file, as loaded
+-- one row per record read from a tickets file, as loaded. `row_number` is the record's
+-- ordinal in the file (1 = first record after the header), `line_number` the physical
+-- line it starts on (CSV, JSONL). `record` is null for a row that could not be split
+-- into columns (wrong number of fields, not JSON, not UTF-8, a NUL byte); then
+-- `raw_text` holds the row's text as read (invalid bytes as \xNN).
 create table if not exists raw.tickets (
     load_id varchar not null,
     export_date date not null,
     source_file varchar not null,
     row_number bigint not null,
     record json,
+    line_number bigint,
+    raw_text varchar,
     primary key (load_id, row_number)
 );
 
--- one row per record read from an events file, as loaded
+-- one row per record read from an events file, as loaded (columns as raw.tickets)
 create table if not exists raw.events (
     load_id varchar not null,
     export_date date not null,
     source_file varchar not null,
     row_number bigint not null,
     record json,
+    line_number bigint,
+    raw_text varchar,
     primary key (load_id, row_number)
 );
 
@@ -90,7 +98,9 @@ create table if not exists ops.loads (
     loaded_at timestamptz not null
 );
 
--- one row per row set aside, with why and the row as it was read
+-- one row per row set aside, with why and the row as it was read: `record` as parsed
+-- (null when the row could not be split into columns), `raw_text` the row's text in
+-- the file (CSV, JSONL; invalid bytes as \xNN)
 create table if not exists ops.quarantine (
     load_id varchar not null,
     export_date date not null,
@@ -99,10 +109,13 @@ create table if not exists ops.quarantine (
     row_number bigint not null,
     reason varchar not null,
     record json,
+    line_number bigint,
+    raw_text varchar,
     primary key (load_id, row_number)
 );
 
--- one row per expectation checked per load
+-- one row per row-level check per load: the Great Expectations suite's expectations,
+-- the well-formed-row check and the duplicate check; `message` says it in words
 create table if not exists ops.validation_results (
     load_id varchar not null,
     export_date date not null,
@@ -112,8 +125,18 @@ create table if not exists ops.validation_results (
     severity varchar not null,
     success boolean not null,
     unexpected_count bigint not null,
+    message varchar,
     primary key (load_id, expectation, column_name)
 );
+
+-- warehouses created before these columns existed
+alter table raw.tickets add column if not exists line_number bigint;
+alter table raw.tickets add column if not exists raw_text varchar;
+alter table raw.events add column if not exists line_number bigint;
+alter table raw.events add column if not exists raw_text varchar;
+alter table ops.quarantine add column if not exists line_number bigint;
+alter table ops.quarantine add column if not exists raw_text varchar;
+alter table ops.validation_results add column if not exists message varchar;
 
 -- Parse an ISO 8601 text into an instant: an explicit offset or Z is kept,
 -- a naive value is read in the zone `naive_zone`.
