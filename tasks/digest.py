@@ -20,6 +20,9 @@ from tasks.config import Settings
 from tasks.errors import BacklogError
 from tasks.metrics import load_registry, values_for_day
 
+# lists in the text rendering stop here; digest-<D>.json keeps every item
+LIST_LIMIT = 5
+
 SECTIONS: tuple[tuple[str, Any], ...] = (
     ("backlog", dict),
     ("flow", dict),
@@ -204,29 +207,35 @@ def render_markdown(d: dict[str, Any]) -> str:
         lines.append("## Batch these (one person, one sitting, one saved reply)")
         lines += [
             f"- {b['driver']}: {b['open_tickets']} open tickets ({_ids(b['ticket_ids'])})"
-            for b in d["batches"]
+            for b in d["batches"][:LIST_LIMIT]
         ]
+        lines += _more(d["batches"])
         lines.append("")
     if d["kb_candidates"]:
         lines.append("## Knowledge-base candidates (repeated resolutions)")
         lines += [
             f"- {c['title']} ({c['tickets']} tickets, {c['status']}): `backlog kb show "
             f"{c['candidate_id']}`"
-            for c in d["kb_candidates"]
+            for c in d["kb_candidates"][:LIST_LIMIT]
         ]
+        lines += _more(d["kb_candidates"])
         lines.append("")
     if d["merge_candidates"]:
         lines.append("## Merge these follow-ups")
         lines += [
             f"- {_ids(m['ticket_ids'])} (requester {m['requester_id']}): {m['reason']}"
-            for m in d["merge_candidates"]
+            for m in d["merge_candidates"][:LIST_LIMIT]
         ]
+        lines += _more(d["merge_candidates"])
         lines.append("")
     dq = d["data_quality"]
     lines.append(
         f"## Data quality: {dq['status']}\n"
-        + (f"- {dq['summary']}\n" if dq.get("summary") else "")
-        + f"- {dq['rows_loaded']} rows loaded, {dq['rows_quarantined']} quarantined"
+        + (
+            f"- {dq['summary']}"
+            if dq.get("summary")
+            else f"- {dq['rows_loaded']} rows loaded, {dq['rows_quarantined']} quarantined"
+        )
         + "".join(f"\n- {check}" for check in dq["checks_failed"])
     )
     return "\n".join(lines) + "\n"
@@ -248,6 +257,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _more(items: list, limit: int = LIST_LIMIT) -> list[str]:
+    """The "and N more" line of a list cut for reading; the JSON keeps every item."""
+    return [f"- and {len(items) - limit} more in digest-<D>.json"] if len(items) > limit else []
 
 
 def _ids(ticket_ids: list[str], limit: int = 8) -> str:
