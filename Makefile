@@ -11,14 +11,19 @@ export UV_PROJECT_ENVIRONMENT := .venv
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install browser clean
 
 demo: install  ## generate synthetic exports, run the flows, show the digest
 	.venv/bin/backlog demo
 
-test: install  ## lint and run the whole test suite
+test: install browser  ## lint and run the whole test suite
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest
+
+browser:  ## Debian's Chromium for the review pack's browser test, when it can be installed
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 \
+		&& (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1; } \
+		|| echo "Chromium is not installed: the browser test of the review pack will skip."
 
 lint: install
 	.venv/bin/ruff check .
