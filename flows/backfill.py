@@ -35,7 +35,7 @@ def backfill(
         raise BacklogError(f"--end {end} is before --start {start}; swap them.")
     settings = load_settings(config, db_path=db, out_dir=out)
     check_source(source)
-    days = ingest.discover_exports(exports, start, end)
+    days = ingest.discover_exports(exports, start, end, source)
     if not days:
         raise BacklogError(
             f"No export folders between {start} and {end} under {exports}; "
@@ -51,7 +51,7 @@ def backfill(
                 len(days),
                 extra={"step": number, "total": len(days)},
             )
-        steps.build_models(con)
+        steps.build_models(con, settings)
         steps.refresh_kb(con, end, settings)
         digest = steps.build_digest(con, end, settings)
         steps.write_digest(con, digest, settings)

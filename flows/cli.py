@@ -6,6 +6,7 @@ shows the traceback and Prefect's own log lines.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -28,6 +29,7 @@ from rich.progress import (
 )
 
 from tasks.errors import BacklogError, IncompleteDataError
+from tasks.sources import SOURCE_HELP
 
 app = typer.Typer(
     help="Support backlog flows: daily exports -> DuckDB -> metrics -> a morning digest.",
@@ -42,7 +44,7 @@ STATE = {"debug": False}
 ExportsOption = Annotated[
     Path, typer.Option("--exports", help="Folder holding one <YYYY-MM-DD> folder per day.")
 ]
-SourceOption = Annotated[str, typer.Option("--source", help="Export format: canonical.")]
+SourceOption = Annotated[str, typer.Option("--source", help=SOURCE_HELP)]
 DbOption = Annotated[
     Path | None, typer.Option("--db", help="DuckDB warehouse file [default: backlog.duckdb].")
 ]
@@ -121,8 +123,10 @@ def run(
 ) -> None:
     """Ingest day D's export, rebuild the marts and write D's digest."""
     from tasks.ingest import export_day
+    from tasks.sources import check_source
 
-    export_day(exports, day)  # a missing folder is reported before Prefect starts
+    check_source(source)
+    export_day(exports, day, source)  # a missing folder is reported before Prefect starts
     digest = _run_flow(
         "daily_backlog",
         exports=exports,
@@ -148,10 +152,12 @@ def backfill(
 ) -> None:
     """Ingest every day from START to END in order; write the digest of END."""
     from tasks.ingest import discover_exports
+    from tasks.sources import check_source
 
     if end < start:
         raise BacklogError(f"--end {end} is before --start {start}; swap them.")
-    if not discover_exports(exports, start, end):
+    check_source(source)
+    if not discover_exports(exports, start, end, source):
         raise BacklogError(
             f"No export folders between {start} and {end} under {exports}; "
             "check --exports and the dates."
@@ -364,19 +370,27 @@ def _quiet_prefect(debug: bool) -> None:
 
 def main() -> None:
     """Entry point of the `backlog` command."""
+    code = _run()
+    # leave the except blocks first: a live traceback keeps DuckDB objects alive to exit
+    gc.collect()
+    sys.exit(code)
+
+
+def _run() -> int:
     try:
         code = app(standalone_mode=False)
     except BacklogError as exc:
         if STATE["debug"]:
             raise
         errors.print(f"[red]Error:[/red] {exc}", highlight=False)
-        sys.exit(1)
+        _forget(exc)
+        return 1
     except typer.exceptions.TyperException as exc:  # usage errors: typer shows them
         exc.show()
-        sys.exit(getattr(exc, "exit_code", 2))
+        return int(getattr(exc, "exit_code", 2))
     except (KeyboardInterrupt, typer.Abort):
         errors.print("Interrupted; the warehouse is left as it was before the current load.")
-        sys.exit(130)
+        return 130
     except Exception as exc:
         if STATE["debug"]:
             raise
@@ -385,5 +399,17 @@ def main() -> None:
             "Run again with --debug for the traceback, and report it.",
             highlight=False,
         )
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        _forget(exc)
+        return 1
+    return code if isinstance(code, int) else 0
+
+
+def _forget(exc: BaseException) -> None:
+    """Drop the frames an exception holds (Prefect keeps the exception in its run state),
+    so the DuckDB objects in them are freed before exit."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__

@@ -1,4 +1,5 @@
-"""The morning run: ingest day D's export, rebuild the marts, write D's digest."""
+"""The morning run: ingest day D's export (and any day not loaded yet), rebuild the marts,
+write D's digest."""
 
 from __future__ import annotations
 
@@ -29,10 +30,13 @@ def daily_backlog(
     settings = load_settings(config, db_path=db, out_dir=out)
     day = day or yesterday(settings.report_timezone)
     check_source(source)
-    export = ingest.export_day(exports, day)
+    export = ingest.export_day(exports, day, source)
     with warehouse.connect(settings) as con:
+        # a weekday schedule skips Saturday's run: Monday loads the weekend's exports too
+        for missed in steps.unloaded_days(con, exports, day, source):
+            steps.ingest_day(con, exports, missed, settings)
         steps.ingest_day(con, exports, export, settings)
-        steps.build_models(con)
+        steps.build_models(con, settings)
         steps.refresh_kb(con, day, settings)
         digest = steps.build_digest(con, day, settings)
         payload = steps.write_digest(con, digest, settings)

@@ -16,7 +16,7 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import blocks, charts, digest, ingest, kb, models, quality, slack, validate
+from tasks import blocks, charts, digest, extensions, ingest, kb, models, quality, slack, validate
 from tasks.config import Settings
 from tasks.errors import IncompleteDataError
 
@@ -50,10 +50,34 @@ def ingest_day(
     return result
 
 
+def unloaded_days(
+    con: duckdb.DuckDBPyConnection, exports: Path, day: date, source: str
+) -> list[ingest.ExportDay]:
+    """Export days before `day` that were never loaded (nor failed), oldest first.
+
+    A corrected re-export of a day already loaded is not picked up here: run that day
+    again, or `backlog backfill`, to replace it.
+    """
+    known = {
+        row[0]
+        for row in con.execute(
+            "select export_date from ops.loads union select export_date from ops.load_failures"
+        ).fetchall()
+    }
+    if not known:
+        return []  # a first run starts at its day; `backlog backfill` loads history
+    first = min(known)
+    return [
+        candidate
+        for candidate in ingest.discover_exports(exports, first, day, source)
+        if candidate.export_date < day and candidate.export_date not in known
+    ]
+
+
 @task(name="build-models", cache_policy=NO_CACHE)
-def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Rebuild staging, intermediate and marts from what is loaded."""
-    return models.build_models(con)
+def build_models(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
+    """Rebuild staging, intermediate and marts (shipped and extension) from what is loaded."""
+    return models.build_models(con, ext=extensions.from_settings(settings))
 
 
 @task(name="refresh-kb-candidates", cache_policy=NO_CACHE)

@@ -10,6 +10,7 @@ environment only where they are used, so they never travel as values.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tasks import extensions
 from tasks.errors import BacklogError
 
 DEFAULT_ACK_PATTERNS = [
@@ -52,9 +54,21 @@ class DriverSettings(BaseModel):
     """How drivers are found and when one spikes (SPEC 5, drivers)."""
 
     ignore_tags: list[str] = Field(default_factory=list)
+    dimension: str = Field(
+        default="tags",
+        description='"tags", or "field:<name>": a ticket column or a key of its `extra` JSON '
+        "(where unknown export columns, e.g. a Zendesk custom field, land)",
+    )
     top_n: int = Field(default=5, ge=1)
     spike_min_tickets: int = Field(default=10, ge=1)
     spike_z: float = Field(default=3.0, gt=0)
+
+    @field_validator("dimension")
+    @classmethod
+    def _known_dimension(cls, value: str) -> str:
+        if value == "tags" or re.fullmatch(r"field:[A-Za-z_][A-Za-z0-9_]*", value):
+            return value
+        raise ValueError(f'{value!r} is not a driver dimension; use "tags" or "field:<name>"')
 
 
 class SlackSettings(BaseModel):
@@ -290,6 +304,16 @@ class Settings(BaseSettings):
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
     nature: NatureSettings = Field(default_factory=NatureSettings)
     lock_timeout_seconds: float = Field(default=30.0, ge=0)
+    extensions_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Project folders with more SQL models, metrics and expectations "
+        "(tasks/extensions.py); relative paths are read from the config file's folder",
+    )
+
+    @field_validator("extensions_dirs", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | Path) else value
 
     @field_validator("report_timezone", "source_timezone")
     @classmethod
@@ -341,7 +365,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
 
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
-        return _Settings(**given)
+        settings = _Settings(**given)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -350,3 +374,13 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             f"Config in {source} is invalid ({where}: {first['msg']}); "
             "fix it or remove the setting to use the default."
         ) from exc
+    base = path.resolve().parent if path.is_file() else Path.cwd()
+    settings.extensions_dirs = [base / folder for folder in settings.extensions_dirs]
+    missing = [folder for folder in settings.extensions_dirs if not folder.is_dir()]
+    if missing:
+        raise BacklogError(
+            f"Extension folder {missing[0]} (extensions_dirs) does not exist; create it or "
+            "remove it from the config."
+        )
+    extensions.activate(extensions.from_settings(settings))
+    return settings

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from tasks import actions, alerts, coaching, kb, quality
+from tasks import actions, alerts, coaching, extensions, kb, quality
 from tasks.config import Settings
 from tasks.errors import BacklogError
 from tasks.metrics import load_registry, values_for_day
@@ -70,9 +70,11 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
     for key, make in SECTIONS:
         digest[key] = make()
 
-    registry = load_registry()
+    registry = load_registry(extra_files=extensions.from_settings(settings).metric_files())
     values = values_for_day(con, registry, day)
     for metric in registry:
+        if metric.extension:
+            _check_extension_name(metric.name)
         _set_path(digest, metric.name, _plain(values[metric.name]))
 
     digest["drivers"] = drivers_for_day(con, day, settings.drivers.top_n)
@@ -239,6 +241,17 @@ def render_markdown(d: dict[str, Any]) -> str:
         + "".join(f"\n- {check}" for check in dq["checks_failed"])
     )
     return "\n".join(lines) + "\n"
+
+
+def _check_extension_name(name: str) -> None:
+    """An extension metric may add keys to a dict section or a new section, nothing else."""
+    top = name.split(".")[0]
+    kinds = dict(SECTIONS)
+    if top in ("date", "timezone") or (top in kinds and kinds[top] is not dict):
+        raise BacklogError(
+            f"Extension metric {name!r} would overwrite the digest's {top!r}; register it "
+            "under another name (e.g. a section of your own: 'custom.my_figure')."
+        )
 
 
 def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -33,6 +33,11 @@ from tasks import quality, validate
 from tasks.config import QualitySettings
 from tasks.errors import BacklogError
 from tasks.warehouse import read_sql
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tasks.adapters import LoadUnit
 
 ENTITIES = ("tickets", "events")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -111,6 +116,9 @@ class ExportDay:
     export_date: date
     folder: Path
     files: dict[str, Path]
+    source: str = "canonical"
+    vendor_files: tuple[Path, ...] = ()
+    vendor_aux: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -141,9 +149,13 @@ class DayLoad:
 
 
 def discover_exports(
-    root: Path, start: date | None = None, end: date | None = None
+    root: Path, start: date | None = None, end: date | None = None, source: str = "canonical"
 ) -> list[ExportDay]:
-    """The export folders under `root`, oldest first, optionally within [start, end]."""
+    """The export folders under `root`, oldest first, optionally within [start, end].
+
+    `source` (SPEC 3.2: canonical, zendesk, freshdesk, mapping:<file.toml>) decides which
+    files of a folder are read.
+    """
     if not root.is_dir():
         raise BacklogError(
             f"Export folder {root} does not exist; pass --exports with the folder that "
@@ -157,13 +169,23 @@ def discover_exports(
             continue
         if (start and export_date < start) or (end and export_date > end):
             continue
-        days.append(ExportDay(export_date, folder, _find_files(folder)))
+        days.append(_export_day(export_date, folder, source))
     return days
 
 
-def export_day(root: Path, day: date) -> ExportDay:
+def _export_day(export_date: date, folder: Path, source: str) -> ExportDay:
+    """A day's folder and its files, found as the source lays them out."""
+    if source == "canonical":
+        return ExportDay(export_date, folder, _find_files(folder))
+    from tasks.adapters import get_adapter
+
+    found = get_adapter(source).find_files(folder)
+    return ExportDay(export_date, folder, {}, source, found.data, found.aux)
+
+
+def export_day(root: Path, day: date, source: str = "canonical") -> ExportDay:
     """The export folder of one day, or a clear error when it is not there."""
-    found = discover_exports(root, day, day)
+    found = discover_exports(root, day, day, source)
     if not found:
         raise BacklogError(
             f"No export for {day} under {root}; expected a folder {root / day.isoformat()} "
@@ -213,6 +235,8 @@ def load_day(
     earlier load of it stays), and the failure is recorded in `ops.load_failures`.
     """
     settings = quality_settings or QualitySettings()
+    if day.source != "canonical":
+        return _load_vendor_day(con, day, root, settings)
     hashes = {entity: file_sha256(path) for entity, path in day.files.items()}
     loaded = dict(
         con.execute(
@@ -222,13 +246,67 @@ def load_day(
     if loaded == hashes:
         quality.clear_load_failure(con, day.export_date)
         return DayLoad(day.export_date, skipped=True, files=[])
+    plan = [
+        (entity, path, hashes[entity], None)
+        for entity, path in sorted(day.files.items(), key=lambda item: ENTITIES.index(item[0]))
+    ]
+    return _load_plan(con, day, root, settings, plan, hashes)
 
+
+def _load_vendor_day(
+    con: duckdb.DuckDBPyConnection, day: ExportDay, root: Path, settings: QualitySettings
+) -> DayLoad:
+    """A vendor day (SPEC 3.2): its adapter turns the files into canonical load units.
+
+    Each unit (one entity read from one file) is validated and ledgered as a canonical
+    file is. The day is skipped when every unit's file fingerprint is already loaded.
+    """
+    from tasks.adapters import get_adapter, unit_sha256
+
+    adapter = get_adapter(day.source)
+    hashes = {path: file_sha256(path) for path in (*day.vendor_files, *day.vendor_aux)}
+    aux_hashes = [hashes[path] for path in day.vendor_aux]
+    expected = {
+        (entity, _source_file(path, root), unit_sha256(hashes[path], aux_hashes))
+        for path in day.vendor_files
+        for entity in adapter.entities(path)
+    }
+    loaded = set(
+        con.execute(
+            "select entity, source_file, sha256 from ops.loads where export_date = ?",
+            [day.export_date],
+        ).fetchall()
+    )
+    if loaded == expected:
+        quality.clear_load_failure(con, day.export_date)
+        return DayLoad(day.export_date, skipped=True, files=[])
+    from tasks.adapters import DayFiles
+
+    def plan() -> list[tuple[str, Path, str, LoadUnit | None]]:
+        units = adapter.read_day(DayFiles(day.vendor_files, day.vendor_aux), hashes)
+        units.sort(key=lambda unit: ENTITIES.index(unit.entity))
+        return [(unit.entity, unit.path, unit.sha256, unit) for unit in units]
+
+    return _load_plan(con, day, root, settings, plan, dict(hashes))
+
+
+def _load_plan(
+    con: duckdb.DuckDBPyConnection,
+    day: ExportDay,
+    root: Path,
+    settings: QualitySettings,
+    plan: list[tuple[str, Path, str, LoadUnit | None]]
+    | Callable[[], list[tuple[str, Path, str, LoadUnit | None]]],
+    hashes: dict[str, str] | dict[Path, str],
+) -> DayLoad:
+    """Load the files (or vendor units) of one day in one transaction."""
     con.execute("begin transaction")
     try:
         _forget_day(con, day.export_date)
+        steps = plan() if callable(plan) else plan
         results = [
-            _load_file(con, day, entity, path, hashes[entity], root, settings)
-            for entity, path in sorted(day.files.items(), key=lambda item: ENTITIES.index(item[0]))
+            _load_file(con, day, entity, path, sha256, root, settings, unit)
+            for entity, path, sha256, unit in steps
         ]
         checks = quality.volume_checks(con, day.export_date, settings)
         quality.record_checks(con, checks)
@@ -241,7 +319,7 @@ def load_day(
             day.export_date,
             entity=exc.entity,
             source_file=_source_file(exc.path, root),
-            sha256=hashes.get(exc.entity),
+            sha256=hashes.get(exc.entity) or hashes.get(exc.path),  # type: ignore[call-overload]
             column=exc.column,
             message=str(exc),
         )
@@ -283,12 +361,21 @@ def _load_file(
     sha256: str,
     root: Path,
     settings: QualitySettings,
+    unit: LoadUnit | None = None,
 ) -> FileLoad:
     source_file = _source_file(path, root)
     load_id = f"{day.export_date.isoformat()}/{entity}/{sha256[:16]}"
+    expected = f"rows in the canonical {entity} format"
+    if unit is not None:  # a vendor file: the id also names the file (pages may repeat)
+        named = hashlib.sha256(f"{source_file}:{sha256}".encode()).hexdigest()
+        load_id = f"{day.export_date.isoformat()}/{entity}/{named[:16]}"
+        expected = unit.expected
     result = FileLoad(entity=entity, source_file=source_file, sha256=sha256)
 
-    columns, renamed = _read_records(con, path, entity, load_id, day.export_date, source_file)
+    if unit is None:
+        columns, renamed = _read_records(con, path, entity, load_id, day.export_date, source_file)
+    else:
+        columns, renamed = _unit_records(con, unit, load_id, day.export_date, source_file)
     result.renamed_columns = renamed
     result.extra_columns = sorted(set(columns) - set(CANONICAL_COLUMNS[entity]))
     result.rows_read = con.execute("select count(*) from load_records").fetchone()[0]
@@ -306,7 +393,7 @@ def _load_file(
     outcome = validate.validate_load(con, entity, day.export_date, run_name=run_name)
     if outcome.fatal:
         raise ExportFileError(
-            f"{path}: {outcome.fatal}; expected rows in the canonical {entity} format, "
+            f"{path}: {outcome.fatal}; expected {expected}, "
             "so fix the export and load the day again.",
             path=path,
             entity=entity,
@@ -429,6 +516,56 @@ class _Rows:
         }
         columns.update({name: _objects(column) for name, column in values.items()})
         return pd.DataFrame(columns, copy=False)
+
+
+def _unit_records(
+    con: duckdb.DuckDBPyConnection,
+    unit: LoadUnit,
+    load_id: str,
+    export_date: date,
+    source_file: str,
+) -> tuple[list[str], dict[str, str]]:
+    """Put a vendor load unit's canonical records into `load_records`."""
+    if not unit.rows:
+        raise ExportFileError(
+            f"{unit.path} has no {unit.entity[:-1]} rows; expected {unit.expected}, so "
+            "re-export the day.",
+            path=unit.path,
+            entity=unit.entity,
+        )
+    rows = _Rows()
+    records: list[str | None] = []
+    for row in unit.rows:
+        rows.add(row.line_number or 0, row.raw_text, row.problem)
+        records.append(
+            json.dumps(row.record, ensure_ascii=False, default=str)
+            if row.record is not None and row.problem is None
+            else None
+        )
+    frame = rows.frame({"record": records})
+    frame["line_number"] = [row.line_number for row in unit.rows]
+    con.register("load_frame", frame)
+    try:
+        con.execute(
+            """
+            create or replace temp table load_records as
+            select
+                ?::varchar as load_id,
+                ?::date as export_date,
+                ?::varchar as source_file,
+                row_number,
+                line_number::bigint as line_number,
+                record::json as record,
+                raw_text::varchar as raw_text,
+                problem::varchar as problem,
+            from load_frame
+            order by row_number
+            """,
+            [load_id, export_date, source_file],
+        )
+    finally:
+        con.unregister("load_frame")
+    return list(unit.columns), dict(unit.renamed)
 
 
 def _objects(values: list[Any]) -> Any:
@@ -593,7 +730,11 @@ def _is_blank(fields: list[str]) -> bool:
 
 
 def _parse_csv(
-    text: str, has_bad_bytes: bool, path: Path, entity: str
+    text: str,
+    has_bad_bytes: bool,
+    path: Path,
+    entity: str,
+    columns_of: Callable[[list[str], Path, str], tuple[list[str], dict[str, str]]] | None = None,
 ) -> tuple[_Rows, list[str], dict[str, str], list[list[str | None]]]:
     """Split CSV text into rows, each checked against the header's number of columns.
 
@@ -632,7 +773,7 @@ def _parse_csv(
             path=path,
             entity=entity,
         )
-    columns, renamed = _columns(header, path, entity)
+    columns, renamed = (columns_of or _columns)(header, path, entity)
     width = len(columns)
     rows = _Rows()
     values: list[list[str | None]] = [[] for _ in range(width)]

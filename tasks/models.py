@@ -3,18 +3,22 @@
 The order is found from the references between models (`staging.x`,
 `intermediate.y`, `marts.z` in a model's text), so adding a model is adding
 a file. Each model is a plain `select`; this module wraps it in
-`create or replace table`.
+`create or replace table`. Project extension folders (`extensions_dirs`, see
+tasks/extensions.py) add models and invariants in the same layout; they are
+built in one dependency order with the shipped models.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import duckdb
 
+from tasks import extensions
 from tasks.errors import BacklogError
 from tasks.warehouse import SQL_DIR
 
@@ -38,13 +42,27 @@ class Model:
         return self.path.read_text(encoding="utf-8")
 
 
-def discover_models(sql_dir: Path = SQL_DIR) -> list[Model]:
-    """Every model file, in an order where each runs after the models it reads."""
-    models = {
-        f"{layer}.{path.stem}": Model(layer, path.stem, path)
-        for layer in LAYERS
-        for path in sorted((sql_dir / layer).glob("*.sql"))
-    }
+def discover_models(
+    sql_dir: Path = SQL_DIR, extra_dirs: Sequence[Path] | None = None
+) -> list[Model]:
+    """Every model file, in an order where each runs after the models it reads.
+
+    `extra_dirs` are extension `sql/` folders (default: those of the active extensions);
+    an extension model may not replace a shipped one.
+    """
+    if extra_dirs is None:
+        extra_dirs = extensions.active().model_dirs()
+    models: dict[str, Model] = {}
+    for folder in (sql_dir, *extra_dirs):
+        for layer in LAYERS:
+            for path in sorted((folder / layer).glob("*.sql")):
+                table = f"{layer}.{path.stem}"
+                if table in models:
+                    raise BacklogError(
+                        f"SQL model {path} builds {table}, which {models[table].path} already "
+                        "builds; give your model another name."
+                    )
+                models[table] = Model(layer, path.stem, path)
     graph = {
         table: {
             f"{layer}.{name}"
@@ -63,17 +81,27 @@ def discover_models(sql_dir: Path = SQL_DIR) -> list[Model]:
     return [models[table] for table in order]
 
 
-def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """(Re)build every model in dependency order, in one transaction; the tables built."""
+def build_models(
+    con: duckdb.DuckDBPyConnection,
+    sql_dir: Path = SQL_DIR,
+    ext: extensions.Extensions | None = None,
+) -> list[str]:
+    """(Re)build every model in dependency order, in one transaction; the tables built.
+
+    `ext` (default: the active ones) adds models and sets the driver dimension
+    (`getvariable('driver_dimension')` in `staging.stg_tickets`).
+    """
+    chosen = ext or extensions.active()
+    con.execute("set variable driver_dimension = ?", [chosen.driver_dimension])
     built = []
     con.execute("begin transaction")
     try:
-        for model in discover_models(sql_dir):
+        for model in discover_models(sql_dir, chosen.model_dirs()):
             try:
                 con.execute(f"create or replace table {model.table} as {model.sql()}")
             except duckdb.Error as exc:
                 raise BacklogError(
-                    f"SQL model {model.path.relative_to(sql_dir.parent)} failed "
+                    f"SQL model {_shown(model.path, sql_dir)} failed "
                     f"({str(exc).splitlines()[0]}); fix the model and run again."
                 ) from exc
             built.append(model.table)
@@ -84,17 +112,28 @@ def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> lis
     return built
 
 
+def _shown(path: Path, sql_dir: Path) -> Path:
+    """A shipped model relative to the project, an extension model as it is."""
+    return path.relative_to(sql_dir.parent) if path.is_relative_to(sql_dir) else path
+
+
 def _strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
 
-def failing_invariants(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> dict[str, int]:
-    """Run every `sql/tests/*.sql` (each returns the rows that break an invariant).
+def failing_invariants(
+    con: duckdb.DuckDBPyConnection,
+    sql_dir: Path = SQL_DIR,
+    extra_dirs: Sequence[Path] | None = None,
+) -> dict[str, int]:
+    """Run every `sql/tests/*.sql`, shipped and extension (each returns the breaking rows).
 
     Returns the tests that returned rows, with how many; empty when all hold.
     """
+    if extra_dirs is None:
+        extra_dirs = extensions.active().model_dirs()
     failing = {}
-    for path in sorted((sql_dir / "tests").glob("*.sql")):
+    for path in [p for d in (sql_dir, *extra_dirs) for p in sorted((d / "tests").glob("*.sql"))]:
         count = con.execute(
             f"select count(*) from ({path.read_text(encoding='utf-8')})"
         ).fetchone()[0]

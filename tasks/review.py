@@ -22,7 +22,7 @@ from urllib.parse import quote
 import duckdb
 import jinja2
 
-from tasks import charts
+from tasks import charts, extensions
 from tasks.config import Settings
 from tasks.errors import BacklogError
 from tasks.metrics import Metric, load_registry
@@ -198,7 +198,8 @@ def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) 
     this = _week_span(monday, period)
     previous = _week_span(monday - timedelta(days=7), period)
     baseline = [_week_span(monday - timedelta(days=7 * k), period) for k in range(1, 5)]
-    registry = {metric.name: metric for metric in load_registry()}
+    extra = extensions.from_settings(settings).metric_files()
+    registry = {metric.name: metric for metric in load_registry(extra_files=extra)}
 
     review: dict[str, Any] = {
         "week": week,
@@ -314,14 +315,18 @@ def kpis(
     previous: _Span,
     baseline: list[_Span],
 ) -> list[dict[str, Any]]:
-    """Each KPI this week, the previous week and the mean of the 4 weeks before this one."""
+    """Each KPI this week, the previous week and the mean of the 4 weeks before this one.
+
+    The shipped KPIs first, then every extension metric the registry shows in the pack.
+    """
+    chosen = _kpis(registry)
     values = {
-        span.monday: _week_values(con, registry, span)
+        span.monday: _week_values(con, registry, span, chosen)
         for span in {this, previous, *baseline}
         if span.first is not None
     }
     rows = []
-    for kpi in KPIS:
+    for kpi in chosen:
         metric = registry[kpi.metric]
         value = values[this.monday][kpi.key]
         prev = values[previous.monday][kpi.key] if previous.monday in values else None
@@ -359,12 +364,32 @@ def kpis(
     return rows
 
 
+def _kpis(registry: dict[str, Metric]) -> tuple[Kpi, ...]:
+    """The shipped KPIs plus one per extension metric (unless its `review` is "none")."""
+    added = tuple(
+        Kpi(
+            metric.name,
+            metric.name,
+            metric.label or metric.name,
+            metric.review,
+            metric.better or None,
+            metric.description,
+        )
+        for metric in registry.values()
+        if metric.extension and metric.review != "none"
+    )
+    return KPIS + added
+
+
 def _week_values(
-    con: duckdb.DuckDBPyConnection, registry: dict[str, Metric], span: _Span
+    con: duckdb.DuckDBPyConnection,
+    registry: dict[str, Metric],
+    span: _Span,
+    chosen: tuple[Kpi, ...] = KPIS,
 ) -> dict[str, Any]:
     """Every KPI of one week: sums over its loaded days or values on its last loaded day."""
     out: dict[str, Any] = {}
-    for kpi in KPIS:
+    for kpi in chosen:
         metric = registry[kpi.metric]
         if kpi.how == "sum":
             row = con.execute(

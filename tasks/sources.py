@@ -1,13 +1,36 @@
-"""Export sources the ingest understands (SPEC 3). Vendor adapters come with issue 4."""
+"""Export sources the ingest understands (SPEC 3): canonical, the vendor adapters, mappings."""
 
+from pathlib import Path
+
+from tasks.adapters import BUILTIN_MAPPINGS, CANONICAL, MAPPING_PREFIX, VENDOR_SOURCES
 from tasks.errors import BacklogError
 
-SOURCES = ("canonical",)
+SOURCES = (CANONICAL, *VENDOR_SOURCES)
+SOURCE_HELP = (
+    "Export format: canonical (SPEC 3.1), zendesk (Incremental Export JSON pages), "
+    "freshdesk (ticket CSV export), or mapping:<file.toml> (any other export; see "
+    "mappings/README.md)."
+)
 
 
 def check_source(source: str) -> None:
-    """Stop with a clear message for a source this version cannot read."""
-    if source not in SOURCES:
-        raise BacklogError(
-            f"Export source {source!r} is not supported yet; use one of: {', '.join(SOURCES)}."
-        )
+    """Stop with a clear message for a source this version cannot read.
+
+    A `mapping:<file.toml>` source is read and checked here, so a wrong mapping stops
+    the run before anything is loaded.
+    """
+    if source in SOURCES:
+        if source in BUILTIN_MAPPINGS:
+            from tasks.adapters import get_adapter
+
+            get_adapter(source)
+        return
+    if source.startswith(MAPPING_PREFIX) and source[len(MAPPING_PREFIX) :]:
+        from tasks.adapters.mapping import load_mapping
+
+        load_mapping(Path(source[len(MAPPING_PREFIX) :]))
+        return
+    raise BacklogError(
+        f"Export source {source!r} is not supported; use one of: {', '.join(SOURCES)}, "
+        "or mapping:<file.toml>."
+    )

@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 
+from tasks import extensions
 from tasks.warehouse import SQL_DIR, read_sql
 
 EXPECTATIONS_DIR = SQL_DIR.parent / "expectations"
@@ -149,7 +150,7 @@ def validate_load(
         )
     )
 
-    frame = con.execute(FRAME_SQL[entity]).df()
+    frame = con.execute(_frame_sql(con, entity)).df()
     if len(frame):
         _run_suite(entity, frame, export_date, run_name, outcome)
 
@@ -196,7 +197,8 @@ def _run_suite(
 ) -> None:
     """Run the entity's GX suite on `frame`; add its checks and quarantined rows."""
     started = time.perf_counter()
-    result, run_key = _gx().validate(entity, frame, run_name or f"{export_date}_{entity}")
+    gx_runner = _gx(_extension_files())
+    result, run_key = gx_runner.validate(entity, frame, run_name or f"{export_date}_{entity}")
     outcome.seconds = time.perf_counter() - started
     outcome.run_key = run_key
     for item in result.results:
@@ -300,11 +302,53 @@ def _ephemeral_context() -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def load_suite(entity: str) -> Any:
-    """The entity's suite, read from its JSON file."""
+def load_suite(entity: str, ext: extensions.Extensions | None = None) -> Any:
+    """The entity's suite, read from its JSON file, plus the extensions' expectations.
+
+    Extension expectations (`expectations/<entity>/*.json` in an extension folder,
+    default: the active extensions) are appended after the shipped ones.
+    """
     import great_expectations as gx
 
-    return gx.ExpectationSuite(**json.loads(suite_path(entity).read_text("utf-8")))
+    suite = json.loads(suite_path(entity).read_text("utf-8"))
+    suite["expectations"] = [
+        *suite.get("expectations", []),
+        *(ext or extensions.active()).expectations(entity),
+    ]
+    return gx.ExpectationSuite(**suite)
+
+
+def _extension_files() -> tuple[Path, ...]:
+    """The active extension expectation files: the GX context is cached per set of files."""
+    found = extensions.active()
+    return tuple(path for entity in ENTITIES for path in found.expectation_files(entity))
+
+
+def _frame_sql(con: duckdb.DuckDBPyConnection, entity: str) -> str:
+    """The suite's frame, plus the `load_typed` columns that extension expectations read."""
+    wanted = {
+        str(kwargs[key])
+        for item in extensions.active().expectations(entity)
+        for kwargs in [item.get("kwargs", {})]
+        for key in ("column", "column_A", "column_B")
+        if key in kwargs
+    } | {
+        str(column)
+        for item in extensions.active().expectations(entity)
+        for column in item.get("kwargs", {}).get("column_list", [])
+    }
+    if not wanted:
+        return FRAME_SQL[entity]
+    typed = {row[0] for row in con.execute("describe load_typed").fetchall()}
+    base = {row[0] for row in con.execute(f"describe {FRAME_SQL[entity]}").fetchall()}
+    extra = sorted(column for column in wanted if column in typed and column not in base)
+    if not extra:
+        return FRAME_SQL[entity]
+    columns = ", ".join(f'typed."{column}"' for column in extra)
+    return (
+        f"select frame.*, {columns} from ({FRAME_SQL[entity]}) as frame "
+        "inner join load_typed as typed using (row_number) order by row_number"
+    )
 
 
 class _Gx:
@@ -315,7 +359,7 @@ class _Gx:
     backfill does not grow it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ext: extensions.Extensions | None = None) -> None:
         import great_expectations as gx
 
         self.context = _ephemeral_context()
@@ -323,7 +367,7 @@ class _Gx:
         self.definitions = {}
         for entity in ENTITIES:
             batch = source.add_dataframe_asset(entity).add_batch_definition_whole_dataframe("load")
-            suite = self.context.suites.add(load_suite(entity))
+            suite = self.context.suites.add(load_suite(entity, ext))
             self.definitions[entity] = self.context.validation_definitions.add(
                 gx.ValidationDefinition(name=entity, data=batch, suite=suite)
             )
@@ -353,7 +397,8 @@ class _Gx:
 
 
 @cache
-def _gx() -> _Gx:
+def _gx(extension_files: tuple[Path, ...] = ()) -> _Gx:
+    """One GX set-up per process and set of extension expectation files."""
     return _Gx()
 
 

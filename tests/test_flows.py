@@ -134,3 +134,17 @@ def test_serve_declares_both_schedules_in_the_team_zone():
     assert daily.schedules[0].schedule.timezone == "Europe/Berlin"
     assert weekly.schedules[0].schedule.cron == "0 7 * * 1"
     assert daily.parameters["post"] is True
+
+
+def test_a_monday_run_also_loads_the_weekend_exports(exports, tmp_path):
+    db, out = tmp_path / "b.duckdb", tmp_path / "out"
+    daily_backlog(exports=exports, day=START, db=db, out=out)
+    daily_backlog(exports=exports, day=START + timedelta(days=3), db=db, out=out)
+    with warehouse.connect(load_settings(db_path=db)) as con:
+        loaded = [
+            row[0]
+            for row in con.execute(
+                "select distinct export_date from ops.loads order by 1"
+            ).fetchall()
+        ]
+    assert loaded == [START + timedelta(days=offset) for offset in range(4)]

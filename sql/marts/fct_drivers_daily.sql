@@ -1,4 +1,6 @@
--- one row per driver (tag) per report day from the first loaded export, where it has tickets
+-- one row per driver per report day from the first loaded export, where it has tickets
+-- driver: a tag, or the value of the field named by config drivers.dimension
+-- (staging.stg_tickets.driver_values).
 -- tickets_7d: created in D-6..D; baseline_weekly: created in D-34..D-7, divided by 4.
 with
 
@@ -10,9 +12,14 @@ settings as (
     select * from config.driver_settings
 ),
 
+drivers as (
+    select ticket_id, driver_values from staging.stg_tickets
+),
+
 tagged as (
-    select ticket_id, created_date, unnest(tags) as driver
-    from marts.fct_ticket_metrics
+    select tickets.ticket_id, tickets.created_date, unnest(drivers.driver_values) as driver
+    from marts.fct_ticket_metrics as tickets
+    inner join drivers using (ticket_id)
 ),
 
 created_per_day as (

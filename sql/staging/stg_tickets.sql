@@ -1,4 +1,7 @@
 -- one row per ticket: its latest known version (latest updated_at, then latest export)
+-- driver_values: what the drivers mart counts, per config drivers.dimension (variable
+-- driver_dimension): "tags" (the default), or "field:<name>", a ticket column or a key
+-- of `extra` (where unknown export columns, e.g. a Zendesk custom field, land).
 with
 
 versions as (
@@ -6,7 +9,13 @@ versions as (
 ),
 
 settings as (
-    select * from config.driver_settings
+    select
+        *,
+        coalesce(getvariable('driver_dimension'), 'tags') as driver_dimension,
+        case when starts_with(coalesce(getvariable('driver_dimension'), 'tags'), 'field:')
+            then '$."' || substr(getvariable('driver_dimension'), 7) || '"' end
+            as driver_field_path,
+    from config.driver_settings
 ),
 
 ranked as (
@@ -18,6 +27,23 @@ ranked as (
         ) as recency_rank,
         count(*) over (partition by ticket_id) as version_count,
     from versions
+),
+
+latest as (
+    select
+        ranked.*,
+        list_filter(
+            coalesce(ranked.tags, []::varchar[]),
+            lambda tag: not list_contains(settings.ignore_tags, tag)
+        ) as filtered_tags,
+        case when settings.driver_field_path is not null
+            then lower(trim(coalesce(
+                to_json(ranked) ->> settings.driver_field_path,
+                ranked.extra ->> settings.driver_field_path
+            ))) end as field_value,
+    from ranked
+    cross join settings
+    where ranked.recency_rank = 1
 ),
 
 final as (
@@ -37,19 +63,21 @@ final as (
         customer_tier,
         subject,
         description,
-        list_filter(
-            coalesce(tags, []::varchar[]),
-            lambda tag: not list_contains(settings.ignore_tags, tag)
-        ) as tags,
+        filtered_tags as tags,
         solved_at,
         first_reply_at,
         satisfaction,
         extra,
         version_count,
         export_date as last_export_date,
-    from ranked
+        case
+            when settings.driver_dimension = 'tags' then filtered_tags
+            when field_value is null or field_value = '' then []::varchar[]
+            when list_contains(settings.ignore_tags, field_value) then []::varchar[]
+            else [field_value]
+        end as driver_values,
+    from latest
     cross join settings
-    where recency_rank = 1
 )
 
 select * from final
