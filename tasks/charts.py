@@ -42,6 +42,10 @@ GRID = "#DDDDDD"
 WIDTH = 10.0  # inches, every chart
 DPI = 110
 HOTSPOT_MIN_SOLVED = 5
+EXCHANGES_OVER = 3  # SPEC 5.1: the share of tickets over 3 exchanges or 2 handoffs
+HANDOFFS_OVER = 2
+EFFORT_CAP = 8  # the effort chart's last bar holds this many and more
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 AGE_BUCKETS = ("0-1d", "1-3d", "3-7d", "7-14d", "14-30d", "30d+")
 AGE_COLUMNS = ("aged_0_1d", "aged_1_3d", "aged_3_7d", "aged_7_14d", "aged_14_30d", "aged_30d_plus")
 STYLE: dict[str, Any] = {
@@ -192,6 +196,76 @@ def reopen_hotspots(con: duckdb.DuckDBPyConnection, start: date, end: date) -> l
         spots,
         key=lambda s: (s.solved < HOTSPOT_MIN_SOLVED, -s.share, -s.reopened, s.driver),
     )
+
+
+def inflow_heatmap(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[list[int]]:
+    """Tickets created in `start..end` per weekday (rows Monday..Sunday) and hour (0..23).
+
+    From `marts.fct_inflow_by_hour` (report time zone), whose `weekday` is DuckDB's
+    `dayofweek` (0 = Sunday).
+    """
+    cells = [[0] * 24 for _ in WEEKDAYS]
+    for weekday, hour, count in con.execute(
+        """
+        select weekday, hour_of_day, sum(tickets_created)
+        from marts.fct_inflow_by_hour
+        where report_date between ? and ?
+        group by all
+        """,
+        [start, end],
+    ).fetchall():
+        cells[(int(weekday) + 6) % 7][int(hour)] = int(count)
+    return cells
+
+
+def effort_distribution(
+    con: duckdb.DuckDBPyConnection, start: date, end: date
+) -> dict[str, dict[int, int]]:
+    """Tickets last solved in `start..end` per number of exchanges and of handoffs.
+
+    From `marts.fct_ticket_effort`; keys are the counts seen, values the tickets.
+    """
+    out: dict[str, dict[int, int]] = {"exchanges": {}, "handoffs": {}}
+    for measure in out:
+        rows = con.execute(
+            f"""
+            select {measure}, count(*)
+            from marts.fct_ticket_effort
+            where last_solved_date between ? and ?
+            group by all
+            order by 1
+            """,
+            [start, end],
+        ).fetchall()
+        out[measure] = {int(value): int(count) for value, count in rows}
+    return out
+
+
+@dataclass(frozen=True)
+class AutomationCandidate:
+    """Tickets of one driver solved in the 28 days to a day, and how many are lookup/process."""
+
+    driver: str
+    solved: int
+    automatable: int
+
+    @property
+    def share(self) -> float:
+        return self.automatable / self.solved if self.solved else 0.0
+
+
+def automation_candidates(con: duckdb.DuckDBPyConnection, day: date) -> list[AutomationCandidate]:
+    """`marts.fct_automation_candidates` on `day`: most automatable tickets first."""
+    rows = con.execute(
+        """
+        select driver, solved_tickets, automatable_tickets
+        from marts.fct_automation_candidates
+        where report_date = ?
+        order by automatable_tickets desc, automatable_share desc, driver
+        """,
+        [day],
+    ).fetchall()
+    return [AutomationCandidate(driver, int(s), int(a)) for driver, s, a in rows]
 
 
 # --- charts ---------------------------------------------------------------------------------
@@ -418,6 +492,129 @@ def reopen_hotspots_png(
             f"reopened within 7 days of the first solve (% of tickets first solved; "
             f"drivers with at least {min_solved})"
         )
+        return _png(fig)
+
+
+def inflow_heatmap_png(cells: Sequence[Sequence[int]], start: date, end: date) -> bytes:
+    """Tickets created per weekday (rows Monday..Sunday) and hour of day, `start..end`."""
+    with matplotlib.rc_context(STYLE | {"axes.grid": False}):
+        fig = _figure(3.9)
+        ax = fig.subplots()
+        ax.set_title(f"Tickets created by weekday and hour, {_d(start)} to {_d(end)}")
+        top = max((max(row) for row in cells), default=0)
+        image = ax.imshow(
+            cells, cmap="cividis", aspect="auto", vmin=0, vmax=max(top, 1), interpolation="none"
+        )
+        ax.set_yticks(range(7), WEEKDAYS)
+        ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)])
+        ax.set_xlabel("hour of day the ticket was created (report time zone)")
+        ax.tick_params(length=0)
+        for side in ("left", "bottom"):
+            ax.spines[side].set_visible(False)
+        if top == 0:
+            _no_data(ax, "No tickets created in this period")
+            ax.set_yticks(range(7), WEEKDAYS)
+            return _png(fig)
+        for row, values in enumerate(cells):
+            for hour, value in enumerate(values):
+                if value:
+                    ax.text(
+                        hour,
+                        row,
+                        str(value),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color=INK if value > top * 0.55 else "white",
+                    )
+        bar = fig.colorbar(image, ax=ax, pad=0.01, fraction=0.03)
+        bar.set_label("tickets created")
+        bar.outline.set_visible(False)
+        return _png(fig)
+
+
+def effort_distribution_png(counts: dict[str, dict[int, int]], start: date, end: date) -> bytes:
+    """Tickets last solved in `start..end` by exchanges and by handoffs, thresholds marked."""
+    limits = {"exchanges": EXCHANGES_OVER, "handoffs": HANDOFFS_OVER}
+    total = sum(counts.get("exchanges", {}).values())
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(3.6)
+        axes = fig.subplots(1, 2, sharey=True)
+        fig.suptitle(
+            f"Effort of the {total} tickets last solved {_d(start)} to {_d(end)}",
+            x=0.01,
+            ha="left",
+            fontsize=13,
+            fontweight="bold",
+        )
+        for ax, measure in zip(axes, ("exchanges", "handoffs"), strict=True):
+            limit = limits[measure]
+            ax.set_xlabel(
+                f"{measure} per ticket"
+                + (" (customer → agent turns)" if measure == "exchanges" else "")
+            )
+            if not total:
+                _no_data(ax, "No tickets solved in this period")
+                continue
+            values = counts[measure]
+            binned = [values.get(k, 0) for k in range(EFFORT_CAP)]
+            binned.append(sum(n for k, n in values.items() if k >= EFFORT_CAP))
+            x = list(range(EFFORT_CAP + 1))
+            colours = [OKABE_ITO["vermillion"] if k > limit else OKABE_ITO["blue"] for k in x]
+            bars = ax.bar(x, binned, color=colours, width=0.72)
+            ax.bar_label(bars, labels=[str(n) if n else "" for n in binned], padding=2, fontsize=8)
+            ax.set_xticks(x, [str(k) for k in range(EFFORT_CAP)] + [f"{EFFORT_CAP}+"])
+            ax.axvline(limit + 0.5, color=OKABE_ITO["vermillion"], lw=1.2, ls=(0, (4, 3)))
+            over = sum(n for k, n in values.items() if k > limit)
+            ax.text(
+                limit + 0.6,
+                0.97,
+                f"over {limit}: {over} ({over / total:.1%})",
+                transform=ax.get_xaxis_transform(),
+                color=OKABE_ITO["vermillion"],
+                fontsize=9,
+                fontweight="bold",
+                va="top",
+            )
+            ax.margins(y=0.18)
+        axes[0].set_ylabel("tickets")
+        return _png(fig)
+
+
+def automation_candidates_png(
+    candidates: Sequence[AutomationCandidate], start: date, end: date, limit: int = 10
+) -> bytes:
+    """Per driver: tickets solved in `start..end`, lookup or process (automatable) vs other."""
+    shown = [c for c in candidates if c.solved][:limit]
+    with matplotlib.rc_context(STYLE | {"axes.grid.axis": "x"}):
+        fig = _figure(max(2.6, 1.5 + 0.36 * len(shown)))
+        ax = fig.subplots()
+        ax.set_title(f"Automation candidates: tickets solved {_d(start)} to {_d(end)}", pad=26)
+        if not shown:
+            _no_data(ax, "No solved tickets in this period")
+            return _png(fig)
+        y = list(range(len(shown)))[::-1]
+        auto = [c.automatable for c in shown]
+        other = [c.solved - c.automatable for c in shown]
+        ax.barh(y, auto, color=OKABE_ITO["green"], height=0.62, label="lookup or process")
+        ax.barh(y, other, left=auto, color=GRID, height=0.62, label="other solved tickets")
+        ax.set_yticks(y, [c.driver for c in shown])
+        for yi, c in zip(y, shown, strict=True):
+            ax.text(
+                c.solved + 0.4,
+                yi,
+                f"{c.share:.0%} automatable  ({c.automatable} of {c.solved})",
+                va="center",
+                fontsize=9,
+                color=INK,
+            )
+        ax.set_xlim(0, max(c.solved for c in shown) * 1.4 + 1)
+        ax.set_ylim(-0.6, len(shown) - 0.4)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(
+            "tickets solved (last solve in the period; a ticket with two tags counts for both)"
+        )
+        ax.legend(loc="lower left", ncols=2, bbox_to_anchor=(0, 1.0), borderaxespad=0.2)
         return _png(fig)
 
 

@@ -40,6 +40,10 @@ EMERGING_MIN_NEW = 3
 EMERGING_MIN_TICKETS = 5
 EMERGING_MIN_GROWTH = 1.5
 DRIVER_HISTORY_DAYS = 34  # the drivers mart's baseline reaches back to D-34
+OUTFLOW_DAYS = 28  # "the outflow of the last 4 weeks": mean daily outflow of D-27..D
+DEFLECTION_DRIVERS = 3
+HEATMAP_WEEKS = 8  # SPEC 5.1: inflow by weekday and hour over the last 8 weeks
+AUTOMATION_DAYS = 28  # fct_automation_candidates: tickets last solved in D-27..D
 
 
 @dataclass(frozen=True)
@@ -217,6 +221,10 @@ def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) 
         "kpis": [],
         "headline": [],
         "aging": None,
+        "arithmetic": None,
+        "heatmap": None,
+        "effort": None,
+        "automation": [],
         "drivers": [],
         "emerging": {"assessed": False, "note": "", "rows": []},
         "reopen_hotspots": {"rows": [], "note": ""},
@@ -230,6 +238,13 @@ def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) 
 
     review["kpis"] = kpis(con, registry, this, previous, baseline)
     review["aging"] = _aging(con, this.last)
+    review["arithmetic"] = arithmetic(con, this.last, settings)
+    review["heatmap"] = _heatmap(con, this.last, period)
+    review["effort"] = _effort(con, this)
+    review["automation"] = [
+        {"driver": c.driver, "solved": c.solved, "automatable": c.automatable, "share": c.share}
+        for c in charts.automation_candidates(con, this.last)
+    ]
     review["drivers"] = top_drivers(con, this, previous)
     review["emerging"] = emerging_drivers(con, this, previous, period)
     spots = charts.reopen_hotspots(con, this.first, this.last)
@@ -591,6 +606,160 @@ def _hotspots(spots: list[charts.Hotspot], this: _Span, warning: float) -> dict[
     }
 
 
+# --- what the arithmetic says ---------------------------------------------------------------
+
+
+def arithmetic(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:
+    """The outflow needed to reach the target backlog against the last 4 weeks' outflow.
+
+    Needed: `marts.fct_daily_staffing.outflow_needed_per_day` on `day` (the last 7 days'
+    inflow + reopens a day, plus the backlog above the target spread over
+    `drain_within_days`). Actual: the mean daily outflow of `marts.fct_daily_flow` over the
+    28 days ending on `day` (fewer when the exports start later). Gap: needed - actual. The
+    drivers: the most tickets in the last 7 days (`fct_drivers_daily.tickets_7d` on `day`),
+    each with the share of the gap its full deflection would close (at most 100%).
+    """
+    staffing = settings.staffing
+    base: dict[str, Any] = {
+        "available": False,
+        "day": day.isoformat(),
+        "target_backlog_days": staffing.target_backlog_days,
+        "drain_within_days": staffing.drain_within_days,
+        "drivers": [],
+        "sentences": [],
+        "assumption": (
+            "Assumes a deflected ticket (answered by self-service or automation before it "
+            "reaches the team) takes one ticket a day off the outflow needed for each ticket "
+            "a day deflected, at its rate of the last 7 days; a ticket with two tags "
+            "counts for both drivers, so the shares do not add up."
+        ),
+    }
+    row = None
+    if _table_exists(con, "marts", "fct_daily_staffing"):
+        row = con.execute(
+            """
+            select staffing.outflow_needed_per_day, staffing.target_backlog, flow.backlog
+            from marts.fct_daily_staffing as staffing
+            inner join marts.fct_daily_flow as flow using (report_date)
+            where report_date = ?
+            """,
+            [day],
+        ).fetchone()
+    if row is None or row[0] is None:
+        base["sentences"] = [
+            f"No staffing figures for {_long(day)}: marts.fct_daily_staffing has no row "
+            "for that day."
+        ]
+        return base
+    needed, target, backlog = (_plain(v) for v in row)
+    actual, days = con.execute(
+        "select avg(outflow), count(*) from marts.fct_daily_flow where report_date between ? and ?",
+        [day - timedelta(days=OUTFLOW_DAYS - 1), day],
+    ).fetchone()
+    actual = _plain(actual)
+    gap = needed - actual
+    drivers = []
+    for driver, tickets in con.execute(
+        """
+        select driver, tickets_7d
+        from marts.fct_drivers_daily
+        where report_date = ? and tickets_7d > 0
+        order by tickets_7d desc, driver
+        limit ?
+        """,
+        [day, DEFLECTION_DRIVERS],
+    ).fetchall():
+        per_day = tickets / 7
+        drivers.append(
+            {
+                "driver": driver,
+                "tickets_7d": int(tickets),
+                "per_day": per_day,
+                "closes": min(1.0, per_day / gap) if gap > 0 else None,
+            }
+        )
+    window = "the last 4 weeks" if days == OUTFLOW_DAYS else f"the last {days} days loaded"
+    days_word = "day" if staffing.target_backlog_days == 1 else "days"
+    sentences = [
+        f"To bring the backlog from {backlog} open tickets to the target of {target:.0f} "
+        f"({staffing.target_backlog_days:g} {days_word} of work) within "
+        f"{staffing.drain_within_days} days, the team needs to solve {needed:.1f} tickets a "
+        "day: the last 7 days' inflow and reopens, plus the excess spread over those days.",
+    ]
+    if gap > 0:
+        sentences.append(
+            f"Over {window} it solved {actual:.1f} a day: a gap of {gap:.1f} tickets a day."
+        )
+        if drivers:
+            top = drivers[0]
+            sentences.append(
+                f"Deflecting {top['driver']} ({top['per_day']:.1f} tickets a day) would close "
+                f"{top['closes']:.0%} of it."
+            )
+    else:
+        sentences.append(
+            f"Over {window} it solved {actual:.1f} a day: no gap, the outflow already covers "
+            f"what is needed ({-gap:.1f} a day to spare)."
+        )
+    return base | {
+        "available": True,
+        "backlog": backlog,
+        "target_backlog": target,
+        "needed_per_day": needed,
+        "actual_per_day": actual,
+        "actual_days": int(days),
+        "actual_window": window,
+        "gap_per_day": gap,
+        "has_gap": gap > 0,
+        "drivers": drivers,
+        "sentences": sentences,
+    }
+
+
+def _heatmap(
+    con: duckdb.DuckDBPyConnection, day: date, period: tuple[date, date]
+) -> dict[str, Any]:
+    """Tickets created per weekday (Monday..Sunday) and hour over the 8 weeks to `day`.
+
+    When the window starts before the first export, its first days hold only the tickets
+    that export still showed (those open or updated then): `note` says so.
+    """
+    start = day - timedelta(days=7 * HEATMAP_WEEKS - 1)
+    cells = charts.inflow_heatmap(con, start, day)
+    note = ""
+    if start < period[0]:
+        note = (
+            f"The exports start on {_long(period[0])}: tickets created before then count only "
+            "when a later export still showed them, so those days are undercounted."
+        )
+    return {
+        "start": start.isoformat(),
+        "end": day.isoformat(),
+        "days": (day - start).days + 1,
+        "weekdays": list(charts.WEEKDAYS),
+        "cells": cells,
+        "tickets": sum(map(sum, cells)),
+        "note": note,
+    }
+
+
+def _effort(con: duckdb.DuckDBPyConnection, this: _Span) -> dict[str, Any]:
+    """Exchanges and handoffs of the tickets last solved during the week."""
+    counts = charts.effort_distribution(con, this.first, this.last)
+    tickets = sum(counts["exchanges"].values())
+
+    def over(measure: str, limit: int) -> int:
+        return sum(n for k, n in counts[measure].items() if k > limit)
+
+    return {
+        "tickets": tickets,
+        "exchanges": [[k, n] for k, n in counts["exchanges"].items()],
+        "handoffs": [[k, n] for k, n in counts["handoffs"].items()],
+        "over_3_exchanges": over("exchanges", charts.EXCHANGES_OVER),
+        "over_2_handoffs": over("handoffs", charts.HANDOFFS_OVER),
+    }
+
+
 # --- KB candidates, aging, data quality -----------------------------------------------------
 
 
@@ -827,6 +996,17 @@ def _charts(
     first = date.fromisoformat(review["loaded_period"][0])
     days = max(7, min(7 * TREND_WEEKS, (this.sunday - first).days + 1))
     weeks = max(1, min(TREND_WEEKS, (day - first).days // 7 + 1))
+    heat = review["heatmap"]
+    heat_start, cells = date.fromisoformat(heat["start"]), heat["cells"]
+    auto_start = max(first, day - timedelta(days=AUTOMATION_DAYS - 1))
+    effort = {
+        measure: dict(map(tuple, review["effort"][measure]))
+        for measure in ("exchanges", "handoffs")
+    }
+    candidates = [
+        charts.AutomationCandidate(row["driver"], row["solved"], row["automatable"])
+        for row in review["automation"]
+    ]
     return {
         "flow": {
             "title": f"Inflow vs outflow and backlog, last {_weeks(days // 7)}",
@@ -850,6 +1030,25 @@ def _charts(
             "title": "Reopen hot spots by driver",
             "alt": "Share of the week's first-solved tickets reopened within 7 days, per driver.",
             "png": charts.reopen_hotspots_png(spots, this.first, this.last, warning=warning),
+        },
+        "heatmap": {
+            "title": "When tickets arrive: weekday x hour",
+            "alt": f"Tickets created per weekday (Monday to Sunday) and hour of day, "
+            f"{_long(heat_start)} to {_long(day)}, {sum(map(sum, cells))} tickets.",
+            "png": charts.inflow_heatmap_png(cells, heat_start, day),
+        },
+        "effort": {
+            "title": "Effort of the week's solved tickets",
+            "alt": "Tickets last solved during the week by number of exchanges and of "
+            f"handoffs, with the over-{charts.EXCHANGES_OVER}-exchanges and "
+            f"over-{charts.HANDOFFS_OVER}-handoffs lines marked.",
+            "png": charts.effort_distribution_png(effort, this.first, this.last),
+        },
+        "automation": {
+            "title": "Automation candidates by driver",
+            "alt": "Per driver, tickets last solved in the 28 days to the week's end: lookup "
+            "or process work (automation candidates) against the other solved tickets.",
+            "png": charts.automation_candidates_png(candidates, auto_start, day),
         },
     }
 
@@ -940,6 +1139,7 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
         f"{', '.join(r['baseline_weeks'])} (weeks without data are left out).",
         "",
     ]
+    lines += _md_arithmetic(r["arithmetic"])
     for name in ("flow", "aging"):
         if name in chart_files:
             lines += [f"## {r['charts'][name]['title']}", "", _md_image(r, name, chart_files), ""]
@@ -947,6 +1147,17 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
         lines += [
             f"Oldest open ticket: {_md_ticket(r, r['aging']['oldest_ticket_id'])}, "
             f"{r['aging']['oldest_age_days']:.1f} days.",
+            "",
+        ]
+    if "heatmap" in chart_files:
+        heat = r["heatmap"]
+        lines += [
+            f"## {r['charts']['heatmap']['title']}",
+            "",
+            f"Tickets created per weekday and hour, {heat['start']} to {heat['end']} "
+            f"({heat['tickets']} tickets, {r['timezone']} time). {heat['note']}".rstrip(),
+            "",
+            _md_image(r, "heatmap", chart_files),
             "",
         ]
 
@@ -992,6 +1203,27 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
                 f"| {_cell(s['driver'])}{flag} | {s['solved']} | {s['reopened']} | "
                 f"{_pct(s['share'])} |"
             )
+    if "effort" in chart_files:
+        effort = r["effort"]
+        lines += [
+            "",
+            f"## {r['charts']['effort']['title']}",
+            "",
+            f"{effort['tickets']} tickets last solved this week: "
+            f"{effort['over_3_exchanges']} over 3 exchanges, "
+            f"{effort['over_2_handoffs']} over 2 handoffs.",
+            "",
+            _md_image(r, "effort", chart_files),
+        ]
+    if "automation" in chart_files:
+        lines += [
+            "",
+            f"## {r['charts']['automation']['title']}",
+            "",
+            "Lookup and process tickets among those solved in the 28 days to the week's end.",
+            "",
+            _md_image(r, "automation", chart_files),
+        ]
     lines += ["", "## Knowledge-base candidates", ""]
     kb = r["kb_candidates"]
     if kb["rows"]:
@@ -1010,6 +1242,41 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
         lines.append(kb["note"])
     lines += ["", *_md_data_quality(r)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_arithmetic(a: dict[str, Any] | None) -> list[str]:
+    if a is None:
+        return []
+    lines = ["## What the arithmetic says", ""]
+    lines += [*a["sentences"], ""]
+    if not a["available"]:
+        return lines
+    gap = (
+        f"**{a['gap_per_day']:.1f}** tickets / day"
+        if a["has_gap"]
+        else f"no gap ({-a['gap_per_day']:.1f} / day to spare)"
+    )
+    lines += [
+        "| | tickets / day |",
+        "| --- | ---: |",
+        f"| Outflow needed (target within {a['drain_within_days']} days) | "
+        f"{a['needed_per_day']:.1f} |",
+        f"| Outflow, mean of {a['actual_window']} | {a['actual_per_day']:.1f} |",
+        f"| Gap (needed - actual) | {gap} |",
+        "",
+    ]
+    if a["drivers"]:
+        lines += [
+            "| driver | tickets, 7 days | tickets / day | share of the gap closed |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {_cell(d['driver'])} | {d['tickets_7d']} | {d['per_day']:.1f} | "
+            f"{_pct(d['closes']) if d['closes'] is not None else 'no gap'} |"
+            for d in a["drivers"]
+        ]
+        lines.append("")
+    return [*lines, f"_{a['assumption']}_", ""]
 
 
 def _md_data_quality(r: dict[str, Any]) -> list[str]:

@@ -65,6 +65,12 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             for priority, target in sorted(settings.sla.items())
         ],
     )
+    # one combined pattern, so each comment is matched once by a compiled expression
+    con.execute("set variable has_ack_patterns = ?", [bool(settings.ack_patterns)])
+    con.execute(
+        "set variable ack_pattern = ?",
+        ["|".join(f"(?:{pattern})" for pattern in settings.ack_patterns) or "^$"],
+    )
     con.execute("create or replace table config.ack_patterns (pattern varchar)")
     if settings.ack_patterns:
         con.executemany(

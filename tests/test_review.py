@@ -45,6 +45,7 @@ VALIDATED_DAYS = {PLANTED_DAY, SUNDAY}
 SUITE_RUNNER = "_run_suite"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PNG = b"\x89PNG\r\n\x1a\n"
+CHARTS = ["aging", "automation", "drivers", "effort", "flow", "heatmap", "reopens"]
 
 
 @pytest.fixture(scope="module")
@@ -283,6 +284,133 @@ def test_the_dst_week_counts_berlin_days(built):
     }
 
 
+def test_the_arithmetic_equals_the_marts(built):
+    con, settings = built["con"], built["settings"]
+    a = built["pack"]["arithmetic"]
+    assert a["available"]
+    needed, target = con.execute(
+        "select outflow_needed_per_day, target_backlog from marts.fct_daily_staffing "
+        "where report_date = ?",
+        [SUNDAY],
+    ).fetchone()
+    actual = _one(
+        con,
+        "select avg(outflow) from marts.fct_daily_flow where report_date between ? and ?",
+        [SUNDAY - timedelta(days=27), SUNDAY],
+    )
+    assert _close(a["needed_per_day"], needed)
+    assert _close(a["target_backlog"], target)
+    assert _close(a["actual_per_day"], actual)
+    assert a["actual_days"] == 28
+    assert a["actual_window"] == "the last 4 weeks"
+    assert _close(a["gap_per_day"], needed - actual)
+    assert a["has_gap"] == (needed - actual > 0)
+    assert a["drain_within_days"] == settings.staffing.drain_within_days == 14
+    # the backlog part of the mart's figure is the excess over the target spread over 14 days
+    flow = con.execute(
+        "select inflow_7d_avg + reopened_7d_avg, backlog from marts.fct_daily_flow "
+        "where report_date = ?",
+        [SUNDAY],
+    ).fetchone()
+    assert _close(needed, flow[0] + max(0, flow[1] - target) / 14)
+    top = con.execute(
+        "select driver, tickets_7d from marts.fct_drivers_daily "
+        "where report_date = ? and tickets_7d > 0 order by tickets_7d desc, driver limit 3",
+        [SUNDAY],
+    ).fetchall()
+    assert [(d["driver"], d["tickets_7d"]) for d in a["drivers"]] == top
+    gap = needed - actual
+    for d, (_, tickets) in zip(a["drivers"], top, strict=True):
+        assert _close(d["per_day"], tickets / 7)
+        expected = min(1.0, tickets / 7 / gap) if gap > 0 else None
+        assert _close(d["closes"], expected)
+    html = built["paths"][0].read_text(encoding="utf-8")
+    assert html.index("What the arithmetic says") < html.index(
+        built["pack"]["charts"]["flow"]["title"]
+    )
+    match = re.search(r'data-arith="gap" data-value="([^"]*)"', html)
+    assert match
+    assert _close(float(match[1]), gap)
+    assert a["assumption"] in html
+    md = built["paths"][1].read_text(encoding="utf-8")
+    assert "## What the arithmetic says" in md
+    assert f"| {top[0][0]} | {top[0][1]} | {top[0][1] / 7:.1f} |" in md
+
+
+def test_the_arithmetic_says_so_when_there_is_no_gap(built):
+    con = built["con"]
+    con.execute("begin transaction")
+    try:
+        # a backlog already at its target: the outflow needed is the inflow and reopens alone
+        con.execute(
+            "update marts.fct_daily_staffing set outflow_needed_per_day = 1 where report_date = ?",
+            [SUNDAY],
+        )
+        pack = review.build_review(con, WEEK, built["settings"])
+    finally:
+        con.execute("rollback")
+    a = pack["arithmetic"]
+    assert not a["has_gap"]
+    assert a["gap_per_day"] < 0
+    assert "no gap" in a["sentences"][1]
+    assert all(d["closes"] is None for d in a["drivers"])
+    assert "No gap" in review.render_html(pack)
+    assert "no gap" in review.render_markdown(pack, {})
+
+
+def test_the_heat_map_covers_every_weekday_and_hour_of_8_weeks(built):
+    con, heat = built["con"], built["pack"]["heatmap"]
+    start = SUNDAY - timedelta(days=55)
+    assert heat["start"] == start.isoformat()
+    assert heat["days"] == 56
+    # the history is shorter than 8 weeks: the pack says the first days are undercounted
+    assert start < START
+    assert "The exports start on Wed 18 Feb 2026" in heat["note"]
+    assert heat["end"] == SUNDAY.isoformat()
+    cells = heat["cells"]
+    assert len(cells) == 7
+    assert all(len(row) == 24 for row in cells)
+    created = _one(
+        con,
+        "select count(*) from marts.fct_ticket_metrics where created_date between ? and ?",
+        [start, SUNDAY],
+    )
+    assert sum(map(sum, cells)) == heat["tickets"] == created > 0
+    # row 0 is Monday: the tickets created on Mondays, in the report time zone
+    mondays = _one(
+        con,
+        "select count(*) from marts.fct_ticket_metrics "
+        "where created_date between ? and ? and isodow(created_date) = 1",
+        [start, SUNDAY],
+    )
+    assert sum(cells[0]) == mondays
+    png = built["pack"]["charts"]["heatmap"]["png"]
+    assert png.startswith(PNG)
+    assert png == charts.inflow_heatmap_png(cells, start, SUNDAY)
+
+
+def test_effort_and_automation_equal_the_marts(built):
+    con, pack = built["con"], built["pack"]
+    effort = pack["effort"]
+    rows = con.execute(
+        "select exchanges, handoffs from marts.fct_ticket_effort "
+        "where last_solved_date between ? and ?",
+        [MONDAY, SUNDAY],
+    ).fetchall()
+    assert effort["tickets"] == len(rows) > 0
+    assert effort["over_3_exchanges"] == sum(1 for e, _ in rows if e > 3)
+    assert effort["over_2_handoffs"] == sum(1 for _, h in rows if h > 2)
+    assert sum(n for _, n in effort["handoffs"]) == len(rows)
+    expected = con.execute(
+        "select driver, solved_tickets, automatable_tickets from marts.fct_automation_candidates "
+        "where report_date = ? order by automatable_tickets desc, automatable_share desc, driver",
+        [SUNDAY],
+    ).fetchall()
+    got = [(c["driver"], c["solved"], c["automatable"]) for c in pack["automation"]]
+    assert got == expected
+    assert sum(c["automatable"] for c in pack["automation"]) > 0
+
+
 # --- every kind of week renders ------------------------------------------------------------
 
 
@@ -291,6 +419,8 @@ def test_a_week_without_data_renders_a_no_data_pack(built, tmp_path):
     assert pack["status"] == "no_data"
     assert pack["kpis"] == []
     assert pack["charts"] == {}
+    assert pack["arithmetic"] is None
+    assert pack["heatmap"] is None
     assert pack["headline"][0].startswith("No data for 2025-W10")
     paths = review.write_review(pack, tmp_path)
     assert [p.name for p in paths] == ["review-2025-W10.html", "review-2025-W10.md"]
@@ -326,7 +456,7 @@ def test_a_partial_first_week_renders(built, tmp_path):
     assert [d["note"] for d in pack["data_quality"]["days"][:2]] == ["before the first export"] * 2
     html, _md, *pngs = review.write_review(pack, tmp_path)
     assert "partial week" in html.read_text(encoding="utf-8")
-    assert len(pngs) == 4
+    assert sorted(p.stem for p in pngs) == CHARTS
     assert all(p.read_bytes().startswith(PNG) for p in pngs)
 
 
@@ -432,7 +562,7 @@ def test_the_html_is_self_contained(built):
     html = built["paths"][0].read_text(encoding="utf-8")
     parser = _Links()
     parser.feed(html)
-    assert len(parser.images) == 4
+    assert len(parser.images) == len(CHARTS)
     for src in parser.images:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG)
@@ -454,7 +584,7 @@ def test_the_markdown_has_its_charts_beside_it(built):
     html, md, *pngs = built["paths"]
     assert html.name == "review-2026-W13.html"
     assert md.name == "review-2026-W13.md"
-    assert sorted(p.name for p in pngs) == ["aging.png", "drivers.png", "flow.png", "reopens.png"]
+    assert sorted(p.name for p in pngs) == [f"{name}.png" for name in CHARTS]
     text = md.read_text(encoding="utf-8")
     for png in pngs:
         assert png.parent.name == "review-2026-W13"
@@ -504,7 +634,7 @@ def test_the_flow_writes_the_pack_from_the_warehouse(built, tmp_path):
 def test_a_headless_browser_shows_every_image_and_no_console_error(built, tmp_path):
     report = browser_check(built["paths"][0], tmp_path / "review.png")
     assert report["errors"] == []
-    assert len(report["images"]) == 4
+    assert len(report["images"]) == len(CHARTS)
     assert all(image["width"] > 0 and image["complete"] for image in report["images"])
     assert (tmp_path / "review.png").read_bytes().startswith(PNG)
 

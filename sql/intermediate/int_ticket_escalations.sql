@@ -1,44 +1,29 @@
 -- one row per escalation rule a ticket meets, with the instant it first met it
--- Keywords count only in the customer's own words: the subject and description of a ticket
--- the customer opened, and end-user comments with quoted text ("> ...", "On ... wrote:")
--- removed. Field rules (tier + tag) hold from creation.
+-- Keywords count only in the customer's own words (intermediate.int_customer_texts): the
+-- subject and description of a ticket the customer opened, and end-user comments with
+-- quoted text removed; whole words or phrases. Field rules (tier + tag) hold from creation.
 with
 
 tickets as (
     select * from staging.stg_tickets where not is_deleted
 ),
 
-customer_opened as (
+agent_opened as (
     -- an agent who opened the ticket with a public comment wrote its text, not the customer
-    select tickets.ticket_id, tickets.created_at,
-        coalesce(tickets.subject, '') || ' ' || coalesce(tickets.description, '') as words,
+    select distinct tickets.ticket_id
     from tickets
-    where not exists (
-        select 1
-        from staging.stg_events as events
-        where events.ticket_id = tickets.ticket_id
-            and events.kind = 'comment'
-            and events.author_role = 'agent'
-            and events.occurred_at = tickets.created_at
-    )
-),
-
-customer_comments as (
-    select
-        ticket_id,
-        occurred_at,
-        regexp_replace(
-            regexp_replace(body, '(?s)\n[^\n]*\bon\b[^\n]*\bwrote:.*$', '', 'i'),
-            '(?m)^\s*>.*$', '', 'g'
-        ) as words,
-    from intermediate.int_end_user_activity
-    where body is not null
+    inner join staging.stg_events as events
+        on events.ticket_id = tickets.ticket_id
+        and events.kind = 'comment'
+        and events.author_role = 'agent'
+        and events.occurred_at = tickets.created_at
 ),
 
 customer_words as (
-    select ticket_id, created_at as said_at, words from customer_opened
-    union all
-    select ticket_id, occurred_at, words from customer_comments
+    select texts.ticket_id, texts.said_at, unnest(texts.grams) as gram
+    from intermediate.int_customer_texts as texts
+    where texts.source = 'comment'
+        or texts.ticket_id not in (select ticket_id from agent_opened)
 ),
 
 keyword_hits as (
@@ -49,10 +34,7 @@ keyword_hits as (
             || '" in the customer''s words' as reason,
         min(customer_words.said_at) as escalated_at,
     from customer_words
-    inner join config.escalation_keywords as keywords
-        on regexp_matches(
-            lower(customer_words.words), '\b' || regexp_escape(keywords.term) || '\b'
-        )
+    inner join config.escalation_keywords as keywords on keywords.term = customer_words.gram
     group by all
 ),
 

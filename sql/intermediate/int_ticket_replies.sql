@@ -31,11 +31,9 @@ agent_replies as (
     select
         ticket_id,
         occurred_at,
-        exists (
-            select 1
-            from config.ack_patterns as patterns
-            where regexp_matches(coalesce(comments.body, ''), patterns.pattern, 'i')
-        ) as is_auto_acknowledgement,
+        getvariable('has_ack_patterns')
+            and regexp_matches(coalesce(comments.body, ''), getvariable('ack_pattern'), 'i')
+            as is_auto_acknowledgement,
     from comments
     where author_role = 'agent'
         and is_public

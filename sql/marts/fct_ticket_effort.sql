@@ -9,10 +9,6 @@ tickets as (
     select * from marts.fct_ticket_metrics where is_solved
 ),
 
-patterns as (
-    select * from config.ack_patterns
-),
-
 public_turns as (
     select
         events.ticket_id,
@@ -28,10 +24,8 @@ public_turns as (
         and events.occurred_at <= tickets.last_solved_at
         and not (
             events.author_role = 'agent'
-            and exists (
-                select 1 from patterns
-                where regexp_matches(coalesce(events.body, ''), patterns.pattern, 'i')
-            )
+            and getvariable('has_ack_patterns')
+            and regexp_matches(coalesce(events.body, ''), getvariable('ack_pattern'), 'i')
         )
 ),
 

@@ -18,16 +18,6 @@ drivers as (
     select * from marts.fct_drivers_daily
 ),
 
-tickets as (
-    select ticket_id, description from staging.stg_tickets
-),
-
-customer_text as (
-    select ticket_id, occurred_at, body
-    from intermediate.int_end_user_activity
-    where body is not null
-),
-
 weights as (
     select
         coalesce(max(value) filter (where name = 'impact'), 0) as impact_weight,
@@ -104,31 +94,41 @@ with_text as (
             as is_escalated,
         escalated.escalation_reasons,
         days.as_of_at,
-        coalesce(latest_text.body, tickets.description, '') as latest_customer_text,
+        latest_text.said_at as customer_text_at,
     from open_tickets
     inner join days using (report_date)
     left join escalated using (report_date, ticket_id)
     left join priority_rank as own_rank on own_rank.priority = open_tickets.priority
-    left join tickets using (ticket_id)
-    asof left join customer_text as latest_text
+    asof left join intermediate.int_customer_texts as latest_text
         on latest_text.ticket_id = open_tickets.ticket_id
-        and latest_text.occurred_at < days.as_of_at
+        and latest_text.said_at < days.as_of_at
+),
+
+text_sentiment as (
+    -- each customer text scored once: the lexicon's polarities of the words it uses
+    select
+        texts.ticket_id,
+        texts.said_at,
+        any_value(texts.has_double_bang) as has_double_bang,
+        coalesce(sum(lexicon.polarity), 0) as lexicon_score,
+        list(lexicon.term order by lexicon.polarity, lexicon.term)
+            filter (where lexicon.polarity < 0) as negative_terms,
+    from intermediate.int_customer_texts as texts
+    left join config.sentiment_lexicon as lexicon on list_contains(texts.grams, lexicon.term)
+    group by texts.ticket_id, texts.said_at
 ),
 
 sentiment as (
     select
         with_text.report_date,
         with_text.ticket_id,
-        coalesce(sum(lexicon.polarity), 0) as lexicon_score,
-        list(lexicon.term order by lexicon.polarity, lexicon.term)
-            filter (where lexicon.polarity < 0) as negative_terms,
+        coalesce(text_sentiment.lexicon_score, 0) as lexicon_score,
+        coalesce(text_sentiment.has_double_bang, false) as has_double_bang,
+        text_sentiment.negative_terms,
     from with_text
-    left join config.sentiment_lexicon as lexicon
-        on regexp_matches(
-            lower(with_text.latest_customer_text),
-            '\b' || regexp_escape(lexicon.term) || '\b'
-        )
-    group by with_text.report_date, with_text.ticket_id
+    left join text_sentiment
+        on text_sentiment.ticket_id = with_text.ticket_id
+        and text_sentiment.said_at = with_text.customer_text_at
 ),
 
 components as (
@@ -151,7 +151,7 @@ components as (
         with_text.sla_risk,
         with_text.is_sla_breached,
         greatest(0.0, least(1.0, 0.5 - 0.125 * sentiment.lexicon_score::double
-            + case when regexp_matches(with_text.latest_customer_text, '!{2,}') then 0.125 else 0 end
+            + case when sentiment.has_double_bang then 0.125 else 0 end
         )) as sentiment,
         sentiment.negative_terms,
     from with_text
