@@ -1,0 +1,731 @@
+"""Benchmark the daily run, the backfill and the plain-DuckDB floor (issue 10).
+
+A script, not a test: timings live here, never in the test suite.
+
+    .venv/bin/python benchmarks/run.py --scale small|large [--days N] [--out benchmarks/results.md]
+
+Everything it generates (exports, warehouses, outputs) goes under /tmp/bench (or
+$BENCH_ROOT) and is reused by the next run. Each measurement is a whole process run
+under /usr/bin/time -v: wall time and peak RSS as the kernel reports them.
+
+Measurements (see benchmarks/README.md):
+  backfill     `backlog backfill` of days 1..N-1 (the history the daily run sits on)
+  daily        `backlog run --date N` on a copy of that warehouse (Prefect, CLI, everything)
+  startup      imports of the flows + Prefect's ephemeral server + one empty flow run
+  plain        the same day's work without Prefect (load_day, build_models, KB, digest)
+  floor        plain DuckDB in one process: read day N's files into tables, then the daily
+               flow figures (inflow/outflow/reopened/backlog per day) over the whole history
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = REPO / ".venv" / "bin" / "python"
+BACKLOG = REPO / ".venv" / "bin" / "backlog"
+ROOT = Path(os.environ.get("BENCH_ROOT", "/tmp/bench"))
+START = date(2026, 1, 1)
+SCALES = {"small": 200, "large": 10_000}
+ENV = {
+    **os.environ,
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    # a kept PREFECT_HOME: a fresh one adds ~10 s to the first start (TOOLCHAIN.md)
+    "PREFECT_HOME": str(ROOT / "prefect-home"),
+    "PYTHONPATH": str(REPO),
+    # the shared 2-core machine can be slow to bring the ephemeral server up (default 20 s)
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
+# ---------------------------------------------------------------------------------------
+# measuring whole processes
+
+
+def measure(name: str, argv: list[str], cwd: Path, log: Path) -> dict:
+    """Run argv under /usr/bin/time -v; wall s, peak MB, CPU s and the load around it."""
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    with log.open("w") as handle:
+        proc = subprocess.run(
+            ["/usr/bin/time", "-v", *argv],
+            cwd=cwd,
+            env=ENV,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    wall_outer = time.perf_counter() - started
+    text = log.read_text(errors="replace")
+    rss_kb = _field(text, r"Maximum resident set size \(kbytes\): (\d+)")
+    user = _field(text, r"User time \(seconds\): ([\d.]+)")
+    system = _field(text, r"System time \(seconds\): ([\d.]+)")
+    result = {
+        "measurement": name,
+        "wall_s": round(wall_outer, 2),
+        "peak_mb": round(rss_kb / 1024, 0) if rss_kb else None,
+        "cpu_s": round((user or 0) + (system or 0), 1),
+        "exit": proc.returncode,
+        "load": f"{load_before:.2f} -> {os.getloadavg()[0]:.2f}",
+        "log": str(log),
+    }
+    print(
+        f"  {name}: {result['wall_s']} s, {result['peak_mb']} MB, exit {proc.returncode}, "
+        f"load {result['load']}",
+        flush=True,
+    )
+    if proc.returncode not in (0,):
+        print(f"    (non-zero exit: see {log})", flush=True)
+    return result
+
+
+def _field(text: str, pattern: str) -> float | None:
+    found = re.findall(pattern, text)
+    return float(found[-1]) if found else None
+
+
+# ---------------------------------------------------------------------------------------
+# inputs: generated exports, the backfilled warehouse, the floor's warehouse
+
+
+def exports_for(scale: str, days: int) -> Path:
+    """A generated export root with at least `days` days of this scale (generate if none)."""
+    for folder in sorted(ROOT.glob(f"{scale}-*d")):
+        n = int(folder.name.split("-")[1][:-1])
+        if n >= days and (folder / "GENERATED").exists():
+            return folder / "exports"
+    folder = ROOT / f"{scale}-{days}d"
+    (folder / "exports").mkdir(parents=True, exist_ok=True)
+    print(f"generating {scale}: {days} days x {SCALES[scale]} tickets/day -> {folder}", flush=True)
+    result = measure(
+        "generate",
+        [
+            str(PYTHON),
+            __file__,
+            "_generate",
+            str(folder / "exports"),
+            str(SCALES[scale]),
+            str(days),
+        ],
+        REPO,
+        folder / "generate.log",
+    )
+    (folder / "GENERATED").write_text(json.dumps(result))
+    return folder / "exports"
+
+
+def _generate(root: str, per_day: str, days: str) -> None:
+    sys.path.insert(0, str(REPO))
+    from tasks.synthetic import SyntheticConfig, generate_exports
+
+    generate_exports(
+        Path(root),
+        SyntheticConfig(start=START, days=int(days), tickets_per_day=float(per_day), fmt="parquet"),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# the plain-Python path (no Prefect), with per-step timings
+
+
+def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_model: str) -> None:
+    """The daily flow's steps as plain calls; step timings as JSON to `timings`."""
+    t0 = time.perf_counter()
+    sys.path.insert(0, str(REPO))
+    import duckdb
+
+    from tasks import blocks, digest, ingest, kb, models, validate, warehouse
+    from tasks.config import load_settings
+
+    steps: dict[str, float] = {"imports": time.perf_counter() - t0}
+    sub: dict[str, float] = {}
+
+    def timed(module, name: str, label: str):
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                sub[label] = sub.get(label, 0.0) + time.perf_counter() - started
+
+        setattr(module, name, wrapper)
+
+    # ingest's inner steps: read the file, type it, validate (GX + duplicates)
+    timed(ingest, "_read_records", "ingest: read files -> load_records")
+    timed(validate, "validate_load", "ingest: validate (GX suite + duplicates)")
+    timed(validate, "_run_suite", "ingest: validate: GX suite only")
+    timed(ingest, "_new_columns", "ingest: schema-drift check")
+    timed(ingest, "_forget_day", "ingest: forget earlier load of the day")
+    timed(kb, "cluster_texts", "kb: cluster_texts")
+    timed(kb, "_solved_tickets", "kb: read solved tickets")
+    timed(kb, "_store", "kb: store + KB marts")
+
+    day = date.fromisoformat(day_text)
+    settings = load_settings(None, db_path=Path(db), out_dir=Path(out))
+    started = time.perf_counter()
+    con = warehouse.connect(settings)
+    steps["connect + schema"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    export = ingest.export_day(Path(exports), day)
+    ingest.load_day(con, export, Path(exports), settings.quality)
+    steps["ingest.load_day"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    model_times: dict[str, float] = {}
+    if per_model == "1":
+        # models.build_models, model by model (same statements, same single transaction)
+        con.execute("begin transaction")
+        for model in models.discover_models():
+            t = time.perf_counter()
+            con.execute(f"create or replace table {model.table} as {model.sql()}")
+            model_times[model.table] = time.perf_counter() - t
+        con.execute("commit")
+    else:
+        models.build_models(con)
+    steps["models.build_models"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    kb.refresh_candidates(con, day, settings)
+    steps["kb.refresh_candidates"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    result = digest.build_digest(con, day, settings)
+    steps["digest.build_digest"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    digest.write_digest(result, settings.out_dir)
+    kb.write_drafts(con, day, settings.out_dir)
+    validate.write_data_docs(con, settings.out_dir, [day])
+    from flows.steps import slack_payload  # imports prefect; kept out of the steps above
+
+    blocks.write_payload(slack_payload(result, settings), settings.out_dir, result["date"])
+    steps["write digest/drafts/data docs/payload"] = time.perf_counter() - started
+    con.close()
+    steps["total in process"] = time.perf_counter() - t0
+    Path(timings).write_text(
+        json.dumps({"steps": steps, "sub": sub, "models": model_times}, indent=1)
+    )
+    del duckdb
+
+
+# ---------------------------------------------------------------------------------------
+# the floor: plain DuckDB, one process
+
+
+FLOOR_HISTORY = """
+create or replace table daily_flow as
+with
+tickets as (
+    select ticket_id, arg_max(created_at, (updated_at, export_date)) as created_at,
+        arg_max(status, (updated_at, export_date)) as status
+    from tickets_raw group by ticket_id
+),
+live as (select ticket_id, created_at from tickets where status <> 'deleted'),
+changes as (
+    select ticket_id, created_at as changed_at, 'new' as to_status, 0 as s1,
+        0 as s2, 0 as s3
+    from live
+    union all
+    select e.ticket_id, greatest(e.occurred_at, l.created_at), e.to_value, 1,
+        epoch_ms(e.export_date::timestamp), e.row_number
+    from events_raw as e inner join live as l using (ticket_id)
+    where e.kind = 'status_change'
+        and e.to_value in ('new', 'open', 'pending', 'hold', 'solved', 'closed')
+),
+chained as (
+    select *, lag(to_status) over (partition by ticket_id order by changed_at, s1, s2, s3)
+        as from_status
+    from changes
+),
+history as (
+    select timezone('UTC', changed_at)::date as d, from_status, to_status,
+        from_status is null as is_creation,
+        coalesce(from_status in ('new','open','pending','hold')
+            and to_status in ('solved','closed'), false) as is_solve,
+        coalesce(from_status in ('solved','closed')
+            and to_status in ('new','open','pending','hold'), false) as is_reopen,
+    from chained where from_status is null or from_status <> to_status
+),
+deltas as (
+    select d, sum(case when to_status in ('new','open','pending','hold') then 1 else 0 end
+              - case when from_status in ('new','open','pending','hold') then 1 else 0 end)
+              as delta,
+        count(*) filter (where is_creation) as inflow,
+        count(*) filter (where is_solve) as outflow,
+        count(*) filter (where is_reopen) as reopened,
+    from history group by d
+)
+select d as report_date, inflow, outflow, reopened,
+    sum(delta) over (order by d rows unbounded preceding)::bigint as backlog,
+    sum(inflow) over (order by d rows between 6 preceding and current row) as inflow_7d,
+    sum(outflow) over (order by d rows between 6 preceding and current row) as outflow_7d
+from deltas order by d
+"""
+
+
+def _floor(db: str, exports: str, day_text: str) -> None:
+    """Load day N's files into the floor tables, compute the daily flow, print day N."""
+    import duckdb
+
+    con = duckdb.connect(db)
+    con.execute("set TimeZone = 'UTC'")
+    folder = Path(exports) / day_text
+    con.execute("begin transaction")
+    for entity in ("tickets", "events"):
+        path = str(folder / f"{entity}.parquet")
+        con.execute(f"delete from {entity}_raw where export_date = ?", [day_text])
+        con.execute(
+            f"insert into {entity}_raw by name select * exclude (filename, file_row_number), "
+            "?::date as export_date "
+            f"from (select *, file_row_number + 1 as row_number from "
+            f"read_parquet(?, filename = true, file_row_number = true))",
+            [day_text, path],
+        )
+    con.execute(FLOOR_HISTORY)
+    con.execute("commit")
+    row = con.execute("select * from daily_flow where report_date = ?", [day_text]).fetchone()
+    print("floor", day_text, row)
+
+
+def build_floor_base(exports: Path, days: list[date], path: Path) -> None:
+    """The floor's history: days 1..N-1 of the raw files as two plain tables (untimed)."""
+    import duckdb
+
+    if path.exists():
+        return
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    con.execute("set TimeZone = 'UTC'")
+    for entity in ("tickets", "events"):
+        files = [str(exports / d.isoformat() / f"{entity}.parquet") for d in days]
+        con.execute(
+            f"create table {entity}_raw as select * exclude (filename, file_row_number), "
+            "regexp_extract(filename, '(\\d{4}-\\d{2}-\\d{2})', 1)::date as export_date, "
+            "file_row_number + 1 as row_number "
+            "from read_parquet(?, filename = true, file_row_number = true)",
+            [files],
+        )
+    con.execute(FLOOR_HISTORY)
+    con.close()
+    tmp.rename(path)
+
+
+# ---------------------------------------------------------------------------------------
+# the benchmark
+
+
+def machine() -> dict:
+    import duckdb
+
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    cpu = re.search(r"model name\s+: (.+)", Path("/proc/cpuinfo").read_text())
+    version = subprocess.run(
+        [
+            str(PYTHON),
+            "-c",
+            "import duckdb, prefect, great_expectations as g; "
+            "print(duckdb.__version__, prefect.__version__, g.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=False,
+    ).stdout.split()
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu.group(1) if cpu else platform.processor(),
+        "ram_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "duckdb": version[0] if version else duckdb.__version__,
+        "prefect": version[1] if len(version) > 1 else "?",
+        "great_expectations": version[2] if len(version) > 2 else "?",
+        "os": platform.platform(),
+    }
+
+
+def bench(scale: str, days: int, profile: bool) -> dict:
+    exports = exports_for(scale, days)
+    all_days = sorted(date.fromisoformat(p.name) for p in exports.iterdir() if p.is_dir())
+    history_days = all_days[: days - 1]
+    last = all_days[days - 1]
+    work = ROOT / f"{scale}-work-{days}d"
+    work.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    print(f"{scale}: {days} days ({history_days[0]} .. {last}), exports {exports}", flush=True)
+
+    # warm Prefect's home once (a fresh PREFECT_HOME adds ~10 s to the first start)
+    startup_script = (
+        "import flows.cli, flows.daily_backlog\n"
+        "from prefect import flow\n"
+        "@flow(name='bench-noop')\n"
+        "def noop():\n    return 1\n"
+        "noop()\n"
+    )
+    subprocess.run(
+        [str(PYTHON), "-c", startup_script], cwd=work, env=ENV, capture_output=True, check=False
+    )
+
+    # (2) the backfill of days 1..N-1: also the warehouse the daily run sits on
+    base = work / "base.duckdb"
+    cached = work / "backfill.json"
+    if base.exists() and cached.exists():
+        backfill = json.loads(cached.read_text()) | {"cached": True}
+        print(f"  backfill: reused ({backfill['wall_s']} s measured {backfill.get('at')})")
+    else:
+        base.unlink(missing_ok=True)
+        backfill = measure(
+            f"backfill ({len(history_days)} days)",
+            [
+                str(BACKLOG),
+                "backfill",
+                "--exports",
+                str(exports),
+                "--start",
+                history_days[0].isoformat(),
+                "--end",
+                history_days[-1].isoformat(),
+                "--db",
+                str(base),
+                "--out",
+                str(work / "out-backfill"),
+            ],
+            work,
+            work / "backfill.log",
+        )
+        backfill["at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        # exit 1 can be the digest flagging a data issue (the warehouse is loaded); a
+        # missing warehouse or a run without "loaded" lines is a failure
+        if backfill["exit"] not in (0, 1) or "Timed out" in (work / "backfill.log").read_text():
+            base.unlink(missing_ok=True)
+            raise SystemExit(f"backfill failed, see {work / 'backfill.log'}")
+        cached.write_text(json.dumps(backfill))
+    rows.append(backfill)
+
+    # start-up: imports + Prefect ephemeral server + an empty flow
+    rows.append(
+        measure(
+            "start-up (imports + Prefect server + empty flow)",
+            [str(PYTHON), "-c", startup_script],
+            work,
+            work / "startup.log",
+        )
+    )
+    rows.append(
+        measure(
+            "start-up (imports only, no flow)",
+            [
+                str(PYTHON),
+                "-c",
+                "import flows.cli, flows.daily_backlog, "
+                "tasks.validate, great_expectations, sklearn",
+            ],
+            work,
+            work / "imports.log",
+        )
+    )
+
+    # (1) the daily run of day N on a copy of the backfilled warehouse
+    daily_db = work / "daily.duckdb"
+    shutil.copyfile(base, daily_db)
+    rows.append(
+        measure(
+            "daily run (backlog run, whole process)",
+            [
+                str(BACKLOG),
+                "run",
+                "--exports",
+                str(exports),
+                "--date",
+                last.isoformat(),
+                "--db",
+                str(daily_db),
+                "--out",
+                str(work / "out-daily"),
+            ],
+            work,
+            work / "daily.log",
+        )
+    )
+
+    # the same day without Prefect, step by step (and model by model)
+    plain_db = work / "plain.duckdb"
+    shutil.copyfile(base, plain_db)
+    timings = work / "plain-timings.json"
+    argv = [str(PYTHON)]
+    if profile:
+        argv += ["-m", "cProfile", "-o", str(work / "plain.prof")]
+    argv += [
+        __file__,
+        "_plain",
+        str(plain_db),
+        str(exports),
+        last.isoformat(),
+        str(work / "out-plain"),
+        str(timings),
+        "1",
+    ]
+    plain = measure("daily work without Prefect (plain Python)", argv, work, work / "plain.log")
+    if timings.exists():
+        plain["steps"] = json.loads(timings.read_text())
+    rows.append(plain)
+
+    return finish(scale, days, exports, history_days, last, work, rows)
+
+
+def finish(scale, days, exports, history_days, last, work, rows) -> dict:
+    """The floor, the check of its figures against the pipeline's, the entry."""
+    base = work / "base.duckdb"
+    daily_db = work / "daily.duckdb"
+    rows = [row for row in rows if not row.get("is_floor")]
+    # (3) the floor: plain DuckDB, day N's files into tables + daily flow over the history
+    floor_base = work / "floor-base.duckdb"
+    build_floor_base(exports, history_days, floor_base)
+    floor_db = work / "floor.duckdb"
+    shutil.copyfile(floor_base, floor_db)
+    floor = measure(
+        "floor (plain DuckDB, one process)",
+        [str(PYTHON), __file__, "_floor", str(floor_db), str(exports), last.isoformat()],
+        work,
+        work / "floor.log",
+    )
+    floor["is_floor"] = True
+    rows.append(floor)
+
+    # does the floor compute the same figures as the pipeline for day N?
+    import duckdb
+
+    check = {}
+    try:
+        con = duckdb.connect(str(daily_db), read_only=True)
+        check["pipeline"] = con.execute(
+            "select inflow, outflow, reopened, backlog from marts.fct_daily_flow "
+            "where report_date = ?",
+            [last],
+        ).fetchone()
+        con.close()
+        con = duckdb.connect(str(floor_db), read_only=True)
+        check["floor"] = con.execute(
+            "select inflow, outflow, reopened, backlog from daily_flow where report_date = ?",
+            [last],
+        ).fetchone()
+        con.close()
+    except duckdb.Error as exc:
+        check["error"] = str(exc).splitlines()[0]
+    print(
+        f"  day {last} (inflow, outflow, reopened, backlog): pipeline {check.get('pipeline')}"
+        f", floor {check.get('floor')}",
+        flush=True,
+    )
+
+    sizes = {p.name: round(p.stat().st_size / 2**20) for p in (base, floor_base)}
+    files = list(exports.glob(f"{last.isoformat()}/*"))
+    return {
+        "scale": scale,
+        "tickets_per_day": SCALES[scale],
+        "days": days,
+        "days_note": "" if days == 365 else f"cut to {days} days with --days",
+        "last_day": last.isoformat(),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": rows,
+        "check": {k: list(v) if isinstance(v, tuple) else v for k, v in check.items()},
+        "sizes_mb": sizes,
+        "last_day_files_mb": round(sum(f.stat().st_size for f in files) / 2**20, 1),
+    }
+
+
+def render_profile(r: dict, top: int = 25) -> str:
+    """The measured half of benchmarks/profile.md: steps, sub-steps, models, cProfile."""
+    import io
+    import pstats
+
+    plain = next((row for row in r["rows"] if row.get("steps")), None)
+    work = ROOT / f"{r['scale']}-work-{r['days']}d"
+    lines = [
+        f"# Daily-run profile, measured: {r['scale']} ({r['tickets_per_day']}/day x "
+        f"{r['days']} days), day {r['last_day']}",
+        "",
+        f"Written by `benchmarks/run.py` at {r['at']}; the plain-Python path (no Prefect) "
+        f"under cProfile (which adds overhead to Python-heavy steps). Load: "
+        f"{plain['load'] if plain else '?'}.",
+        "",
+    ]
+    if plain:
+        data = plain["steps"]
+        lines += ["## Steps (s)", "", "| step | s |", "| --- | ---: |"]
+        lines += [f"| {k} | {v:.2f} |" for k, v in data["steps"].items()]
+        lines += ["", "## Inside the steps (s)", "", "| sub-step | s |", "| --- | ---: |"]
+        lines += [
+            f"| {k} | {v:.2f} |" for k, v in sorted(data["sub"].items(), key=lambda kv: -kv[1])
+        ]
+        lines += ["", "## SQL models, slowest first (s)", "", "| model | s |", "| --- | ---: |"]
+        ranked = sorted(data["models"].items(), key=lambda kv: -kv[1])
+        lines += [f"| {k} | {v:.2f} |" for k, v in ranked]
+        lines.append(f"| (all {len(ranked)} models) | {sum(v for _, v in ranked):.2f} |")
+    prof = work / "plain.prof"
+    if prof.exists():
+        buffer = io.StringIO()
+        pstats.Stats(str(prof), stream=buffer).sort_stats("cumulative").print_stats(top)
+        lines += [
+            "",
+            f"## cProfile, top {top} by cumulative time",
+            "",
+            "```",
+            buffer.getvalue().strip().split("\n\n", 1)[-1],
+            "```",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render(results: dict, mach: dict) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `benchmarks/run.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        "",
+        f"Machine: {mach['cores']} cores ({mach['cpu']}), {mach['ram_gb']} GB RAM, "
+        f"Python {mach['python']}, DuckDB {mach['duckdb']}, Prefect {mach['prefect']}, "
+        f"Great Expectations {mach['great_expectations']}, {mach['os']}. The cores are "
+        "shared with other work: the load average (1 min, before -> after) is beside "
+        "every figure.",
+        "",
+        "| scale | measurement | wall s | peak MB | CPU s | ratio to floor | load | exit |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for scale in ("small", "large"):
+        if scale not in results:
+            continue
+        r = results[scale]
+        floor = next((row for row in r["rows"] if row.get("is_floor")), None)
+        label = f"{scale} ({r['tickets_per_day']}/day x {r['days']} d)"
+        for row in r["rows"]:
+            ratio = (
+                f"{row['wall_s'] / floor['wall_s']:.1f}x"
+                if floor
+                and floor["wall_s"]
+                and not row.get("is_floor")
+                and not row["measurement"].startswith("backfill")
+                else ""
+            )
+            cached = " (cached)" if row.get("cached") else ""
+            lines.append(
+                f"| {label} | {row['measurement']}{cached} | {row['wall_s']:.1f} | "
+                f"{row['peak_mb']:.0f} | {row['cpu_s']} | {ratio} | {row['load']} | "
+                f"{row['exit']} |"
+            )
+    lines += ["", "Notes:", ""]
+    for scale in ("small", "large"):
+        if scale not in results:
+            continue
+        r = results[scale]
+        lines.append(
+            f"- {scale}: last day {r['last_day']} ({r['last_day_files_mb']} MB of Parquet); "
+            f"warehouse after backfill {r['sizes_mb'].get('base.duckdb')} MB, floor "
+            f"{r['sizes_mb'].get('floor-base.duckdb')} MB; measured {r['at']}. "
+            f"{r['days_note']}".rstrip()
+        )
+        lines.append(
+            f"  - day {r['last_day']} (inflow, outflow, reopened, backlog): pipeline "
+            f"{r['check'].get('pipeline')}, floor {r['check'].get('floor')}"
+        )
+        plain = next((row for row in r["rows"] if row.get("steps")), None)
+        if plain:
+            steps = plain["steps"]["steps"]
+            lines.append(
+                "  - plain-Python steps (s): "
+                + ", ".join(f"{k} {v:.2f}" for k, v in steps.items() if v)
+            )
+    lines += [
+        "",
+        "The daily run's exit code is 1 when the digest flags the day's data as failed "
+        "(the flow ends failed after writing the digest); the work is done either way.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
+        {"_generate": _generate, "_plain": _plain, "_floor": _floor}[sys.argv[1]](*sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), required=True)
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=365,
+        help="history length (365 unless time is short; said in the output)",
+    )
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.md")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        action="append",
+        default=[],
+        help="also take the results of another run's results .json "
+        "(e.g. a long run written elsewhere with --out); newest per scale wins",
+    )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing; rewrite --out from the stored results",
+    )
+    parser.add_argument(
+        "--floor-only", action="store_true", help="re-measure only the floor of a stored scale"
+    )
+    parser.add_argument(
+        "--no-profile", action="store_true", help="skip cProfile on the plain-Python path"
+    )
+    args = parser.parse_args()
+    ROOT.mkdir(parents=True, exist_ok=True)
+    store = args.out.with_suffix(".json")
+    results = json.loads(store.read_text()) if store.exists() else {}
+    for other in args.merge:
+        for scale, entry in json.loads(other.read_text()).items():
+            if scale not in results or entry["at"] > results[scale]["at"]:
+                results[scale] = entry
+    if args.floor_only:
+        entry = results[args.scale]
+        exports = exports_for(args.scale, entry["days"])
+        all_days = sorted(date.fromisoformat(p.name) for p in exports.iterdir() if p.is_dir())
+        work = ROOT / f"{args.scale}-work-{entry['days']}d"
+        results[args.scale] = (
+            entry
+            | finish(
+                args.scale,
+                entry["days"],
+                exports,
+                all_days[: entry["days"] - 1],
+                all_days[entry["days"] - 1],
+                work,
+                entry["rows"],
+            )
+            | {"at": entry["at"]}
+        )
+    elif not args.render_only:
+        results[args.scale] = bench(args.scale, args.days, not args.no_profile)
+    store.write_text(json.dumps(results, indent=1, default=str))
+    text = render(results, machine())
+    args.out.write_text(text)
+    largest = "large" if "large" in results else "small"
+    (args.out.parent / "profile-measured.md").write_text(render_profile(results[largest]))
+    print()
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
