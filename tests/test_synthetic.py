@@ -9,25 +9,11 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
+from tasks.ingest import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from tasks.synthetic import GeneratedHistory, SyntheticConfig, generate_exports
 
-TICKET_REQUIRED = ("ticket_id", "created_at", "updated_at", "status", "requester_id")
-TICKET_COLUMNS = (
-    *TICKET_REQUIRED,
-    "priority",
-    "type",
-    "channel",
-    "group_name",
-    "assignee_id",
-    "organization_id",
-    "customer_tier",
-    "subject",
-    "description",
-    "tags",
-    "solved_at",
-    "first_reply_at",
-    "satisfaction",
-)
+TICKET_REQUIRED = REQUIRED_COLUMNS["tickets"]
+TICKET_COLUMNS = tuple(CANONICAL_COLUMNS["tickets"])
 EVENT_COLUMNS = (
     "event_id",
     "ticket_id",

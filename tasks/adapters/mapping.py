@@ -24,29 +24,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tasks.adapters import BUILTIN_MAPPINGS, MAPPINGS_DIR, DayFiles, LoadUnit, SourceRow, glob_files
 from tasks.errors import BacklogError
+from tasks.ingest import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 
 KINDS = ("snapshot", "event_log")
-REQUIRED = ("ticket_id", "created_at", "updated_at", "status", "requester_id")
-TICKET_FIELDS = (
-    "ticket_id",
-    "created_at",
-    "updated_at",
-    "status",
-    "requester_id",
-    "priority",
-    "type",
-    "channel",
-    "group_name",
-    "assignee_id",
-    "organization_id",
-    "customer_tier",
-    "subject",
-    "description",
-    "tags",
-    "solved_at",
-    "first_reply_at",
-    "satisfaction",
-)
+# the canonical ticket columns, as ingest defines them
+REQUIRED = REQUIRED_COLUMNS["tickets"]
+TICKET_FIELDS = tuple(CANONICAL_COLUMNS["tickets"])
 TIMESTAMP_FIELDS = ("created_at", "updated_at", "solved_at", "first_reply_at")
 VALUE_MAPS = ("status", "priority", "channel", "type", "satisfaction", "customer_tier")
 # status_category: a fallback column read when the status value is not in values.status
