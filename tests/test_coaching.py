@@ -300,3 +300,38 @@ def test_a_ticket_passed_through_three_groups(coaching):
     assert effort["handoffs_p50"] == 3
     assert effort["share_over_2_handoffs"] == 1.0
     assert effort["share_over_3_exchanges"] == 0.0
+
+
+def test_a_linked_follow_up_is_a_recontact_whoever_opened_it(tmp_path):
+    # F1 (requester r1) is solved on 07-01 10:00; F2 is opened on 07-03 by a colleague (r2)
+    # and the helpdesk links it as F1's follow-up (Zendesk followup_ids, kept in extra);
+    # F3 (r3) is opened the same day without a link. Cohort on 07-10: F1 only (first solved
+    # 07-01 = D-9), recontacted by F2 -> 1 of 1.
+    root = tmp_path / "exports"
+    rows = [
+        {
+            **tk(
+                "F1",
+                "2024-07-01T09:00:00Z",
+                "2024-07-01T10:00:00Z",
+                "solved",
+                solved_at="2024-07-01T10:00:00Z",
+            ),
+            "followup_ids": '["F2"]',
+        },
+        {**tk("F2", "2024-07-03T09:00:00Z", None, "open", requester="r2"), "followup_ids": "[]"},
+        {**tk("F3", "2024-07-03T09:00:00Z", None, "open", requester="r3"), "followup_ids": "[]"},
+    ]
+    path = root / "2024-07-03" / "tickets.csv"
+    path.parent.mkdir(parents=True)
+    import csv
+
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    write_tickets(
+        root, "2024-07-10", [tk("F3", "2024-07-03T09:00:00Z", None, "open", requester="r3")]
+    )
+    result = digests(root, tmp_path / "b.duckdb", ["2024-07-10"])["2024-07-10"]
+    assert (result["rates"]["recontact_cohort"], result["rates"]["recontact_rate_7d"]) == (1, 1.0)

@@ -35,15 +35,33 @@ reopens_within_7d as (
         and history.changed_at <= solves.first_solved_at + interval 168 hours
 ),
 
+-- follow-up tickets the helpdesk links to a ticket (Zendesk `followup_ids`, kept in extra),
+-- whoever opened them
+followups as (
+    select
+        ticket_id,
+        unnest(from_json(
+            coalesce(json_extract_string(extra, '$.followup_ids'), '[]'), '["VARCHAR"]'
+        )) as followup_id,
+    from tickets
+    where json_extract_string(extra, '$.followup_ids') like '[%'
+),
+
 recontacts_within_7d as (
+    -- another ticket of the same requester, or a linked follow-up, created in the window
     select distinct solved.ticket_id
     from tickets as solved
     inner join solves using (ticket_id)
     inner join tickets as later
-        on later.requester_id = solved.requester_id
-        and later.ticket_id <> solved.ticket_id
+        on later.ticket_id <> solved.ticket_id
         and later.created_at > solves.first_solved_at
         and later.created_at <= solves.first_solved_at + interval 168 hours
+        and (
+            later.requester_id = solved.requester_id
+            or later.ticket_id in (
+                select followup_id from followups where followups.ticket_id = solved.ticket_id
+            )
+        )
     where solves.first_solved_at is not null
 ),
 
