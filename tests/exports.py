@@ -7,36 +7,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-TICKET_COLUMNS = [
-    "ticket_id",
-    "created_at",
-    "updated_at",
-    "status",
-    "requester_id",
-    "priority",
-    "type",
-    "channel",
-    "tags",
-    "solved_at",
-    "first_reply_at",
-    "subject",
-    "description",
-    "customer_tier",
-    "group_name",
-    "assignee_id",
-]
-EVENT_COLUMNS = [
-    "event_id",
-    "ticket_id",
-    "occurred_at",
-    "kind",
-    "from_value",
-    "to_value",
-    "author_id",
-    "author_role",
-    "public",
-    "body",
-]
+from tasks.ingest import CANONICAL_COLUMNS
+
+# every canonical column, as ingest defines them (SPEC 3.1)
+TICKET_COLUMNS = CANONICAL_COLUMNS["tickets"]
+EVENT_COLUMNS = CANONICAL_COLUMNS["events"]
 
 
 # --------------------------------------------------------------------------
