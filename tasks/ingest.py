@@ -1010,13 +1010,7 @@ def _read_parquet(
             for row in con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
         ]
     except duckdb.Error as exc:
-        detail = str(exc).splitlines()[0]
-        raise ExportFileError(
-            f"{path} cannot be read as Parquet ({detail}); expected a Parquet file, so "
-            "re-export it or check its format.",
-            path=path,
-            entity=entity,
-        ) from exc
+        raise _unreadable_parquet(path, entity, exc) from exc
     columns, renamed = _columns(found, path, entity)
     pairs = ", ".join(f"?, {_identifier(original)}" for original in found)
     try:
@@ -1038,13 +1032,7 @@ def _read_parquet(
             [load_id, export_date, source_file, *columns, str(path)],
         )
     except duckdb.Error as exc:
-        detail = str(exc).splitlines()[0]
-        raise ExportFileError(
-            f"{path} cannot be read as Parquet ({detail}); expected a Parquet file, so "
-            "re-export it or check its format.",
-            path=path,
-            entity=entity,
-        ) from exc
+        raise _unreadable_parquet(path, entity, exc) from exc
     if not con.execute("select count(*) from load_records").fetchone()[0]:
         raise ExportFileError(
             f"{path} has no rows; expected at least one {entity[:-1]} row, so re-export the day.",
@@ -1052,6 +1040,16 @@ def _read_parquet(
             entity=entity,
         )
     return columns, renamed
+
+
+def _unreadable_parquet(path: Path, entity: str, exc: Exception) -> ExportFileError:
+    detail = str(exc).splitlines()[0]
+    return ExportFileError(
+        f"{path} cannot be read as Parquet ({detail}); expected a Parquet file, so "
+        "re-export it or check its format.",
+        path=path,
+        entity=entity,
+    )
 
 
 def _identifier(name: str) -> str:

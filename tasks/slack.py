@@ -314,18 +314,8 @@ def share_file(
     data = path.read_bytes()
     session = _Session(target, _Budget(retry_budget_seconds, backoff_seconds, 30.0))
     try:
-        ticket = session._call(
-            "files.getUploadURLExternal", filename=path.name, length=len(data), alt_txt=title
-        )
-        upload_url, file_id = ticket.get("upload_url"), ticket.get("file_id")
-        if not upload_url or not file_id:
-            raise _Failure("Slack: files.getUploadURLExternal answered without an upload URL.")
-        session._upload(str(upload_url), data)
-        session._call(
-            "files.completeUploadExternal",
-            files=[{"id": file_id, "title": title}],
-            channel_id=target.channel,
-            initial_comment=comment,
+        file_id = session.share(
+            data, path.name, title, channel_id=target.channel, initial_comment=comment
         )
     except _Failure as failure:
         raise BacklogError(_scrub(str(failure), target)) from None
@@ -654,21 +644,20 @@ class _Session:
         return True
 
     def share_chart(self, png: bytes, channel: str, thread_ts: str, day: date) -> str:
-        """Upload the chart (files upload v2 flow) and share it in the message's thread."""
+        """Upload the chart and share it in the message's thread."""
         filename = f"backlog-flow-{day.isoformat()}.png"
+        return self.share(png, filename, CHART_TITLE, channel_id=channel, thread_ts=thread_ts)
+
+    def share(self, data: bytes, filename: str, title: str, **where: Any) -> str:
+        """The files upload v2 flow: get an upload URL, upload, complete into `where`."""
         ticket = self._call(
-            "files.getUploadURLExternal", filename=filename, length=len(png), alt_txt=CHART_TITLE
+            "files.getUploadURLExternal", filename=filename, length=len(data), alt_txt=title
         )
         upload_url, file_id = ticket.get("upload_url"), ticket.get("file_id")
         if not upload_url or not file_id:
             raise _Failure("Slack: files.getUploadURLExternal answered without an upload URL.")
-        self._upload(str(upload_url), png)
-        self._call(
-            "files.completeUploadExternal",
-            files=[{"id": file_id, "title": CHART_TITLE}],
-            channel_id=channel,
-            thread_ts=thread_ts,
-        )
+        self._upload(str(upload_url), data)
+        self._call("files.completeUploadExternal", files=[{"id": file_id, "title": title}], **where)
         return str(file_id)
 
     def _upload(self, url: str, data: bytes) -> None:

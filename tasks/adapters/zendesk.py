@@ -17,6 +17,7 @@ from typing import Any
 
 from tasks.adapters import DayFiles, LoadUnit, SourceRow, glob_files, unit_sha256
 from tasks.errors import BacklogError
+from tasks.ingest import CANONICAL_COLUMNS
 
 TICKET_PATTERNS = ("tickets*.json", "tickets*.jsonl")
 EVENT_PATTERNS = ("ticket_events*.json", "ticket_events*.jsonl")
@@ -81,20 +82,7 @@ CHANGE_KINDS = {
 COMMENT_TYPES = ("Comment", "VoiceComment")
 SYSTEM_AUTHOR_IDS = ("-1",)
 TICKET_COLUMNS = [*TICKET_FIELDS, "status", "solved_at", "first_reply_at", *TICKET_EXTRAS]
-EVENT_COLUMNS = [
-    "event_id",
-    "ticket_id",
-    "occurred_at",
-    "kind",
-    "from_value",
-    "to_value",
-    "author_id",
-    "author_role",
-    "public",
-    "body",
-    "zendesk_event_type",
-    "zendesk_field",
-]
+EVENT_COLUMNS = [*CANONICAL_COLUMNS["events"], "zendesk_event_type", "zendesk_field"]
 
 
 class ZendeskAdapter:
