@@ -150,6 +150,10 @@ def _coaching_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
         "?::double as subject_similarity, ?::varchar[] as follow_up_patterns",
         [merge.window_hours, merge.subject_similarity, merge.follow_up_patterns],
     )
+    con.execute(
+        "set variable follow_up_pattern = ?",
+        ["|".join(f"(?:{pattern})" for pattern in merge.follow_up_patterns) or "^$"],
+    )
     staffing = settings.staffing
     con.execute(
         "create or replace table config.staffing_settings as select "

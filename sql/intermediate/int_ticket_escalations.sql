@@ -19,11 +19,21 @@ agent_opened as (
         and events.occurred_at = tickets.created_at
 ),
 
+keyword_terms as (
+    select list(distinct term) as terms from config.escalation_keywords
+),
+
 customer_words as (
-    select texts.ticket_id, texts.said_at, unnest(texts.grams) as gram
+    -- only the keywords a text uses are unnested: texts hold hundreds of n-grams each
+    select
+        texts.ticket_id,
+        texts.said_at,
+        unnest(list_intersect(texts.grams, keyword_terms.terms)) as gram,
     from intermediate.int_customer_texts as texts
-    where texts.source = 'comment'
-        or texts.ticket_id not in (select ticket_id from agent_opened)
+    cross join keyword_terms
+    where list_has_any(texts.grams, keyword_terms.terms)
+        and (texts.source = 'comment'
+            or texts.ticket_id not in (select ticket_id from agent_opened))
 ),
 
 keyword_hits as (

@@ -4,53 +4,68 @@
 with
 
 open_tickets as (
-    select report_date, ticket_id, requester_id, created_at, tags
-    from marts.fct_open_tickets
-),
-
-subjects as (
-    select
-        ticket_id,
-        coalesce(subject, '') as subject,
-        trim(regexp_replace(
-            regexp_replace(lower(coalesce(subject, '')), '^((re|fwd?|aw|sv)\s*:\s*)+', ''),
-            '[^a-z0-9]+', ' ', 'g'
-        )) as normalized_subject,
-    from staging.stg_tickets
+    select report_date, ticket_id from marts.fct_open_tickets
 ),
 
 settings as (
     select * from config.merge_settings
 ),
 
-pairs as (
+-- every ticket that is in the backlog on some report day, once
+backlog_tickets as (
     select
-        earlier.report_date,
+        tickets.ticket_id,
+        tickets.requester_id,
+        tickets.created_at,
+        tickets.tags,
+        coalesce(tickets.subject, '') as subject,
+        trim(regexp_replace(
+            regexp_replace(lower(coalesce(tickets.subject, '')), '^((re|fwd?|aw|sv)\s*:\s*)+', ''),
+            '[^a-z0-9]+', ' ', 'g'
+        )) as normalized_subject,
+        -- one combined expression (variable follow_up_pattern), compiled once
+        len(settings.follow_up_patterns) > 0
+            and regexp_matches(lower(coalesce(tickets.subject, '')), getvariable('follow_up_pattern'))
+            as is_follow_up,
+        -- tickets within the window of each other fall in the same or the next bucket
+        floor(epoch(tickets.created_at) / (settings.window_hours * 3600))::bigint as bucket,
+    from marts.fct_ticket_metrics as tickets
+    cross join settings
+    where tickets.ticket_id in (select ticket_id from open_tickets)
+),
+
+-- each pair of one requester's tickets opened within the window, once (not once per day)
+ticket_pairs as (
+    select
         earlier.requester_id,
         earlier.ticket_id as first_ticket_id,
         later.ticket_id as second_ticket_id,
         (epoch(later.created_at) - epoch(earlier.created_at)) / 3600 as hours_apart,
         list_sort(list_intersect(earlier.tags, later.tags)) as shared_drivers,
-        earlier_subject.normalized_subject <> ''
-            and jaro_winkler_similarity(
-                earlier_subject.normalized_subject, later_subject.normalized_subject
-            ) >= settings.subject_similarity as has_similar_subject,
-        len(list_filter(
-            settings.follow_up_patterns,
-            lambda pattern: regexp_matches(lower(later_subject.subject), pattern)
-        )) > 0 as is_follow_up,
-    from open_tickets as earlier
-    inner join open_tickets as later
-        on later.report_date = earlier.report_date
-        and later.requester_id = earlier.requester_id
+        earlier.normalized_subject <> ''
+            and jaro_winkler_similarity(earlier.normalized_subject, later.normalized_subject)
+                >= settings.subject_similarity as has_similar_subject,
+        later.is_follow_up,
+    from backlog_tickets as earlier
+    cross join settings
+    inner join backlog_tickets as later
+        on later.requester_id = earlier.requester_id
+        and later.bucket in (earlier.bucket, earlier.bucket + 1)
         and (later.created_at > earlier.created_at
             or (later.created_at = earlier.created_at and later.ticket_id > earlier.ticket_id))
-    inner join subjects as earlier_subject on earlier_subject.ticket_id = earlier.ticket_id
-    inner join subjects as later_subject on later_subject.ticket_id = later.ticket_id
-    cross join settings
     where later.created_at <= earlier.created_at + to_microseconds(
         (settings.window_hours * 3600 * 1000000)::bigint
     )
+),
+
+-- a pair is offered on every report day both tickets are in the backlog
+pairs as (
+    select first_open.report_date, ticket_pairs.*
+    from ticket_pairs
+    inner join open_tickets as first_open on first_open.ticket_id = ticket_pairs.first_ticket_id
+    inner join open_tickets as second_open
+        on second_open.ticket_id = ticket_pairs.second_ticket_id
+        and second_open.report_date = first_open.report_date
 ),
 
 final as (

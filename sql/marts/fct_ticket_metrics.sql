@@ -48,21 +48,28 @@ followups as (
 ),
 
 recontacts_within_7d as (
-    -- another ticket of the same requester, or a linked follow-up, created in the window
-    select distinct solved.ticket_id
+    -- the requester's next ticket after the first solve (an as-of join: the earliest
+    -- ticket created after it), or a linked follow-up, created within 168 hours
+    select solved.ticket_id, next_ticket.created_at, solves.first_solved_at
     from tickets as solved
     inner join solves using (ticket_id)
+    asof inner join tickets as next_ticket
+        on next_ticket.requester_id = solved.requester_id
+        and next_ticket.created_at > solves.first_solved_at
+    union all
+    select followups.ticket_id, later.created_at, solves.first_solved_at
+    from followups
+    inner join solves using (ticket_id)
     inner join tickets as later
-        on later.ticket_id <> solved.ticket_id
-        and later.created_at > solves.first_solved_at
-        and later.created_at <= solves.first_solved_at + interval 168 hours
-        and (
-            later.requester_id = solved.requester_id
-            or later.ticket_id in (
-                select followup_id from followups where followups.ticket_id = solved.ticket_id
-            )
-        )
-    where solves.first_solved_at is not null
+        on later.ticket_id = followups.followup_id
+        and later.ticket_id <> followups.ticket_id
+),
+
+recontacted_within_7d as (
+    select distinct ticket_id
+    from recontacts_within_7d
+    where created_at > first_solved_at
+        and created_at <= first_solved_at + interval 168 hours
 ),
 
 final as (
@@ -100,12 +107,12 @@ final as (
         solves.solve_count,
         solves.reopen_count,
         reopens_within_7d.ticket_id is not null as is_reopened_within_7d,
-        recontacts_within_7d.ticket_id is not null as is_recontacted_within_7d,
+        recontacted_within_7d.ticket_id is not null as is_recontacted_within_7d,
     from tickets
     inner join solves using (ticket_id)
     left join replies using (ticket_id)
     left join reopens_within_7d using (ticket_id)
-    left join recontacts_within_7d using (ticket_id)
+    left join recontacted_within_7d using (ticket_id)
 )
 
 select * from final

@@ -104,18 +104,47 @@ with_text as (
         and latest_text.said_at < days.as_of_at
 ),
 
+lexicon_terms as (
+    select list(distinct term) as terms from config.sentiment_lexicon
+),
+
+lexicon_hits as (
+    -- the lexicon's polarities of the words each customer text uses (only those unnested)
+    select texts.ticket_id, texts.said_at, lexicon.term, lexicon.polarity
+    from (
+        select
+            texts.ticket_id,
+            texts.said_at,
+            unnest(list_intersect(texts.grams, lexicon_terms.terms)) as term,
+        from intermediate.int_customer_texts as texts
+        cross join lexicon_terms
+        where list_has_any(texts.grams, lexicon_terms.terms)
+    ) as texts
+    inner join config.sentiment_lexicon as lexicon using (term)
+),
+
 text_sentiment as (
-    -- each customer text scored once: the lexicon's polarities of the words it uses
+    -- each customer text scored once
     select
         texts.ticket_id,
         texts.said_at,
-        any_value(texts.has_double_bang) as has_double_bang,
-        coalesce(sum(lexicon.polarity), 0) as lexicon_score,
-        list(lexicon.term order by lexicon.polarity, lexicon.term)
-            filter (where lexicon.polarity < 0) as negative_terms,
-    from intermediate.int_customer_texts as texts
-    left join config.sentiment_lexicon as lexicon on list_contains(texts.grams, lexicon.term)
-    group by texts.ticket_id, texts.said_at
+        texts.has_double_bang,
+        coalesce(hits.lexicon_score, 0) as lexicon_score,
+        hits.negative_terms,
+    from (
+        select ticket_id, said_at, any_value(has_double_bang) as has_double_bang
+        from intermediate.int_customer_texts
+        group by ticket_id, said_at
+    ) as texts
+    left join (
+        select
+            ticket_id,
+            said_at,
+            sum(polarity) as lexicon_score,
+            list(term order by polarity, term) filter (where polarity < 0) as negative_terms,
+        from lexicon_hits
+        group by ticket_id, said_at
+    ) as hits using (ticket_id, said_at)
 ),
 
 sentiment as (
