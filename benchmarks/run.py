@@ -149,6 +149,7 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     from tasks.config import load_settings
 
     steps: dict[str, float] = {"imports": time.perf_counter() - t0}
+    steps_notes: dict[str, str] = {}
     sub: dict[str, float] = {}
 
     def timed(module, name: str, label: str):
@@ -186,16 +187,12 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
 
     started = time.perf_counter()
     model_times: dict[str, float] = {}
-    if per_model == "1":
-        # models.build_models, model by model (same statements, same single transaction)
-        con.execute("begin transaction")
-        for model in models.discover_models():
-            t = time.perf_counter()
-            con.execute(f"create or replace table {model.table} as {model.sql()}")
-            model_times[model.table] = time.perf_counter() - t
-        con.execute("commit")
-    else:
-        models.build_models(con)
+    plan = models.build_models(
+        con,
+        lookback_days=settings.models.lookback_days,
+        timings=model_times if per_model == "1" else None,
+    )
+    steps_notes["models"] = f"{'full' if plan.full else 'incremental'}: {plan.reason}"
     steps["models.build_models"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -217,7 +214,9 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     con.close()
     steps["total in process"] = time.perf_counter() - t0
     Path(timings).write_text(
-        json.dumps({"steps": steps, "sub": sub, "models": model_times}, indent=1)
+        json.dumps(
+            {"steps": steps, "sub": sub, "models": model_times, "notes": steps_notes}, indent=1
+        )
     )
     del duckdb
 

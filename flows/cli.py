@@ -111,6 +111,16 @@ PostOption = Annotated[
 ]
 
 
+FullRefreshOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-refresh",
+        help="Rebuild every model from everything loaded instead of updating it "
+        "incrementally.",
+    ),
+]
+
+
 @app.command()
 def run(
     exports: ExportsOption,
@@ -120,6 +130,7 @@ def run(
     out: OutOption = None,
     config: ConfigOption = None,
     post: PostOption = False,
+    full_refresh: FullRefreshOption = False,
 ) -> None:
     """Ingest day D's export, rebuild the marts and write D's digest."""
     from tasks.ingest import export_day
@@ -136,6 +147,7 @@ def run(
         out=out,
         config=config,
         post=post,
+        full_refresh=full_refresh,
     )
     _show(digest, out)
 
@@ -190,7 +202,7 @@ def digest(
 
     settings = _settings_with_warehouse(config, db, out)
     with warehouse.connect(settings) as con:
-        models.build_models(con)
+        models.build_models(con, lookback_days=settings.models.lookback_days)
         result = digest_module.build_digest(con, day, settings)
         digest_module.write_digest(result, settings.out_dir)
         payload = slack_payload(result, settings)

@@ -25,8 +25,13 @@ def daily_backlog(
     out: Path | None = None,
     config: Path | None = None,
     post: bool = False,
+    full_refresh: bool = False,
 ) -> dict[str, Any]:
-    """Ingest -> validate -> model -> digest (-> Slack) for one day (default: yesterday)."""
+    """Ingest -> validate -> model -> digest (-> Slack) for one day (default: yesterday).
+
+    The models are updated incrementally (the day's tickets, the recent report days);
+    `full_refresh` rebuilds them from everything loaded.
+    """
     settings = load_settings(config, db_path=db, out_dir=out)
     day = day or yesterday(settings.report_timezone)
     check_source(source)
@@ -36,7 +41,7 @@ def daily_backlog(
         for missed in steps.unloaded_days(con, exports, day, source):
             steps.ingest_day(con, exports, missed, settings)
         steps.ingest_day(con, exports, export, settings)
-        steps.build_models(con, settings)
+        steps.build_models(con, settings, full_refresh)
         steps.refresh_kb(con, day, settings)
         digest = steps.build_digest(con, day, settings)
         payload = steps.write_digest(con, digest, settings)

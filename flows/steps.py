@@ -75,9 +75,20 @@ def unloaded_days(
 
 
 @task(name="build-models", cache_policy=NO_CACHE)
-def build_models(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
-    """Rebuild staging, intermediate and marts (shipped and extension) from what is loaded."""
-    return models.build_models(con, ext=extensions.from_settings(settings))
+def build_models(
+    con: duckdb.DuckDBPyConnection, settings: Settings, full_refresh: bool = False
+) -> models.BuildPlan:
+    """Bring staging, intermediate and marts (shipped and extension) up to date with what is
+    loaded: incrementally when it can, in full when it must (or is asked to)."""
+    plan = models.build_models(
+        con,
+        ext=extensions.from_settings(settings),
+        lookback_days=settings.models.lookback_days,
+        full=full_refresh,
+    )
+    kind = "full" if plan.full else "incremental"
+    get_run_logger().info("models: %s build (%s)", kind, plan.reason)
+    return plan
 
 
 @task(name="refresh-kb-candidates", cache_policy=NO_CACHE)

@@ -269,6 +269,14 @@ class NatureSettings(BaseModel):
     automatable: list[str] = Field(default_factory=lambda: ["lookup", "process"])
 
 
+class ModelSettings(BaseModel):
+    """How the SQL models are brought up to date (tasks/models.py)."""
+
+    # report days an incremental build recomputes, up to the last loaded export; older
+    # days keep their rows (late data older than this reaches them with a full rebuild)
+    lookback_days: int = Field(default=14, ge=1)
+
+
 class ScheduleSettings(BaseModel):
     """When `backlog serve` runs the flows (cron, in the report time zone)."""
 
@@ -303,6 +311,7 @@ class Settings(BaseSettings):
     merge: MergeSettings = Field(default_factory=MergeSettings)
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
     nature: NatureSettings = Field(default_factory=NatureSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
     lock_timeout_seconds: float = Field(default=30.0, ge=0)
     extensions_dirs: list[Path] = Field(
         default_factory=list,

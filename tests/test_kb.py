@@ -217,6 +217,7 @@ def _build_models_kb_reads(con: duckdb.DuckDBPyConnection) -> None:
             continue
         needed.add(table)
         todo += [f"{a}.{b}" for a, b in models.REFERENCE.findall(found[table].sql())]
+    models.set_full_scope(con)
     for model in models.discover_models():
         if model.table in needed:
             con.execute(f"create or replace table {model.table} as {model.sql()}")

@@ -3,6 +3,7 @@
 -- (sentiment, escalation keywords): an equality join on n-grams instead of one regular
 -- expression per text and term. Quoted text in comments is removed. `said_at` of a comment is 1 microsecond after its instant
 -- so it wins a tie with a description written at the same instant.
+-- incremental: ticket_id
 with
 
 texts as (
@@ -13,6 +14,7 @@ texts as (
         'description' as source,
     from staging.stg_tickets
     where not is_deleted and coalesce(subject, description) is not null
+        and ticket_id in (select ticket_id from scope_tickets)
     union all
     -- quoted text ("> ..." lines, everything after "On ... wrote:") is not the customer's
     select
@@ -24,7 +26,7 @@ texts as (
         ),
         'comment',
     from intermediate.int_end_user_activity
-    where body is not null
+    where body is not null and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 words as (

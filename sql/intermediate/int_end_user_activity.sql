@@ -1,9 +1,11 @@
 -- one row per end-user event (a comment or a status change by the end user)
 -- What counts as the customer speaking: stale nudges and sentiment read it.
+-- incremental: ticket_id
 with
 
 events as (
     select * from staging.stg_events
+    where ticket_id in (select ticket_id from scope_tickets)
 ),
 
 final as (

@@ -2,10 +2,11 @@
 -- Keywords count only in the customer's own words (intermediate.int_customer_texts): the
 -- subject and description of a ticket the customer opened, and end-user comments with
 -- quoted text removed; whole words or phrases. Field rules (tier + tag) hold from creation.
+-- incremental: ticket_id
 with
 
 tickets as (
-    select * from staging.stg_tickets where not is_deleted
+    select * from staging.stg_tickets where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 agent_opened as (
@@ -31,7 +32,8 @@ customer_words as (
         unnest(list_intersect(texts.grams, keyword_terms.terms)) as gram,
     from intermediate.int_customer_texts as texts
     cross join keyword_terms
-    where list_has_any(texts.grams, keyword_terms.terms)
+    where texts.ticket_id in (select ticket_id from scope_tickets)
+        and list_has_any(texts.grams, keyword_terms.terms)
         and (texts.source = 'comment'
             or texts.ticket_id not in (select ticket_id from agent_opened))
 ),

@@ -1,12 +1,13 @@
 -- one row per ticket: its first reply and first meaningful reply (SPEC 5)
 -- From comment events when the ticket has any; else, or when the exported first_reply_at
 -- lies before the first exported events, the exported first_reply_at.
+-- incremental: ticket_id
 with
 
 tickets as (
     select ticket_id, created_at, first_reply_at as exported_first_reply_at
     from staging.stg_tickets
-    where not is_deleted
+    where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 comments as (
@@ -52,7 +53,8 @@ from_events as (
 ),
 
 tickets_with_comments as (
-    select distinct ticket_id from staging.stg_events where kind = 'comment'
+    select distinct ticket_id from staging.stg_events
+    where kind = 'comment' and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 -- events say nothing of the time before the earliest exported event: a reply the

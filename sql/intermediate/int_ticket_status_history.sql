@@ -1,12 +1,13 @@
 -- one row per status change of a ticket, its creation included (see DECISIONLOG.md)
 -- The single place that decides what a ticket's status was at any instant:
 -- status at t = to_status of the last row with changed_at < t.
+-- incremental: ticket_id
 with
 
 tickets as (
     select ticket_id, created_at
     from staging.stg_tickets
-    where not is_deleted
+    where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 status_events as (

@@ -1,8 +1,10 @@
 -- one row per stretch of time a ticket held one status: [valid_from, valid_to)
+-- incremental: ticket_id
 with
 
 history as (
     select * from intermediate.int_ticket_status_history
+    where ticket_id in (select ticket_id from scope_tickets)
 ),
 
 final as (

@@ -1,9 +1,11 @@
 -- one row per driver per report day: among tickets solved in the last 28 days (last solve
 -- in D-27..D), how many are lookup or process work: the automation candidate list
+-- incremental: report_date
 with
 
 days as (
-    select * from intermediate.int_report_days where is_after_first_export
+    select * from intermediate.int_report_days
+    where is_after_first_export and report_date >= getvariable('build_from')
 ),
 
 solved as (

@@ -1,10 +1,12 @@
 -- one row per driver per report day with >= batch_min_size backlog tickets:
 -- one person, one sitting, one saved reply
+-- incremental: report_date
 with
 
 open_tickets as (
     select report_date, ticket_id, unnest(tags) as driver
     from marts.fct_open_tickets
+    where report_date >= getvariable('build_from')
 ),
 
 settings as (

@@ -1,12 +1,14 @@
 -- one row per report day from the first loaded export: aging, unreplied and SLA of the backlog
+-- incremental: report_date
 with
 
 days as (
-    select * from intermediate.int_report_days where is_after_first_export
+    select * from intermediate.int_report_days
+    where is_after_first_export and report_date >= getvariable('build_from')
 ),
 
 open_tickets as (
-    select * from marts.fct_open_tickets
+    select * from marts.fct_open_tickets where report_date >= getvariable('build_from')
 ),
 
 per_day as (

@@ -1,9 +1,11 @@
 -- one row per report day from the first loaded export: effort of the tickets last solved in
 -- D-6..D (medians, and the share over 3 exchanges or over 2 handoffs)
+-- incremental: report_date
 with
 
 days as (
-    select * from intermediate.int_report_days where is_after_first_export
+    select * from intermediate.int_report_days
+    where is_after_first_export and report_date >= getvariable('build_from')
 ),
 
 effort as (

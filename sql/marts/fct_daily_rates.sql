@@ -1,6 +1,7 @@
 -- one row per report day from the first loaded export: reopen/recontact cohorts, response times
 -- Cohort as of D: tickets first solved in D-13..D-7. Reply figures: tickets created in
 -- D-6..D replied by the end of D. Resolution: tickets first solved in D-6..D.
+-- incremental: report_date
 with
 
 days as (

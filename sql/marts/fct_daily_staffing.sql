@@ -2,6 +2,7 @@
 -- active agents: distinct agents who commented or changed a status that day; the outflow
 -- needed to bring the backlog to the target (target_backlog_days of outflow) within
 -- drain_within_days, on top of the current inflow.
+-- incremental: report_date
 with
 
 days as (

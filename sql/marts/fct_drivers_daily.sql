@@ -2,6 +2,7 @@
 -- driver: a tag, or the value of the field named by config drivers.dimension
 -- (staging.stg_tickets.driver_values).
 -- tickets_7d: created in D-6..D; baseline_weekly: created in D-34..D-7, divided by 4.
+-- incremental: report_date
 with
 
 days as (

@@ -1,9 +1,11 @@
 -- one row per report day and hour of day with tickets created: the weekday x hour heat map's
 -- raw counts (report time zone)
+-- incremental: report_date
 with
 
 tickets as (
     select * from marts.fct_ticket_metrics
+    where created_date >= getvariable('build_from')
 ),
 
 final as (

@@ -1,10 +1,11 @@
 -- one row per pair of backlog tickets of one requester, per report day, that look like one
 -- conversation: opened within the merge window of each other on the same driver, or with
 -- near-identical subjects, or the later one a follow-up ("any update?")
+-- incremental: report_date
 with
 
 open_tickets as (
-    select report_date, ticket_id from marts.fct_open_tickets
+    select report_date, ticket_id from marts.fct_open_tickets where report_date >= getvariable('build_from')
 ),
 
 settings as (

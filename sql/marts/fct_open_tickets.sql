@@ -1,8 +1,10 @@
 -- one row per backlog ticket per report day (as of the end of the day): age, reply, SLA clocks
+-- incremental: report_date
 with
 
 days as (
-    select * from intermediate.int_report_days where is_after_first_export
+    select * from intermediate.int_report_days
+    where is_after_first_export and report_date >= getvariable('build_from')
 ),
 
 spans as (

@@ -1,9 +1,10 @@
 -- one row per stale ticket per report day: pending for >= stale_days with no end-user event
 -- since it last entered pending (agents' private notes do not count)
+-- incremental: report_date
 with
 
 open_tickets as (
-    select * from marts.fct_open_tickets where status = 'pending'
+    select * from marts.fct_open_tickets where status = 'pending' and report_date >= getvariable('build_from')
 ),
 
 days as (

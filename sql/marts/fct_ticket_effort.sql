@@ -3,10 +3,11 @@
 -- customer turn; auto-acknowledgements are not turns); handoffs: assignee changes plus
 -- group changes; waiting: hours in pending (on the customer) and hold (on someone
 -- internal) before the last solve.
+-- incremental: ticket_id
 with
 
 tickets as (
-    select * from marts.fct_ticket_metrics where is_solved
+    select * from marts.fct_ticket_metrics where is_solved and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 public_turns as (
@@ -66,14 +67,15 @@ exchanges as (
 
 assignees as (
     select ticket_id, assignee_id as assignee from staging.stg_ticket_versions
-    where assignee_id is not null
+    where assignee_id is not null and ticket_id in (select ticket_id from scope_tickets)
     union
     select ticket_id, to_value from staging.stg_events
-    where kind = 'assignment' and to_value is not null
+    where kind = 'assignment' and to_value is not null and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 groups as (
-    select ticket_id, group_name from staging.stg_ticket_versions where group_name is not null
+    select ticket_id, group_name from staging.stg_ticket_versions
+    where group_name is not null and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 handoffs as (

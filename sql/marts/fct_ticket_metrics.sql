@@ -1,16 +1,17 @@
 -- one row per ticket (deleted tickets left out): its clocks, solves, reopens and recontacts
+-- incremental: ticket_id
 with
 
 tickets as (
-    select * from staging.stg_tickets where not is_deleted
+    select * from staging.stg_tickets where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 history as (
-    select * from intermediate.int_ticket_status_history
+    select * from intermediate.int_ticket_status_history where ticket_id in (select ticket_id from scope_tickets)
 ),
 
 replies as (
-    select * from intermediate.int_ticket_replies
+    select * from intermediate.int_ticket_replies where ticket_id in (select ticket_id from scope_tickets)
 ),
 
 solves as (
@@ -47,20 +48,30 @@ followups as (
     where json_extract_string(extra, '$.followup_ids') like '[%'
 ),
 
+-- the tickets that can be a recontact or follow-up of these: every ticket of their
+-- requesters, in scope or not
+later_tickets as (
+    select ticket_id, requester_id, created_at
+    from staging.stg_tickets
+    where not is_deleted
+        and (requester_id in (select requester_id from tickets)
+            or ticket_id in (select followup_id from followups))
+),
+
 recontacts_within_7d as (
     -- the requester's next ticket after the first solve (an as-of join: the earliest
     -- ticket created after it), or a linked follow-up, created within 168 hours
     select solved.ticket_id, next_ticket.created_at, solves.first_solved_at
     from tickets as solved
     inner join solves using (ticket_id)
-    asof inner join tickets as next_ticket
+    asof inner join later_tickets as next_ticket
         on next_ticket.requester_id = solved.requester_id
         and next_ticket.created_at > solves.first_solved_at
     union all
     select followups.ticket_id, later.created_at, solves.first_solved_at
     from followups
     inner join solves using (ticket_id)
-    inner join tickets as later
+    inner join later_tickets as later
         on later.ticket_id = followups.followup_id
         and later.ticket_id <> followups.ticket_id
 ),

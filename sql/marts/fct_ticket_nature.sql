@@ -1,11 +1,12 @@
 -- one row per ticket: its nature by the configured rules (the first nature, in rule order,
 -- with a pattern found in the subject or description), else 'unclassified'
+-- incremental: ticket_id
 with
 
 tickets as (
     select ticket_id, lower(coalesce(subject, '') || ' ' || coalesce(description, '')) as words
     from staging.stg_tickets
-    where not is_deleted
+    where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
 ),
 
 matches as (

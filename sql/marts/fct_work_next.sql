@@ -4,18 +4,20 @@
 -- impact: the ticket's largest driver this week relative to the day's largest driver;
 -- urgency: from priority; customer_value: from tier; sla_risk: largest elapsed share of a
 -- running target; sentiment: negativity of the latest end-user text (lexicon, 0.5 neutral).
+-- incremental: report_date
 with
 
 open_tickets as (
-    select * from marts.fct_open_tickets where status in ('new', 'open', 'hold')
+    select * from marts.fct_open_tickets
+    where status in ('new', 'open', 'hold') and report_date >= getvariable('build_from')
 ),
 
 days as (
-    select * from intermediate.int_report_days
+    select * from intermediate.int_report_days where report_date >= getvariable('build_from')
 ),
 
 drivers as (
-    select * from marts.fct_drivers_daily
+    select * from marts.fct_drivers_daily where report_date >= getvariable('build_from')
 ),
 
 weights as (
@@ -119,6 +121,7 @@ lexicon_hits as (
         from intermediate.int_customer_texts as texts
         cross join lexicon_terms
         where list_has_any(texts.grams, lexicon_terms.terms)
+            and texts.ticket_id in (select ticket_id from open_tickets)
     ) as texts
     inner join config.sentiment_lexicon as lexicon using (term)
 ),
@@ -134,6 +137,7 @@ text_sentiment as (
     from (
         select ticket_id, said_at, any_value(has_double_bang) as has_double_bang
         from intermediate.int_customer_texts
+        where ticket_id in (select ticket_id from open_tickets)
         group by ticket_id, said_at
     ) as texts
     left join (

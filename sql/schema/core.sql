@@ -152,3 +152,15 @@ create or replace macro parse_instant(text_value, naive_zone) as
 
 -- Text that is empty after trimming counts as missing.
 create or replace macro clean_text(text_value) as nullif(trim(text_value), '');
+
+-- one row: what the last model build saw; tasks/models.py builds incrementally from it
+-- (the loads not in `load_ids`) while `fingerprint` (model SQL, configuration, the
+-- history's first day) still matches, and rebuilds in full otherwise
+create table if not exists ops.model_builds (
+    built_at timestamptz not null,
+    is_full boolean not null,
+    reason varchar not null,
+    fingerprint varchar not null,
+    load_ids varchar[] not null,
+    tickets_in_scope bigint not null
+);

@@ -2,10 +2,12 @@
 -- driver_values: what the drivers mart counts, per config drivers.dimension (variable
 -- driver_dimension): "tags" (the default), or "field:<name>", a ticket column or a key
 -- of `extra` (where unknown export columns, e.g. a Zendesk custom field, land).
+-- incremental: ticket_id
 with
 
 versions as (
     select * from staging.stg_ticket_versions
+    where ticket_id in (select ticket_id from scope_tickets)
 ),
 
 settings as (

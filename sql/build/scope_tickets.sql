@@ -1,0 +1,89 @@
+-- one row per ticket an incremental build rebuilds (tasks/models.py): every ticket in a
+-- load not built yet (temp table new_loads), and every ticket whose own rows depend on
+-- one of those: a solved ticket whose 7-day recontact flag (fct_ticket_metrics) can flip
+-- because a ticket of its requester appeared, vanished or moved in its window, or which
+-- links a touched ticket as a follow-up. Read before the build changes anything:
+-- staging.stg_tickets and marts.fct_ticket_metrics are still the last build's.
+with
+
+touched_ids as (
+    select ticket_id from staging.stg_ticket_versions
+    where load_id in (select load_id from new_loads)
+    union
+    select ticket_id from staging.stg_events
+    where load_id in (select load_id from new_loads)
+),
+
+-- a touched ticket's creation as it is now (its latest version, as staging.stg_tickets
+-- picks it) and as the last build knew it
+now_known as (
+    select
+        ticket_id,
+        arg_max(requester_id, (updated_at, export_date, row_number)) as requester_id,
+        arg_max(created_at, (updated_at, export_date, row_number)) as created_at,
+        arg_max(status, (updated_at, export_date, row_number)) = 'deleted' as is_deleted,
+    from staging.stg_ticket_versions
+    where ticket_id in (select ticket_id from touched_ids)
+    group by ticket_id
+),
+
+last_known as (
+    select ticket_id, requester_id, created_at, is_deleted
+    from staging.stg_tickets
+    where ticket_id in (select ticket_id from touched_ids)
+),
+
+changed as (
+    select
+        now_known.ticket_id,
+        now_known.requester_id,
+        now_known.created_at,
+        now_known.is_deleted,
+        last_known.requester_id as last_requester_id,
+        last_known.created_at as last_created_at,
+        coalesce(last_known.is_deleted, true) as was_absent,
+    from now_known
+    left join last_known using (ticket_id)
+    where last_known.ticket_id is null
+        or now_known.is_deleted <> last_known.is_deleted
+        or now_known.requester_id <> last_known.requester_id
+        or now_known.created_at <> last_known.created_at
+),
+
+-- a ticket that appeared can only turn a recontact flag on, one that vanished only off
+recontact_windows as (
+    select solved.ticket_id
+    from marts.fct_ticket_metrics as solved
+    inner join changed
+        on changed.requester_id = solved.requester_id
+        and changed.created_at > solved.first_solved_at
+        and changed.created_at <= solved.first_solved_at + interval 168 hours
+    where not changed.is_deleted and not solved.is_recontacted_within_7d
+    union
+    select solved.ticket_id
+    from marts.fct_ticket_metrics as solved
+    inner join changed
+        on changed.last_requester_id = solved.requester_id
+        and changed.last_created_at > solved.first_solved_at
+        and changed.last_created_at <= solved.first_solved_at + interval 168 hours
+    where not changed.was_absent and solved.is_recontacted_within_7d
+),
+
+follow_up_links as (
+    select linking.ticket_id
+    from (
+        select
+            ticket_id,
+            unnest(from_json(json_extract_string(extra, '$.followup_ids'), '["VARCHAR"]'))
+                as followup_id,
+        from staging.stg_tickets
+        where json_extract_string(extra, '$.followup_ids') like '[%'
+    ) as linking
+    where linking.followup_id in (select ticket_id from touched_ids)
+)
+
+select ticket_id from touched_ids
+union
+select ticket_id from recontact_windows
+union
+select ticket_id from follow_up_links

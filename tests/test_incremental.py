@@ -1,0 +1,185 @@
+"""The incremental build gives what a full rebuild gives (issue 10).
+
+One generated history per mode (with events, snapshots only). Warehouse `full` loads
+every day and builds once, in full. Warehouse `daily` builds in full after day N-3, then
+loads and builds day by day as the morning run does; some of day N-2's events arrive
+late, in day N's export. Then every model table of the two is compared row for row.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tasks import ingest, models, warehouse
+from tasks.config import load_settings
+from tasks.synthetic import SyntheticConfig, generate_exports
+
+START = date(2026, 3, 2)
+DAYS = 30
+LAST = START + timedelta(days=DAYS - 1)
+
+
+def _move_late_events(exports: Path, source: date, target: date, count: int) -> None:
+    """Take the last `count` events of `source`'s export and append them to `target`'s."""
+
+    def read(path: Path) -> tuple[list[str], list[list[str]]]:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        return rows[0], rows[1:]
+
+    def write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *rows])
+
+    source_path = exports / source.isoformat() / "events.csv"
+    target_path = exports / target.isoformat() / "events.csv"
+    header, rows = read(source_path)
+    target_header, target_rows = read(target_path)
+    assert header == target_header
+    write(source_path, header, rows[:-count])
+    write(target_path, header, target_rows + rows[-count:])
+
+
+def _connect(tmp: Path, name: str, **overrides: Any) -> duckdb.DuckDBPyConnection:
+    settings = load_settings(db_path=tmp / f"{name}.duckdb", out_dir=tmp / "out", **overrides)
+    return warehouse.connect(settings)
+
+
+def _load(con: duckdb.DuckDBPyConnection, exports: Path, days: list[date]) -> None:
+    for day in days:
+        ingest.load_day(con, ingest.export_day(exports, day), exports)
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["events", "snapshots"])
+def history(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp(f"incremental-{request.param}")
+    exports = tmp / "exports"
+    generate_exports(
+        exports,
+        SyntheticConfig(start=START, days=DAYS, seed=5, with_events=request.param),
+    )
+    if request.param:
+        _move_late_events(exports, LAST - timedelta(days=2), LAST, 25)
+    days = [START + timedelta(days=n) for n in range(DAYS)]
+    with _connect(tmp, "full") as con:
+        _load(con, exports, days)
+        plan = models.build_models(con, lookback_days=60)
+        assert plan.full
+    return tmp, exports, days
+
+
+def _model_tables() -> list[str]:
+    return [model.table for model in models.discover_models()]
+
+
+def _differences(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:
+    """Rows in one warehouse and not the other (both ways, duplicates counted)."""
+    return con.execute(
+        f"select (select count(*) from (select * from full_db.{table} where {where} "
+        f"except all select * from {table} where {where})) + "
+        f"(select count(*) from (select * from {table} where {where} "
+        f"except all select * from full_db.{table} where {where}))"
+    ).fetchone()[0]
+
+
+def _build_day_by_day(
+    tmp: Path, exports: Path, days: list[date], name: str, lookback: int
+) -> tuple[duckdb.DuckDBPyConnection, list[models.BuildPlan]]:
+    con = _connect(tmp, name)
+    _load(con, exports, days[:-3])
+    plans = [models.build_models(con, lookback_days=lookback)]
+    for day in days[-3:]:
+        _load(con, exports, [day])
+        plans.append(models.build_models(con, lookback_days=lookback))
+    con.execute(f"attach '{tmp / 'full.duckdb'}' as full_db (read_only)")
+    return con, plans
+
+
+def test_incremental_builds_equal_a_full_rebuild(history):
+    tmp, exports, days = history
+    con, plans = _build_day_by_day(tmp, exports, days, "daily", lookback=60)
+    try:
+        assert plans[0].full
+        assert [plan.full for plan in plans[1:]] == [False, False, False]
+        tickets = con.execute("select count(*) from staging.stg_tickets").fetchone()[0]
+        in_scope = con.execute("select tickets_in_scope from ops.model_builds").fetchone()[0]
+        assert 0 < in_scope < tickets / 2  # the last build touched the day's tickets only
+        differing = {table: _differences(con, table) for table in _model_tables()}
+        assert {table: n for table, n in differing.items() if n} == {}
+        assert models.failing_invariants(con) == {}
+
+        # a build with nothing new changes nothing
+        again = models.build_models(con, lookback_days=60)
+        assert not again.full
+        assert again.new_loads == ()
+        assert con.execute("select tickets_in_scope from ops.model_builds").fetchone()[0] == 0
+        differing = {table: _differences(con, table) for table in _model_tables()}
+        assert {table: n for table, n in differing.items() if n} == {}
+    finally:
+        con.close()
+
+
+def test_a_short_lookback_recomputes_only_its_days(history):
+    tmp, exports, days = history
+    con, plans = _build_day_by_day(tmp, exports, days, "short", lookback=5)
+    try:
+        assert plans[-1].build_from == LAST - timedelta(days=4)
+        window = f"report_date >= date '{plans[-1].build_from}'"
+        for model in models.discover_models():
+            where = window if model.key == "report_date" else "true"
+            assert _differences(con, model.table, where) == 0, model.table
+        # the older days are kept, not dropped
+        kept = con.execute(
+            "select count(distinct report_date) from marts.fct_open_tickets"
+        ).fetchone()[0]
+        assert (
+            kept
+            == con.execute(
+                "select count(distinct report_date) from full_db.marts.fct_open_tickets"
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
+def test_what_incremental_cannot_follow_rebuilds_in_full(history):
+    tmp, exports, days = history
+    con = _connect(tmp, "changes")
+    try:
+        _load(con, exports, days[:-1])
+        assert models.build_models(con).full
+        _load(con, exports, days[-1:])
+        assert not models.build_models(con).full
+
+        # a configuration the models read changed: a new SLA target
+        con.close()
+        con = _connect(
+            tmp, "changes", sla={"normal": {"first_reply_minutes": 60, "resolution_minutes": 600}}
+        )
+        plan = models.build_models(con)
+        assert plan.full
+        assert "configuration" in plan.reason
+
+        # a corrected re-export of a day the last build read
+        path = exports / days[-2].isoformat() / "tickets.csv"
+        original = path.read_bytes()
+        try:
+            path.write_bytes(original.rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\n")
+            _load(con, exports, [days[-2]])
+            plan = models.build_models(con)
+            assert plan.full
+            assert "re-export" in plan.reason
+        finally:
+            path.write_bytes(original)
+
+        # asked for
+        assert models.build_models(con, full=True).full
+        assert models.failing_invariants(con) == {}
+    finally:
+        con.close()
