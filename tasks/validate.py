@@ -11,20 +11,27 @@ survives is fatal.
 Every GX run goes through a ValidationDefinition, and its result (without the
 failing-row lists, which are in `ops.quarantine`) is kept in `ops.validation_runs`,
 so `write_data_docs` can render the HTML Data Docs at any time, from the warehouse.
+
+Importing `great_expectations` costs 2-10 s of CPU (it pulls in scipy, altair and
+sqlalchemy, whatever is validated), so it happens once per process: `preload()` starts
+it, with the suites' set-up, in a background thread while the caller reads and types
+the files in DuckDB; the first validation waits for it (or does it, when nothing
+started it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import threading
 import time
 import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -196,8 +203,9 @@ def _run_suite(
     outcome: ValidationOutcome,
 ) -> None:
     """Run the entity's GX suite on `frame`; add its checks and quarantined rows."""
+    ext = extensions.active()
+    gx_runner = _gx(_extension_files(ext), ext)
     started = time.perf_counter()
-    gx_runner = _gx(_extension_files())
     result, run_key = gx_runner.validate(entity, frame, run_name or f"{export_date}_{entity}")
     outcome.seconds = time.perf_counter() - started
     outcome.run_key = run_key
@@ -217,7 +225,7 @@ def _run_suite(
         if severity == "quarantine":
             for row in rows:
                 outcome.bad_rows.setdefault(row, reason)
-    outcome.gx_result = _without_row_lists(result.to_json_dict())
+    outcome.gx_result = _without_row_lists(result)
 
 
 def _columns(config: Any) -> str:
@@ -257,12 +265,16 @@ def _exception_message(info: Any) -> str | None:
     return None
 
 
-def _without_row_lists(result: dict[str, Any]) -> dict[str, Any]:
-    """A GX result as JSON, counts kept, lists of failing rows and values dropped."""
-    for item in result.get("results", []):
+def _without_row_lists(result: Any) -> dict[str, Any]:
+    """A GX suite result as JSON, counts kept, lists of failing rows and values dropped.
+
+    The lists are dropped from the result before it is turned into JSON: with many
+    failing rows, serialising them (to throw them away) cost more than the validation.
+    """
+    for item in result.results:
         for name in ROW_LISTS:
-            (item.get("result") or {}).pop(name, None)
-    return result
+            (item.result or {}).pop(name, None)
+    return result.to_json_dict()
 
 
 def _record_bad_rows(con: duckdb.DuckDBPyConnection, bad_rows: dict[int, str]) -> None:
@@ -318,9 +330,10 @@ def load_suite(entity: str, ext: extensions.Extensions | None = None) -> Any:
     return gx.ExpectationSuite(**suite)
 
 
-def _extension_files() -> tuple[Path, ...]:
-    """The active extension expectation files: the GX context is cached per set of files."""
-    found = extensions.active()
+def _extension_files(ext: extensions.Extensions | None = None) -> tuple[Path, ...]:
+    """The extension expectation files (default: the active ones): the GX set-up is
+    cached per set of files."""
+    found = ext or extensions.active()
     return tuple(path for entity in ENTITIES for path in found.expectation_files(entity))
 
 
@@ -363,6 +376,11 @@ class _Gx:
         import great_expectations as gx
 
         self.context = _ephemeral_context()
+        # A run's result goes to the context's (in-memory) result store, and `validate`
+        # takes it out again at once: only its key is used. Storing serialises the
+        # whole result, failing-row indexes included (seconds on a day with many bad
+        # rows), so this store keeps a placeholder instead of the serialised result.
+        self.context.validation_results_store.serialize = _placeholder
         source = self.context.data_sources.add_pandas("loads")
         self.definitions = {}
         for entity in ENTITIES:
@@ -386,7 +404,9 @@ class _Gx:
                 "ignore", "Series.values returning an ndarray", pd.errors.Pandas4Warning
             )
             result = self.definitions[entity].run(
-                batch_parameters={"dataframe": frame.reset_index(drop=True)},
+                # Row numbers as the frame's index: GX then lists a check's failing rows
+                # straight from the index, instead of looking each one up in a column.
+                batch_parameters={"dataframe": frame.set_index(ROW_ID)},
                 result_format=dict(RESULT_FORMAT),
                 run_id=RunIdentifier(run_name=run_name, run_time=datetime.now(UTC)),
             )
@@ -396,10 +416,74 @@ class _Gx:
         return result, list(added[0].to_tuple()) if added else []
 
 
-@cache
-def _gx(extension_files: tuple[Path, ...] = ()) -> _Gx:
-    """One GX set-up per process and set of extension expectation files."""
-    return _Gx()
+def _placeholder(value: Any) -> str:
+    """What the in-memory result store keeps of a run (see `_Gx.__init__`)."""
+    return "{}"
+
+
+@dataclass
+class _SetUp:
+    """The GX set-up of one set of extension expectation files, built once."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    gx: _Gx | None = None
+    preloading: bool = False
+
+
+_SET_UPS: dict[tuple[Path, ...], _SetUp] = {}
+_SET_UPS_LOCK = threading.Lock()
+
+
+def _set_up(extension_files: tuple[Path, ...]) -> _SetUp:
+    with _SET_UPS_LOCK:
+        return _SET_UPS.setdefault(extension_files, _SetUp())
+
+
+def _gx(extension_files: tuple[Path, ...] = (), ext: extensions.Extensions | None = None) -> _Gx:
+    """One GX set-up per process and set of extension expectation files.
+
+    Waits while `preload` is building it in its thread; builds it when nothing did.
+    """
+    set_up = _set_up(extension_files)
+    with set_up.lock:
+        if set_up.gx is None:
+            set_up.gx = _Gx(ext)
+        return set_up.gx
+
+
+def preload() -> threading.Thread | None:
+    """Import GX and set up the suites of the active extensions in a background thread.
+
+    Returns at once, with the thread (None when the set-up is built or being built).
+    Call it early (at process start, or when a load begins): the import then overlaps
+    with other work instead of adding to it, and the first validation waits for it.
+    Once per process and set of extension files; a failure there is left to the first
+    validation, which sets up again and raises in its own thread.
+    """
+    ext = extensions.active()
+    set_up = _set_up(_extension_files(ext))
+    with _SET_UPS_LOCK:
+        if set_up.gx is not None or set_up.preloading:
+            return None
+        set_up.preloading = True
+    set_up.lock.acquire()  # released by the thread once built: `_gx` waits until then
+    thread = threading.Thread(target=_preload, args=(set_up, ext), name="gx-preload")
+    try:
+        thread.start()
+    except BaseException:
+        set_up.lock.release()
+        raise
+    return thread
+
+
+def _preload(set_up: _SetUp, ext: extensions.Extensions) -> None:
+    try:
+        # On failure the first validation sets up again, in its own thread, and says why.
+        with contextlib.suppress(Exception):
+            if set_up.gx is None:
+                set_up.gx = _Gx(ext)
+    finally:
+        set_up.lock.release()
 
 
 def store_run(

@@ -7,13 +7,14 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tasks import ingest, warehouse
+from tasks import ingest, validate, warehouse
 from tasks.config import Settings, load_settings
 from tasks.errors import BacklogError
 
@@ -214,6 +215,108 @@ def test_corrected_reexport_replaces_the_day(con, small_exports, tmp_path):
         ).fetchone()[0]
         == 2
     )
+
+
+def test_every_failing_row_of_a_large_file_is_quarantined_with_its_reason(con, tmp_path):
+    """Thousands of failing rows: each one quarantined with the first check it fails; the
+    stored GX result keeps every check's counts and none of the failing-row lists."""
+    folder = tmp_path / "exports" / "2026-03-02"
+    folder.mkdir(parents=True)
+    rows = 3000
+    lines = ["ticket_id,created_at,updated_at,status,requester_id,priority"]
+    expected = {}
+    for i in range(1, rows + 1):
+        status = "reopened" if i % 3 == 0 else "open"
+        updated = "2026-03-02T08:00:00Z" if i % 7 == 0 else "2026-03-02T10:00:00Z"
+        priority = "meh" if i % 5 == 0 else "normal"  # warn: the row loads
+        lines.append(f"T{i},2026-03-02T09:00:00Z,{updated},{status},r{i},{priority}")
+        if i % 3 == 0:  # the status check comes first in the suite
+            expected[i] = "status is not one of new, open, pending, hold, solved, closed, deleted"
+        elif i % 7 == 0:
+            expected[i] = "updated_at is before created_at"
+    (folder / "tickets.csv").write_text("\n".join(lines) + "\n")
+    root = tmp_path / "exports"
+    (file,) = ingest.load_day(con, ingest.export_day(root, date(2026, 3, 2)), root).files
+    assert (file.rows_read, file.rows_loaded, file.rows_quarantined) == (
+        rows,
+        rows - len(expected),
+        len(expected),
+    )
+    assert dict(con.execute("select row_number, reason from ops.quarantine").fetchall()) == (
+        expected
+    )
+    counts = {
+        (expectation, column): count
+        for expectation, column, count in con.execute(
+            "select expectation, column_name, unexpected_count from ops.validation_results"
+        ).fetchall()
+    }
+    assert counts[("expect_column_values_to_be_in_set", "status")] == rows // 3
+    assert counts[
+        ("expect_column_pair_values_a_to_be_greater_than_b", "updated_at,created_at")
+    ] == (rows // 7)
+    assert counts[("expect_column_values_to_be_in_set", "priority")] == rows // 5
+    (stored,) = con.execute("select result from ops.validation_runs").fetchone()
+    results = json.loads(stored)["results"]
+    assert len(results) == len(
+        json.loads(validate.suite_path("tickets").read_text())["expectations"]
+    )
+    for item in results:
+        kwargs = item["expectation_config"]["kwargs"]
+        column = kwargs.get("column") or f"{kwargs['column_A']},{kwargs['column_B']}"
+        key = (item["expectation_config"]["type"], column)
+        assert item["result"]["unexpected_count"] == counts[key], key
+        assert not set(item["result"]) & set(validate.ROW_LISTS), key
+
+
+def test_a_days_commit_does_not_rewrite_earlier_row_groups(con, small_exports):
+    """The checkpoint of a day's commit leaves earlier days' row groups as they are
+    (DuckDB's vacuum would merge and recompress them), and DuckDB's setting as it was."""
+    con.execute("set checkpoint_threshold = '1KB'")  # every commit checkpoints, as a big day's
+    con.execute("set max_vacuum_tasks = 7")
+    load_all(con, small_exports)
+    (groups,) = con.execute(
+        "select count(distinct row_group_id) from pragma_storage_info('raw.tickets')"
+    ).fetchone()
+    assert groups == 2  # one per day
+    assert con.execute("select current_setting('max_vacuum_tasks')").fetchone() == (7,)
+
+
+@pytest.fixture
+def gx_set_ups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No GX set-up built yet in this process; the threads that build one, as they do."""
+    built: list[str] = []
+    real = validate._Gx
+
+    def recorded(ext=None):
+        built.append(threading.current_thread().name)
+        if built == ["gx-preload"] and getattr(recorded, "fail_in_background", False):
+            raise RuntimeError("no GX in the background")
+        return real(ext)
+
+    monkeypatch.setattr(validate, "_SET_UPS", {})
+    monkeypatch.setattr(validate, "_Gx", recorded)
+    return built
+
+
+def test_preloaded_gx_is_set_up_once_in_the_background(con, small_exports, gx_set_ups):
+    thread = validate.preload()
+    assert thread is not None
+    assert validate.preload() is None  # already under way
+    load_all(con, small_exports)  # the first validation waits for the set-up, then uses it
+    thread.join()
+    assert gx_set_ups == ["gx-preload"]
+    assert con.execute("select count(*) from ops.validation_runs").fetchone() == (3,)
+
+
+def test_a_failed_preload_is_set_up_again_by_the_first_validation(con, small_exports, gx_set_ups):
+    validate._Gx.fail_in_background = True
+    thread = validate.preload()
+    assert thread is not None
+    thread.join()
+    load_all(con, small_exports)
+    assert gx_set_ups == ["gx-preload", "MainThread"]
+    assert con.execute("select count(*) from ops.validation_runs").fetchone() == (3,)
 
 
 def test_fatal_file_rolls_back_the_whole_day(con, small_exports, tmp_path):
