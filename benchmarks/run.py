@@ -12,6 +12,8 @@ Measurements (see benchmarks/README.md):
   backfill     `backlog backfill` of days 1..N-1 (the history the daily run sits on)
   daily        `backlog run --date N` on a copy of that warehouse (Prefect, CLI, everything)
   startup      imports of the flows + Prefect's ephemeral server + one empty flow run
+  warm         the daily flow in a process where Prefect has started already (as under
+               `backlog serve`): the flow run alone is the per-day cost
   plain        the same day's work without Prefect (load_day, build_models, KB, digest)
   floor        plain DuckDB in one process: read day N's files into tables, then the daily
                flow figures (inflow/outflow/reopened/backlog per day) over the whole history
@@ -219,6 +221,33 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
         )
     )
     del duckdb
+
+
+def _warm(db: str, exports: str, day_text: str, out: str, timings: str) -> None:
+    """Start Prefect with an empty flow, then time the daily flow of one day."""
+    sys.path.insert(0, str(REPO))
+    from prefect import flow
+
+    from flows.daily_backlog import daily_backlog
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> int:
+        return 1
+
+    warm_up()
+    started, cpu = time.perf_counter(), time.process_time()
+    daily_backlog(
+        exports=Path(exports),
+        day=date.fromisoformat(day_text),
+        db=Path(db),
+        out=Path(out),
+        return_state=True,
+    )
+    Path(timings).write_text(
+        json.dumps(
+            {"flow_s": time.perf_counter() - started, "flow_cpu_s": time.process_time() - cpu}
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -461,6 +490,40 @@ def bench(scale: str, days: int, profile: bool) -> dict:
         )
     )
 
+    # the same flow in a process that has started already (what `backlog serve` does each
+    # morning): the flow run alone is the per-day cost, start-up kept out
+    warm_db = work / "warm.duckdb"
+    shutil.copyfile(base, warm_db)
+    warm_json = work / "warm.json"
+    warm_json.unlink(missing_ok=True)
+    warm = measure(
+        "warm process (start-up + the daily flow, whole process)",
+        [
+            str(PYTHON),
+            __file__,
+            "_warm",
+            str(warm_db),
+            str(exports),
+            last.isoformat(),
+            str(work / "out-warm"),
+            str(warm_json),
+        ],
+        work,
+        work / "warm.log",
+    )
+    rows.append(warm)
+    if warm_json.exists():
+        timing = json.loads(warm_json.read_text())
+        rows.append(
+            warm
+            | {
+                "measurement": "daily run in a warm process (the flow run only)",
+                "wall_s": round(timing["flow_s"], 2),
+                "cpu_s": round(timing["flow_cpu_s"], 1),
+            }
+        )
+    warm_db.unlink(missing_ok=True)
+
     # the same day without Prefect, step by step (and model by model)
     plain_db = work / "plain.duckdb"
     shutil.copyfile(base, plain_db)
@@ -659,7 +722,8 @@ def render(results: dict, mach: dict) -> str:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
-        {"_generate": _generate, "_plain": _plain, "_floor": _floor}[sys.argv[1]](*sys.argv[2:])
+        commands = {"_generate": _generate, "_plain": _plain, "_floor": _floor, "_warm": _warm}
+        commands[sys.argv[1]](*sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), required=True)

@@ -323,6 +323,10 @@ def _settings_with_warehouse(config: Path | None, db: Path | None, out: Path | N
 
 def _run_flow(name: str, **parameters: Any) -> dict[str, Any]:
     """Run a flow in-process (Prefect's ephemeral mode when no server is configured)."""
+    from tasks import validate
+
+    if name in ("backfill", "daily_backlog"):
+        validate.preload()  # Great Expectations' import overlaps Prefect's start-up
     if name == "backfill":
         from flows.backfill import backfill as chosen
     elif name == "weekly_review":

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from tasks import quality, validate
+from tasks import quality, validate, warehouse
 from tasks.config import QualitySettings
 from tasks.errors import BacklogError
 from tasks.warehouse import read_sql
@@ -312,7 +312,7 @@ def _load_plan(
         checks = quality.volume_checks(con, day.export_date, settings)
         quality.record_checks(con, checks)
         quality.clear_load_failure(con, day.export_date)
-        _commit_without_vacuum(con)
+        warehouse.commit_without_vacuum(con)
     except ExportFileError as exc:
         con.execute("rollback")
         quality.record_load_failure(
@@ -332,23 +332,6 @@ def _load_plan(
         for name in TEMP_TABLES:
             con.execute(f"drop table if exists {name}")
     return DayLoad(day.export_date, skipped=False, files=results, checks=checks)
-
-
-def _commit_without_vacuum(con: duckdb.DuckDBPyConnection) -> None:
-    """Commit the day; the checkpoint this triggers does not merge row groups.
-
-    A large day's commit checkpoints the raw and staging tables. By default DuckDB then
-    also vacuums them: it merges the day's new row group with the partly filled ones
-    before it and rewrites (recompresses) them all, 2-3 s a day at 10,000 tickets a day
-    for no faster reads (measured). Without it each day's rows stay in their own row
-    groups (25-125k rows each). The setting is DuckDB-wide; it is restored at once.
-    """
-    (previous,) = con.execute("select current_setting('max_vacuum_tasks')").fetchone()
-    con.execute("set max_vacuum_tasks = 0")
-    try:
-        con.execute("commit")
-    finally:
-        con.execute(f"set max_vacuum_tasks = {int(previous)}")
 
 
 def _forget_day(con: duckdb.DuckDBPyConnection, export_date: date) -> None:

@@ -37,16 +37,15 @@ from pathlib import Path
 
 import duckdb
 
-from tasks import extensions
+from tasks import extensions, warehouse
 from tasks.errors import BacklogError
-from tasks.warehouse import SQL_DIR
 
 LAYERS = ("staging", "intermediate", "marts")
 REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
 INCREMENTAL = re.compile(r"^--\s*incremental:\s*(\w+)\s*$", re.MULTILINE)
 KEYS = ("ticket_id", "report_date")
 EARLIEST = date(1, 1, 1)
-BUILD_DIR = SQL_DIR / "build"
+BUILD_DIR = warehouse.SQL_DIR / "build"
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ class BuildPlan:
 
 
 def discover_models(
-    sql_dir: Path = SQL_DIR, extra_dirs: Sequence[Path] | None = None
+    sql_dir: Path = warehouse.SQL_DIR, extra_dirs: Sequence[Path] | None = None
 ) -> list[Model]:
     """Every model file, in an order where each runs after the models it reads.
 
@@ -130,7 +129,7 @@ def discover_models(
 
 def build_models(
     con: duckdb.DuckDBPyConnection,
-    sql_dir: Path = SQL_DIR,
+    sql_dir: Path = warehouse.SQL_DIR,
     ext: extensions.Extensions | None = None,
     lookback_days: int = 14,
     full: bool = False,
@@ -162,7 +161,7 @@ def build_models(
             if timings is not None:
                 timings[model.table] = time.perf_counter() - started
         _record(con, plan)
-        con.execute("commit")
+        warehouse.commit_without_vacuum(con)
     except BaseException:
         con.execute("rollback")
         raise
@@ -322,7 +321,7 @@ def _strip_comments(sql: str) -> str:
 
 def failing_invariants(
     con: duckdb.DuckDBPyConnection,
-    sql_dir: Path = SQL_DIR,
+    sql_dir: Path = warehouse.SQL_DIR,
     extra_dirs: Sequence[Path] | None = None,
 ) -> dict[str, int]:
     """Run every `sql/tests/*.sql`, shipped and extension (each returns the breaking rows).

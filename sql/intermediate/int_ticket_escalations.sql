@@ -18,10 +18,18 @@ agent_opened as (
         and events.kind = 'comment'
         and events.author_role = 'agent'
         and events.occurred_at = tickets.created_at
+    where events.ticket_id in (select ticket_id from scope_tickets)
 ),
 
 keyword_terms as (
     select list(distinct term) as terms from config.escalation_keywords
+),
+
+-- materialized: the n-gram test below must not be pushed into the scan of every text
+customer_texts as materialized (
+    select ticket_id, said_at, source, grams
+    from intermediate.int_customer_texts
+    where ticket_id in (select ticket_id from scope_tickets)
 ),
 
 customer_words as (
@@ -30,10 +38,9 @@ customer_words as (
         texts.ticket_id,
         texts.said_at,
         unnest(list_intersect(texts.grams, keyword_terms.terms)) as gram,
-    from intermediate.int_customer_texts as texts
+    from customer_texts as texts
     cross join keyword_terms
-    where texts.ticket_id in (select ticket_id from scope_tickets)
-        and list_has_any(texts.grams, keyword_terms.terms)
+    where list_has_any(texts.grams, keyword_terms.terms)
         and (texts.source = 'comment'
             or texts.ticket_id not in (select ticket_id from agent_opened))
 ),

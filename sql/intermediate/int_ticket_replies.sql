@@ -24,7 +24,8 @@ comments as (
         ) as comment_seq,
     from staging.stg_events as events
     inner join tickets using (ticket_id)
-    where events.kind = 'comment'
+    where events.ticket_id in (select ticket_id from scope_tickets)
+        and events.kind = 'comment'
         and events.occurred_at >= tickets.created_at
 ),
 

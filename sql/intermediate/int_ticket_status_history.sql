@@ -20,7 +20,8 @@ status_events as (
         events.row_number,
     from staging.stg_events as events
     inner join tickets using (ticket_id)
-    where events.kind = 'status_change'
+    where events.ticket_id in (select ticket_id from scope_tickets)
+        and events.kind = 'status_change'
         and events.to_value in ('new', 'open', 'pending', 'hold', 'solved', 'closed')
 ),
 
@@ -48,7 +49,8 @@ versions as (
     from staging.stg_ticket_versions as versions
     inner join tickets using (ticket_id)
     left join event_tickets using (ticket_id)
-    where versions.status <> 'deleted'
+    where versions.ticket_id in (select ticket_id from scope_tickets)
+        and versions.status <> 'deleted'
         and (event_tickets.ticket_id is null or versions.updated_at < event_tickets.first_event_at)
 ),
 

@@ -19,7 +19,8 @@ public_turns as (
         case when events.author_role = 'end_user' then 'customer' else 'agent' end as speaker,
     from staging.stg_events as events
     inner join tickets using (ticket_id)
-    where events.kind = 'comment'
+    where events.ticket_id in (select ticket_id from scope_tickets)
+        and events.kind = 'comment'
         and coalesce(events.is_public, false)
         and events.author_role in ('end_user', 'agent')
         and events.occurred_at <= tickets.last_solved_at
@@ -102,7 +103,8 @@ waiting as (
         ) filter (where spans.status = 'hold') / 3600 as hold_hours,
     from intermediate.int_ticket_status_spans as spans
     inner join tickets using (ticket_id)
-    where spans.valid_from < tickets.last_solved_at
+    where spans.ticket_id in (select ticket_id from scope_tickets)
+        and spans.valid_from < tickets.last_solved_at
     group by spans.ticket_id
 ),
 

@@ -57,6 +57,14 @@ top_driver as (
 
 escalations as (
     select * from intermediate.int_ticket_escalations
+    where ticket_id in (select ticket_id from open_tickets)
+),
+
+-- what the backlog's customers wrote (not the whole history's texts)
+customer_texts as (
+    select ticket_id, said_at, grams, has_double_bang
+    from intermediate.int_customer_texts
+    where ticket_id in (select ticket_id from open_tickets)
 ),
 
 priority_rank as (
@@ -101,9 +109,22 @@ with_text as (
     inner join days using (report_date)
     left join escalated using (report_date, ticket_id)
     left join priority_rank as own_rank on own_rank.priority = open_tickets.priority
-    asof left join intermediate.int_customer_texts as latest_text
+    asof left join customer_texts as latest_text
         on latest_text.ticket_id = open_tickets.ticket_id
         and latest_text.said_at < days.as_of_at
+),
+
+latest_texts as (
+    -- the texts some day's work-next reads: each ticket's latest by then
+    select distinct ticket_id, customer_text_at as said_at
+    from with_text
+    where customer_text_at is not null
+),
+
+scored_texts as (
+    select customer_texts.*
+    from customer_texts
+    inner join latest_texts using (ticket_id, said_at)
 ),
 
 lexicon_terms as (
@@ -111,17 +132,16 @@ lexicon_terms as (
 ),
 
 lexicon_hits as (
-    -- the lexicon's polarities of the words each customer text uses (only those unnested)
+    -- the lexicon's polarities of the words each text uses (only those unnested)
     select texts.ticket_id, texts.said_at, lexicon.term, lexicon.polarity
     from (
         select
-            texts.ticket_id,
-            texts.said_at,
-            unnest(list_intersect(texts.grams, lexicon_terms.terms)) as term,
-        from intermediate.int_customer_texts as texts
+            scored_texts.ticket_id,
+            scored_texts.said_at,
+            unnest(list_intersect(scored_texts.grams, lexicon_terms.terms)) as term,
+        from scored_texts
         cross join lexicon_terms
-        where list_has_any(texts.grams, lexicon_terms.terms)
-            and texts.ticket_id in (select ticket_id from open_tickets)
+        where list_has_any(scored_texts.grams, lexicon_terms.terms)
     ) as texts
     inner join config.sentiment_lexicon as lexicon using (term)
 ),
@@ -136,8 +156,7 @@ text_sentiment as (
         hits.negative_terms,
     from (
         select ticket_id, said_at, any_value(has_double_bang) as has_double_bang
-        from intermediate.int_customer_texts
-        where ticket_id in (select ticket_id from open_tickets)
+        from scored_texts
         group by ticket_id, said_at
     ) as texts
     left join (
