@@ -274,7 +274,7 @@ class ModelSettings(BaseModel):
 
     # report days an incremental build recomputes, up to the last loaded export; older
     # days keep their rows (late data older than this reaches them with a full rebuild)
-    lookback_days: int = Field(default=14, ge=1)
+    lookback_days: int = Field(default=7, ge=1)
 
 
 class ScheduleSettings(BaseModel):

@@ -131,7 +131,7 @@ def build_models(
     con: duckdb.DuckDBPyConnection,
     sql_dir: Path = warehouse.SQL_DIR,
     ext: extensions.Extensions | None = None,
-    lookback_days: int = 14,
+    lookback_days: int = 7,
     full: bool = False,
     timings: dict[str, float] | None = None,
 ) -> BuildPlan:
