@@ -86,6 +86,10 @@ class KbSettings(BaseModel):
 
     window_days: int = Field(default=28, ge=7)
     min_cluster_size: int = Field(default=5, ge=2)
+    # a larger window is clustered on a sample of this many tickets (by a hash of ticket_id)
+    max_cluster_texts: int = Field(default=10_000, ge=50)
+    # above max_cluster_texts: days a clustering is reused (new tickets assigned to it)
+    recluster_days: int = Field(default=7, ge=1)
 
 
 class QualitySettings(BaseModel):

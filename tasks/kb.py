@@ -23,20 +23,29 @@ earlier runs, by member overlap (the window slides a day, most members stay) or 
 similarity of their term signatures (a cluster that comes back after a gap); an unmatched
 cluster gets a new id from a hash of its most central tickets. A matched cluster keeps its
 id and its state, so a dismissed candidate stays dismissed when it returns.
+
+A window of more than ``kb.max_cluster_texts`` tickets (a large team) is not clustered whole
+each day: a sample of that many tickets (by a hash of the ticket id) is clustered every
+``kb.recluster_days`` days, each day's newly solved tickets are assigned to its clusters by
+the same similarity rules, and labels are kept between runs (:func:`_refresh_sampled`), so
+a day's run reads and vectorises that day's tickets only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import html
+import io
 import itertools
+import json
 import math
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -224,7 +233,7 @@ class Clustering:
 
     def problem_vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """TF-IDF rows of cleaned problem texts: their dot products are cosine similarities."""
-        return self._model.problem_part.transform([_for_vectors(t) for t in texts])[0]
+        return _problem_vectors(self._model, texts)
 
 
 @dataclass(frozen=True)
@@ -327,9 +336,9 @@ def _stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) | _EXTRA_STOP_WORDS
 
 
-def _terms(text: str) -> list[str]:
+def _terms(text: str, stop: frozenset[str] | None = None) -> list[str]:
     """Words and pairs of adjacent words, stop words left out (no pair spans a stop word)."""
-    stop = _stop_words()
+    stop = _stop_words() if stop is None else stop
     words = _WORD.findall(_APOSTROPHE.sub("", text.lower()))
     kept = [word not in stop for word in words]
     terms = [word for word, keep in zip(words, kept, strict=True) if keep]
@@ -358,6 +367,7 @@ class _Part:
         self.column = np.zeros(0, dtype=int)  # index -> dimension; -1 unique, -2 too common
         self.unseen_idf = 1.0
         self.names: list[str] = [""]  # one column of zeros when no term is a dimension
+        self.stop_words: frozenset[str] | None = None  # None: _stop_words()
 
     def fit(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
         """Term counts, rows (dimensions only) and which texts have a term, of the texts the
@@ -392,27 +402,63 @@ class _Part:
 
     def transform(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
         """Rows (dimensions only) of other texts with the learned weights; which have a term."""
-        rows, columns, values = [], [], []
-        lengths = np.zeros(len(texts))
+        rows: list[int] = []
+        terms: list[str] = []
+        counts: list[int] = []
         for row, text in enumerate(texts):
-            total = 0.0
-            for term, count in Counter(_terms(text)).items():
-                index = self.vocabulary.get(term)
-                column = -1 if index is None else int(self.column[index])
-                if column == -2:
-                    continue  # too common to count
-                weight = (1 + math.log(count)) * (
-                    self.unseen_idf if index is None else float(self.idf[index])
-                )
-                total += weight * weight
-                if column >= 0:
-                    rows.append(row)
-                    columns.append(column)
-                    values.append(weight)
-            lengths[row] = math.sqrt(total)
-        shape = (len(texts), len(self.names))
-        matrix = sparse.csr_matrix((values, (rows, columns)), shape=shape)
+            counted = Counter(_terms(text, self.stop_words))
+            rows += [row] * len(counted)
+            terms += counted
+            counts += counted.values()
+        lookup = self.vocabulary.get
+        index = np.fromiter((lookup(term, -1) for term in terms), dtype=np.int64, count=len(terms))
+        known = index >= 0
+        column = np.full(len(terms), -1, dtype=np.int64)
+        column[known] = self.column[index[known]]
+        idf = np.full(len(terms), self.unseen_idf)
+        idf[known] = self.idf[index[known]]
+        weight = (1 + np.log(np.asarray(counts, dtype=np.float64))) * idf
+        row = np.asarray(rows, dtype=np.int64)
+        kept = column != -2  # a term too common to count is left out
+        lengths = np.sqrt(np.bincount(row[kept], weights=weight[kept] ** 2, minlength=len(texts)))
+        dimension = column >= 0
+        matrix = sparse.csr_matrix(
+            (weight[dimension], (row[dimension], column[dimension])),
+            shape=(len(texts), len(self.names)),
+        )
         return _scale_rows(matrix, lengths), lengths > 0
+
+    def dump(self, prefix: str) -> dict[str, np.ndarray]:
+        """The learned weights as arrays (see :meth:`load`)."""
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        return {
+            f"{prefix}terms": _text_array(terms),
+            f"{prefix}idf": np.asarray(self.idf, dtype=np.float64),
+            f"{prefix}column": np.asarray(self.column, dtype=np.int64),
+            f"{prefix}unseen_idf": np.array([self.unseen_idf]),
+            f"{prefix}names": _text_array(self.names),
+        }
+
+    @classmethod
+    def load(cls, arrays: Any, prefix: str) -> _Part:
+        part = cls()
+        part.vocabulary = {term: i for i, term in enumerate(_array_text(arrays[f"{prefix}terms"]))}
+        part.idf = arrays[f"{prefix}idf"]
+        part.column = arrays[f"{prefix}column"]
+        part.unseen_idf = float(arrays[f"{prefix}unseen_idf"][0])
+        part.names = _array_text(arrays[f"{prefix}names"])
+        return part
+
+
+def _text_array(texts: Sequence[str]) -> np.ndarray:
+    """Strings without line breaks (terms, sentence keys) as one array: count, then text."""
+    text = "\n".join([str(len(texts)), *texts])
+    return np.frombuffer(text.encode(), dtype=np.uint8)
+
+
+def _array_text(array: np.ndarray) -> list[str]:
+    count, _, text = array.tobytes().decode().partition("\n")
+    return text.split("\n") if int(count) else []
 
 
 def _scale_rows(matrix: sparse.spmatrix, lengths: np.ndarray) -> sparse.csr_matrix:
@@ -562,11 +608,64 @@ class _Model:
 
     def assign(self, problems: Sequence[str], resolutions: Sequence[str]) -> np.ndarray:
         """Cluster index of texts ready for vectors (-1: none)."""
+        return self.assign_scored(problems, resolutions)[0]
+
+    def assign_scored(
+        self, problems: Sequence[str], resolutions: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Cluster index of texts ready for vectors (-1: none) and the similarity to it."""
         nearest, score, resolution_score = self.similarities(self.transform(problems, resolutions))
         ok = (score >= self.params.member_similarity) & (
             resolution_score >= self.params.resolution_similarity
         )
-        return np.where(ok, nearest, -1)
+        return np.where(ok, nearest, -1), np.where(ok, score, 0.0)
+
+    def dump(self, boilerplate: frozenset[str]) -> bytes:
+        """What assigning other tickets needs, as NumPy .npz bytes (see :meth:`load`)."""
+        arrays = {
+            **self.problem_part.dump("problem_"),
+            **self.resolution_part.dump("resolution_"),
+            "boilerplate": _text_array(sorted(boilerplate)),
+            # kept with the weights, so assigning needs no scikit-learn import (and a newer
+            # scikit-learn's list cannot change how the stored clusters are read)
+            "stop_words": _text_array(sorted(_stop_words())),
+        }
+        for name, sums in (
+            ("sums_", self.sums),
+            ("problem_sums_", self.problem_sums),
+            ("resolution_sums_", self.resolution_sums),
+        ):
+            rows = sparse.csr_matrix(sums.rows)
+            arrays |= {
+                f"{name}data": rows.data,
+                f"{name}indices": rows.indices,
+                f"{name}indptr": rows.indptr,
+                f"{name}shape": np.asarray(rows.shape, dtype=np.int64),
+                f"{name}rest": np.asarray(sums.rest, dtype=np.float64),
+            }
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def load(cls, payload: bytes, params: ClusterParams) -> tuple[_Model, frozenset[str]]:
+        """A model saved by :meth:`dump` and its boilerplate sentences."""
+        model = cls(params)
+        with np.load(io.BytesIO(payload)) as arrays:
+            model.problem_part = _Part.load(arrays, "problem_")
+            model.resolution_part = _Part.load(arrays, "resolution_")
+            sums = []
+            for name in ("sums_", "problem_sums_", "resolution_sums_"):
+                rows = sparse.csr_matrix(
+                    (arrays[f"{name}data"], arrays[f"{name}indices"], arrays[f"{name}indptr"]),
+                    shape=tuple(int(n) for n in arrays[f"{name}shape"]),
+                )
+                sums.append(_Sums(rows, arrays[f"{name}rest"]))
+            model.sums, model.problem_sums, model.resolution_sums = sums
+            boilerplate = frozenset(_array_text(arrays["boilerplate"]))
+            stop_words = frozenset(_array_text(arrays["stop_words"]))
+            model.problem_part.stop_words = model.resolution_part.stop_words = stop_words
+        return model, boilerplate
 
 
 def _indicator(labels: np.ndarray, clusters: Sequence[int]) -> sparse.csr_matrix:
@@ -942,16 +1041,21 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
 MATCH_OVERLAP = 0.5  # share of the smaller member set that both clusters hold
 MATCH_SIGNATURE = 0.6  # cosine similarity of the term signatures
 _LONG_NUMBER = re.compile(r"(?<![\d.,])\d{5,}(?![\d.,]?\d)")
+# bump when a change to the method makes stored clusterings and labels unusable
+_SAMPLED_VERSION = 1
+_TEMP_TABLES = ("kb_window", "kb_previous", "kb_todo", "kb_listed", "kb_members")
+_LABEL_BATCH = 20_000  # tickets read and assigned at a time
 
 
 @dataclass(frozen=True)
 class _Tickets:
-    """The window's solved tickets (sorted by id) and their prepared and cleaned texts."""
+    """Solved tickets (sorted by id) and their prepared and cleaned texts."""
 
     ticket_ids: list[str]
     subjects: list[str]
     descriptions: list[str]
     resolutions: list[str]
+    solved_at: list[datetime] = field(default_factory=list)  # the last solve, as of the day
 
     @functools.cached_property
     def prepared_subjects(self) -> list[str]:
@@ -990,19 +1094,42 @@ def _skip_pattern(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _solved_tickets(
-    con: duckdb.DuckDBPyConnection, day: date, window_days: int, skip_pattern: str
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    window_days: int,
+    skip_pattern: str,
+    *,
+    listed: bool = False,
 ) -> _Tickets:
+    """The window's solved tickets and their texts; `listed`: only those in kb_listed."""
+    if not listed:
+        con.execute("create temp table if not exists kb_listed (ticket_id varchar)")
     rows = con.execute(
-        "select ticket_id, subject, description, resolution "
+        "select ticket_id, subject, description, resolution, last_solved_at "
         f"from ({read_sql('kb/solved_tickets.sql')}) order by ticket_id",
-        {"report_date": day, "window_days": window_days, "skip_pattern": skip_pattern},
+        {
+            "report_date": day,
+            "window_days": window_days,
+            "skip_pattern": skip_pattern,
+            "listed_only": listed,
+        },
     ).fetchall()
     return _Tickets(
         ticket_ids=[r[0] for r in rows],
         subjects=[r[1] for r in rows],
         descriptions=[r[2] for r in rows],
         resolutions=[r[3] for r in rows],
+        solved_at=[r[4] for r in rows],
     )
+
+
+def _list_window(con: duckdb.DuckDBPyConnection, table: str, day: date, window_days: int) -> int:
+    """Temporary table `table` (ticket_id, last_solved_at) of the window's solved tickets."""
+    con.execute(
+        f"create or replace temp table {table} as {read_sql('kb/window_tickets.sql')}",
+        {"report_date": day, "window_days": window_days},
+    )
+    return int(con.execute(f"select count(*) from {table}").fetchone()[0])
 
 
 def refresh_candidates(
@@ -1014,53 +1141,21 @@ def refresh_candidates(
     days. Writes ops.kb_candidates / kb_candidate_days / kb_candidate_members and rebuilds
     marts.fct_kb_candidates and marts.fct_kb_candidate_tickets as of `day`. Dismissed
     candidates are returned too (with their state), so callers can count them.
-    """
-    window = settings.kb.window_days
-    skip = _skip_pattern(con)
-    current = _solved_tickets(con, day, window, skip)
-    clustering = cluster_texts(
-        current.prepared_problems,
-        current.prepared_resolutions,
-        min_size=settings.kb.min_cluster_size,
-        prepared=True,
-    )
-    previous_counts = _previous_window_counts(con, day, window, skip, clustering)
-    matched = _match(con, day, clustering, current.ticket_ids)
 
-    rows = []
-    for index, members in enumerate(clustering.members):
-        candidate_id, state, first_seen = matched[index]
-        keywords = clustering.keywords[index]
-        previous = None if previous_counts is None else int(previous_counts[index])
-        title = _title(current, members, keywords, clustering)
-        rows.append(
-            {
-                "candidate_id": candidate_id,
-                "state": state,
-                "first_seen": min(first_seen, day),
-                "title": title,
-                "keywords": keywords,
-                "tickets": len(members),
-                "tickets_previous": previous,
-                "trend": _trend(len(members), previous),
-                "ticket_ids": [current.ticket_ids[i] for i in members],
-                "similarity": [float(clustering.similarity[i]) for i in members],
-                "cohesion": float(np.mean(clustering.similarity[members])),
-                "signature": clustering.signatures[index],
-                "draft": _draft(
-                    candidate_id,
-                    title,
-                    keywords,
-                    current,
-                    members,
-                    day,
-                    window,
-                    previous,
-                    clustering.boilerplate,
-                ),
-            }
-        )
-    _store(con, day, rows)
+    A window of more than `kb.max_cluster_texts` solved tickets is not clustered whole: see
+    :func:`_refresh_sampled`.
+    """
+    skip = _skip_pattern(con)
+    try:
+        size = _list_window(con, "kb_window", day, settings.kb.window_days)
+        if size > settings.kb.max_cluster_texts:
+            rows = _refresh_sampled(con, day, settings, skip, size)
+        else:
+            rows = _cluster_window(con, day, settings, skip)
+            _store(con, day, rows)
+    finally:
+        for table in _TEMP_TABLES:
+            con.execute(f"drop table if exists temp.{table}")
     return [
         Candidate(
             candidate_id=row["candidate_id"],
@@ -1079,6 +1174,75 @@ def refresh_candidates(
     ]
 
 
+def _cluster_window(
+    con: duckdb.DuckDBPyConnection, day: date, settings: Settings, skip: str
+) -> list[dict[str, Any]]:
+    """The candidates of `day` from a clustering of every ticket of the window."""
+    window = settings.kb.window_days
+    current = _solved_tickets(con, day, window, skip)
+    clustering = cluster_texts(
+        current.prepared_problems,
+        current.prepared_resolutions,
+        min_size=settings.kb.min_cluster_size,
+        prepared=True,
+    )
+    previous_counts = _previous_window_counts(con, day, window, skip, clustering)
+    matched = _match(con, day, clustering, current.ticket_ids)
+
+    rows = []
+    for index, members in enumerate(clustering.members):
+        candidate_id, state, first_seen = matched[index]
+        keywords = clustering.keywords[index]
+        previous = None if previous_counts is None else int(previous_counts[index])
+        title = _title(
+            [current.clean_subjects[i] for i in members[:15]], keywords, clustering.problem_vectors
+        )
+        # the draft shows the reply of the first member with one
+        representative = next((i for i in members if current.clean_resolutions[i]), members[0])
+        ticket_ids = [current.ticket_ids[i] for i in members]
+        rows.append(
+            {
+                "candidate_id": candidate_id,
+                "state": state,
+                "first_seen": min(first_seen, day),
+                "title": title,
+                "keywords": keywords,
+                "tickets": len(members),
+                "tickets_previous": previous,
+                "trend": _trend(len(members), previous),
+                "ticket_ids": ticket_ids,
+                "similarity": [float(clustering.similarity[i]) for i in members],
+                "cohesion": float(np.mean(clustering.similarity[members])),
+                "signature": clustering.signatures[index],
+                "draft": _draft(
+                    candidate_id,
+                    title,
+                    keywords,
+                    ticket_ids,
+                    [current.clean_subjects[i] for i in members[:_MAX_RELATED_WITH_SUBJECT]],
+                    _symptoms(current.clean_subjects[i] for i in members),
+                    (
+                        current.ticket_ids[representative],
+                        current.clean_descriptions[representative],
+                        current.clean_resolutions[representative],
+                    ),
+                    day,
+                    window,
+                    previous,
+                    clustering.boilerplate,
+                ),
+            }
+        )
+    return rows
+
+
+def _covers_previous_window(con: duckdb.DuckDBPyConnection, day: date, window: int) -> bool:
+    """Whether the warehouse's first export is no later than the previous window's start."""
+    first_export = con.execute("select min(export_date) from ops.loads").fetchone()[0]
+    previous_day = day - timedelta(days=window)
+    return first_export is not None and first_export <= previous_day - timedelta(days=window - 1)
+
+
 def _previous_window_counts(
     con: duckdb.DuckDBPyConnection,
     day: date,
@@ -1091,14 +1255,12 @@ def _previous_window_counts(
     None when the warehouse's first export is later than that window's first day: the
     count would be too low and the trend a false "rising".
     """
-    first_export = con.execute("select min(export_date) from ops.loads").fetchone()[0]
-    previous_day = day - timedelta(days=window)
-    if first_export is None or first_export > previous_day - timedelta(days=window - 1):
+    if not _covers_previous_window(con, day, window):
         return None
     counts = np.zeros(len(clustering.members), dtype=int)
     if not clustering.members:
         return counts
-    earlier = _solved_tickets(con, previous_day, window, skip_pattern)
+    earlier = _solved_tickets(con, day - timedelta(days=window), window, skip_pattern)
     labels = clustering.assign(
         earlier.prepared_problems, earlier.prepared_resolutions, prepared=True
     )
@@ -1135,15 +1297,16 @@ def _match(
         ).fetchall()
     }
     taken_ids = {cid for cid, (_, first_seen) in existing.items() if first_seen < day}
+    earlier = [
+        (set(members), dict(zip(terms, weights, strict=True)))
+        for _, _, _, terms, weights, members in known
+    ]
     pairs = []
     for index, members in enumerate(clustering.members):
         today = {ticket_ids[i] for i in members}
-        for position, (_, _, _, terms, weights, earlier) in enumerate(known):
-            earlier_set = set(earlier)
+        for position, (earlier_set, earlier_signature) in enumerate(earlier):
             overlap = len(today & earlier_set) / max(1, min(len(today), len(earlier_set)))
-            signature = _cosine(
-                clustering.signatures[index], dict(zip(terms, weights, strict=True))
-            )
+            signature = _cosine(clustering.signatures[index], earlier_signature)
             if overlap >= MATCH_OVERLAP or signature >= MATCH_SIGNATURE:
                 pairs.append((-max(overlap, signature), index, position))
     result: dict[int, tuple[str, str, date]] = {}
@@ -1178,6 +1341,383 @@ def _new_id(ranked_ticket_ids: list[str], taken: set[str]) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+# -- large windows: a sample clustered, the rest assigned ----------------------------------------
+
+
+def _refresh_sampled(
+    con: duckdb.DuckDBPyConnection, day: date, settings: Settings, skip: str, size: int
+) -> list[dict[str, Any]]:
+    """The candidates of `day` when the window holds more than `kb.max_cluster_texts` tickets.
+
+    Clustering is superlinear and every ticket's text costs time, so a large window is not
+    clustered whole every day. Instead (DECISIONLOG.md, "Knowledge-base candidates"):
+
+    - every `kb.recluster_days` days (or when there is none, or the settings changed) a
+      sample of `kb.max_cluster_texts` tickets of the window, those with the lowest MD5 of
+      their ticket id, is clustered as usual; the sampled tickets are labelled with its
+      clusters, which are matched to the earlier candidates (ids carry over) and kept
+      (ops.kb_models, ops.kb_model_clusters);
+    - each day, the window's tickets without a label (solved since the last run, solved
+      again, or all of them on the first such run) are assigned to the nearest cluster of
+      the clustering in use, by the same similarity thresholds (ops.kb_ticket_labels);
+      other tickets keep their label;
+    - a candidate is every ticket of the window labelled with one of its clusters (of any
+      clustering still in use by a label), when there are at least `kb.min_cluster_size`.
+
+    Only the day's new tickets are read and vectorised, so the run grows with the day's
+    solves, not the window. The same warehouse gives the same candidates: the sample is a
+    function of the window, and a run of `day` reads only labels and clusterings written
+    for days up to `day` (its own earlier ones replaced).
+    """
+    config = settings.kb
+    params = ClusterParams()
+    key = _settings_key(settings, params, skip)
+    con.execute("begin transaction")
+    try:
+        _forget_sampled(con, day)
+        model, model_date, boilerplate = _sampled_model(con, day, settings, params, key, skip, size)
+        _label_new_tickets(con, day, config.window_days, skip, key, model, model_date, boilerplate)
+        rows = _sampled_rows(con, day, settings, key, skip, model, boilerplate)
+        _write_day(con, day, rows, sampled=True)
+        _prune_sampled(con, day, config.window_days)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return rows
+
+
+def _settings_key(settings: Settings, params: ClusterParams, skip: str) -> str:
+    """What stored clusterings and labels depend on; a change makes them unusable."""
+    basis = {
+        "version": _SAMPLED_VERSION,
+        "window_days": settings.kb.window_days,
+        "min_cluster_size": settings.kb.min_cluster_size,
+        "max_cluster_texts": settings.kb.max_cluster_texts,
+        "params": dataclasses.asdict(params),
+        "skip": skip,
+    }
+    return hashlib.sha1(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _forget_sampled(con: duckdb.DuckDBPyConnection, day: date) -> None:
+    """Remove what a run of `day` wrote for large windows (a re-run writes it again)."""
+    con.execute("delete from ops.kb_ticket_labels where labelled_on = ?", [day])
+    con.execute("delete from ops.kb_model_clusters where model_date = ?", [day])
+    con.execute("delete from ops.kb_models where model_date = ?", [day])
+
+
+def _sampled_model(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    settings: Settings,
+    params: ClusterParams,
+    key: str,
+    skip: str,
+    size: int,
+) -> tuple[_Model, date, frozenset[str]]:
+    """The clustering in use on `day` (its model, day and boilerplate sentences): the latest
+    one before `day`, or a new one of a sample of the window."""
+    config = settings.kb
+    latest = con.execute(
+        "select model_date, payload from ops.kb_models "
+        "where settings_key = ? and model_date < ? order by model_date desc limit 1",
+        [key, day],
+    ).fetchone()
+    if latest is not None and (day - latest[0]).days < config.recluster_days:
+        model, boilerplate = _Model.load(latest[1], params)
+        return model, latest[0], boilerplate
+
+    con.execute(
+        "create or replace temp table kb_listed as select ticket_id from kb_window "
+        "order by md5(ticket_id), ticket_id limit ?",
+        [config.max_cluster_texts],
+    )
+    sample = _solved_tickets(con, day, config.window_days, skip, listed=True)
+    clustering = cluster_texts(
+        sample.prepared_problems,
+        sample.prepared_resolutions,
+        min_size=config.min_cluster_size,
+        params=params,
+        prepared=True,
+    )
+    model = clustering._model if clustering._model is not None else _Model(params)
+    matched = _match(con, day, clustering, sample.ticket_ids)
+    con.execute(
+        "insert into ops.kb_models values (?, ?, ?, ?, ?)",
+        [day, key, size, len(sample.ticket_ids), model.dump(clustering.boilerplate)],
+    )
+    con.execute(
+        "insert into ops.kb_model_clusters select ?::date, unnest(?::integer[]), "
+        "unnest(?::varchar[]), unnest(?::varchar[][]), unnest(?::varchar[][]), "
+        "unnest(?::double[][])",
+        [
+            day,
+            list(range(len(matched))),
+            [candidate_id for candidate_id, _, _ in matched],
+            clustering.keywords,
+            [list(signature) for signature in clustering.signatures],
+            [list(signature.values()) for signature in clustering.signatures],
+        ],
+    )
+    _insert_labels(con, day, day, sample, clustering.labels, clustering.similarity)
+    return model, day, clustering.boilerplate
+
+
+def _insert_labels(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    model_date: date,
+    tickets: _Tickets,
+    labels: np.ndarray,
+    similarity: np.ndarray,
+) -> None:
+    subjects = tickets.clean_subjects
+    con.execute(
+        "insert into ops.kb_ticket_labels select unnest(?::varchar[]), "
+        "unnest(?::timestamptz[]), ?::date, ?::date, unnest(?::integer[]), "
+        "unnest(?::double[]), unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::boolean[])",
+        [
+            tickets.ticket_ids,
+            tickets.solved_at,
+            day,
+            model_date,
+            [int(label) for label in labels],
+            [float(value) for value in similarity],
+            subjects,
+            [_one_line(subject).lower() for subject in subjects],
+            [bool(resolution) for resolution in tickets.clean_resolutions],
+        ],
+    )
+
+
+def _label_new_tickets(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    window: int,
+    skip: str,
+    key: str,
+    model: _Model,
+    model_date: date,
+    boilerplate: frozenset[str],
+) -> None:
+    """Label the window's tickets that have no label yet with the clustering in use.
+
+    In batches of _LABEL_BATCH tickets, so the first run over a large window (every ticket
+    new) needs no more memory than a day's run.
+    """
+    from threadpoolctl import threadpool_limits
+
+    con.execute(
+        """
+        create or replace temp table kb_todo as
+        select window_tickets.ticket_id, window_tickets.last_solved_at,
+        from kb_window as window_tickets
+        where not exists (
+            select 1
+            from ops.kb_ticket_labels as labels
+            where labels.ticket_id = window_tickets.ticket_id
+                and labels.solved_at = window_tickets.last_solved_at
+                and labels.labelled_on <= $report_date::date
+                and labels.model_date in (
+                    select model_date from ops.kb_models where settings_key = $settings_key
+                )
+        )
+        """,
+        {"report_date": day, "settings_key": key},
+    )
+    todo = int(con.execute("select count(*) from kb_todo").fetchone()[0])
+    for offset in range(0, todo, _LABEL_BATCH):
+        con.execute(
+            "create or replace temp table kb_listed as "
+            "select ticket_id from kb_todo order by ticket_id limit ? offset ?",
+            [_LABEL_BATCH, offset],
+        )
+        tickets = _solved_tickets(con, day, window, skip, listed=True)
+        problems = [_for_vectors(_cleaned(t, boilerplate)) for t in tickets.prepared_problems]
+        resolutions = [_for_vectors(_cleaned(t, boilerplate)) for t in tickets.prepared_resolutions]
+        with threadpool_limits(limits=1):
+            labels, similarity = model.assign_scored(problems, resolutions)
+        _insert_labels(con, day, model_date, tickets, labels, similarity)
+    # a ticket without any text is in no cluster (and is not looked at again)
+    con.execute(
+        """
+        insert into ops.kb_ticket_labels
+        select todo.ticket_id, todo.last_solved_at, $report_date::date, $model_date::date, -1,
+            0, '', '', false,
+        from kb_todo as todo
+        where not exists (
+            select 1
+            from ops.kb_ticket_labels as labels
+            where labels.ticket_id = todo.ticket_id
+                and labels.solved_at = todo.last_solved_at
+                and labels.labelled_on = $report_date::date
+        )
+        """,
+        {"report_date": day, "model_date": model_date},
+    )
+
+
+def _sampled_rows(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    settings: Settings,
+    key: str,
+    skip: str,
+    model: _Model,
+    boilerplate: frozenset[str],
+) -> list[dict[str, Any]]:
+    """The day's candidates from the labels of the window's tickets (temp table kb_members)."""
+    window = settings.kb.window_days
+    con.execute(
+        f"create or replace temp table kb_members as {read_sql('kb/window_members.sql')}",
+        {"report_date": day, "settings_key": key, "min_size": settings.kb.min_cluster_size},
+    )
+    found = con.execute(
+        """
+        select
+            candidate_id,
+            count(*) as tickets,
+            avg(similarity) as cohesion,
+            list(ticket_id order by member_rank) as ticket_ids,
+            list(subject order by member_rank) filter (where member_rank <= 15) as subjects,
+            coalesce(min(member_rank) filter (where has_resolution), 1) as representative,
+        from kb_members
+        group by candidate_id
+        order by tickets desc, min(ticket_id)
+        """
+    ).fetchall()
+    if not found:
+        return []
+    symptoms = dict(
+        con.execute(
+            """
+            select candidate_id, list(subject order by first_rank),
+            from (
+                select
+                    candidate_id,
+                    arg_min(subject, member_rank) as subject,
+                    min(member_rank) as first_rank,
+                from kb_members
+                where subject_key <> ''
+                group by candidate_id, subject_key
+                qualify row_number() over (partition by candidate_id order by first_rank) <= 8
+            )
+            group by candidate_id
+            """
+        ).fetchall()
+    )
+    described = {
+        row[0]: row[1:]
+        for row in con.execute(
+            """
+            select candidate_id, keywords, signature_terms, signature_weights,
+            from ops.kb_model_clusters
+            where model_date in (
+                select model_date from ops.kb_models
+                where settings_key = $settings_key and model_date <= $report_date::date
+            )
+            qualify row_number() over (
+                partition by candidate_id order by model_date desc, cluster
+            ) = 1
+            """,
+            {"report_date": day, "settings_key": key},
+        ).fetchall()
+    }
+    existing = {
+        row[0]: (row[1], row[2])
+        for row in con.execute(
+            "select candidate_id, state, first_seen from ops.kb_candidates"
+        ).fetchall()
+    }
+    # the texts of each candidate's representative ticket, for its draft
+    representatives = [ticket_ids[rank - 1] for _, _, _, ticket_ids, _, rank in found]
+    con.execute(
+        "create or replace temp table kb_listed as select unnest(?::varchar[]) as ticket_id",
+        [representatives],
+    )
+    texts = _solved_tickets(con, day, window, skip, listed=True)
+    text_of = {
+        ticket_id: (description, resolution)
+        for ticket_id, description, resolution in zip(
+            texts.ticket_ids, texts.clean_descriptions, texts.clean_resolutions, strict=True
+        )
+    }
+    previous_counts = _sampled_previous_counts(con, day, window, key)
+    vectors = functools.partial(_problem_vectors, model)
+
+    rows = []
+    for (candidate_id, tickets, cohesion, ticket_ids, subjects, _), representative in zip(
+        found, representatives, strict=True
+    ):
+        keywords, terms, weights = described[candidate_id]
+        state, first_seen = existing.get(candidate_id, ("new", day))
+        previous = None if previous_counts is None else previous_counts.get(candidate_id, 0)
+        title = _title(subjects, keywords, vectors)
+        description, resolution = text_of.get(representative, ("", ""))
+        rows.append(
+            {
+                "candidate_id": candidate_id,
+                "state": state,
+                "first_seen": min(first_seen, day),
+                "title": title,
+                "keywords": keywords,
+                "tickets": tickets,
+                "tickets_previous": previous,
+                "trend": _trend(tickets, previous),
+                "ticket_ids": ticket_ids,
+                "cohesion": float(cohesion),
+                "signature": dict(zip(terms, weights, strict=True)),
+                "draft": _draft(
+                    candidate_id,
+                    title,
+                    keywords,
+                    ticket_ids,
+                    subjects,
+                    _symptoms(symptoms.get(candidate_id, [])),
+                    (representative, description, resolution),
+                    day,
+                    window,
+                    previous,
+                    boilerplate,
+                ),
+            }
+        )
+    return rows
+
+
+def _sampled_previous_counts(
+    con: duckdb.DuckDBPyConnection, day: date, window: int, key: str
+) -> dict[str, int] | None:
+    """Per candidate, how many tickets of the window before this one were labelled with it.
+
+    None when the warehouse does not reach back that far, or when some of those tickets
+    have no label (the window was clustered whole then, or the settings changed since).
+    """
+    if not _covers_previous_window(con, day, window):
+        return None
+    _list_window(con, "kb_previous", day - timedelta(days=window), window)
+    counts = con.execute(
+        read_sql("kb/previous_window_counts.sql"), {"report_date": day, "settings_key": key}
+    ).fetchall()
+    if any(labelled < tickets for _, labelled, tickets in counts):
+        return None
+    return {candidate_id: tickets for candidate_id, _, tickets in counts if candidate_id}
+
+
+def _prune_sampled(con: duckdb.DuckDBPyConnection, day: date, window: int) -> None:
+    """Drop labels of tickets solved before the previous window (and a week), and the
+    clusterings no label refers to any more."""
+    horizon = day - timedelta(days=2 * window + 7)
+    con.execute("delete from ops.kb_ticket_labels where solved_at < ?::date", [horizon])
+    for table in ("kb_model_clusters", "kb_models"):
+        con.execute(
+            f"delete from ops.{table} where model_date < ? "
+            "and model_date not in (select distinct model_date from ops.kb_ticket_labels)",
+            [horizon],
+        )
+
+
 # -- titles and drafts -------------------------------------------------------------------------
 
 
@@ -1186,20 +1726,42 @@ def _one_line(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _problem_vectors(model: _Model, texts: Sequence[str]) -> sparse.csr_matrix:
+    """TF-IDF rows of cleaned problem texts: their dot products are cosine similarities."""
+    return model.problem_part.transform([_for_vectors(t) for t in texts])[0]
+
+
 def _title(
-    tickets: _Tickets, members: list[int], keywords: list[str], clustering: Clustering
+    subjects: Sequence[str],
+    keywords: list[str],
+    vectors: Callable[[Sequence[str]], sparse.csr_matrix],
 ) -> str:
     """The subject that best stands for the cluster: the medoid of its central subjects.
 
+    `subjects` are the cleaned subjects of the members, most representative first.
     Long numbers (an order or invoice number of one ticket) are replaced by "…".
     """
-    top = [i for i in members[:15] if tickets.clean_subjects[i]]
+    top = [subject for subject in subjects[:15] if subject]
     if not top:
         return _one_line("Tickets about " + ", ".join(keywords[:3]) if keywords else "Tickets")
-    vectors = clustering.problem_vectors([tickets.clean_subjects[i] for i in top])
-    closeness = np.asarray((vectors @ vectors.T).sum(axis=1)).ravel()
+    rows = vectors(top)
+    closeness = np.asarray((rows @ rows.T).sum(axis=1)).ravel()
     best = top[int(np.argmax(closeness))]  # argmax keeps the most central on ties
-    return _one_line(_LONG_NUMBER.sub("…", tickets.clean_subjects[best]))
+    return _one_line(_LONG_NUMBER.sub("…", best))
+
+
+def _symptoms(subjects: Iterable[str]) -> list[str]:
+    """The first eight distinct subjects (one line each, compared ignoring case)."""
+    symptoms: list[str] = []
+    seen: set[str] = set()
+    for text in subjects:
+        subject = _one_line(text)
+        if subject and subject.lower() not in seen:
+            symptoms.append(subject)
+            seen.add(subject.lower())
+        if len(symptoms) >= 8:
+            break
+    return symptoms
 
 
 def _steps(resolution: str, boilerplate: frozenset[str]) -> list[str]:
@@ -1215,29 +1777,28 @@ def _draft(
     candidate_id: str,
     title: str,
     keywords: list[str],
-    tickets: _Tickets,
-    members: list[int],
+    ticket_ids: list[str],
+    subjects: list[str],
+    symptoms: list[str],
+    representative: tuple[str, str, str],
     day: date,
     window: int,
     previous: int | None,
     boilerplate: frozenset[str],
 ) -> str:
-    """The Markdown draft: Problem, Symptoms, Resolution steps, Related tickets; redacted."""
-    with_resolution = [i for i in members if tickets.clean_resolutions[i]]
-    representative = with_resolution[0] if with_resolution else members[0]
-    description = tickets.clean_descriptions[representative] or title
-    symptoms: list[str] = []
-    for i in members:
-        subject = _one_line(tickets.clean_subjects[i])
-        if subject and subject.lower() not in {s.lower() for s in symptoms}:
-            symptoms.append(subject)
-        if len(symptoms) >= 8:
-            break
+    """The Markdown draft: Problem, Symptoms, Resolution steps, Related tickets; redacted.
+
+    `ticket_ids`: every member, most representative first; `subjects`: the cleaned subjects
+    of (at least) the first ten; `representative`: the id, cleaned description and cleaned
+    resolution of the first member with a resolution (else the first member).
+    """
+    representative_id, description, resolution = representative
+    description = description or title
     before = "" if previous is None else f" ({previous} in the {window} days before)"
     lines = [
         f"# {title}",
         "",
-        f"*Knowledge-base candidate `{candidate_id}`: {len(members)} tickets solved in the "
+        f"*Knowledge-base candidate `{candidate_id}`: {len(ticket_ids)} tickets solved in the "
         f"{window} days to {day.isoformat()}{before}. Keywords: {', '.join(keywords)}.*",
         "",
         "## Problem",
@@ -1251,18 +1812,19 @@ def _draft(
         "## Resolution steps",
         "",
     ]
-    resolution = tickets.clean_resolutions[representative]
     if resolution:
         steps = _steps(resolution, boilerplate)
         lines += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
-        lines += ["", f"*From the reply that solved ticket {tickets.ticket_ids[representative]}.*"]
+        lines += ["", f"*From the reply that solved ticket {representative_id}.*"]
     else:
         lines += ["*No agent reply was recorded for these tickets; write the steps.*"]
     lines += ["", "## Related tickets", ""]
-    for i in members[:_MAX_RELATED_WITH_SUBJECT]:
-        subject = _one_line(tickets.clean_subjects[i], 80)
-        lines.append(f"- {tickets.ticket_ids[i]}" + (f": {subject}" if subject else ""))
-    rest = [tickets.ticket_ids[i] for i in members[_MAX_RELATED_WITH_SUBJECT:]]
+    for ticket_id, text in zip(
+        ticket_ids[:_MAX_RELATED_WITH_SUBJECT], subjects[:_MAX_RELATED_WITH_SUBJECT], strict=True
+    ):
+        subject = _one_line(text, 80)
+        lines.append(f"- {ticket_id}" + (f": {subject}" if subject else ""))
+    rest = ticket_ids[_MAX_RELATED_WITH_SUBJECT:]
     if rest:
         lines.append(f"- and {len(rest)} more: {', '.join(rest)}")
     return "\n".join(lines) + "\n"
@@ -1275,8 +1837,28 @@ def _store(con: duckdb.DuckDBPyConnection, day: date, rows: list[dict[str, Any]]
     """Replace the day's results and update the candidates' state rows, in one transaction."""
     con.execute("begin transaction")
     try:
-        con.execute("delete from ops.kb_candidate_members where report_date = ?", [day])
-        con.execute("delete from ops.kb_candidate_days where report_date = ?", [day])
+        _forget_sampled(con, day)
+        _write_day(con, day, rows, sampled=False)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _write_day(
+    con: duckdb.DuckDBPyConnection, day: date, rows: list[dict[str, Any]], *, sampled: bool
+) -> None:
+    """Replace the day's candidates and members (`sampled`: members from table kb_members),
+    update the candidates' state rows and rebuild the marts."""
+    con.execute("delete from ops.kb_candidate_members where report_date = ?", [day])
+    con.execute("delete from ops.kb_candidate_days where report_date = ?", [day])
+    if sampled:
+        con.execute(
+            "insert into ops.kb_candidate_members select ?::date, candidate_id, ticket_id, "
+            "member_rank, similarity from kb_members",
+            [day],
+        )
+    else:
         con.execute(
             "insert into ops.kb_candidate_members select ?::date, unnest(?::varchar[]), "
             "unnest(?::varchar[]), unnest(?::integer[]), unnest(?::double[])",
@@ -1288,38 +1870,34 @@ def _store(con: duckdb.DuckDBPyConnection, day: date, rows: list[dict[str, Any]]
                 [s for r in rows for s in r["similarity"]],
             ],
         )
-        columns = {
-            "candidate_id": "varchar[]",
-            "title": "varchar[]",
-            "keywords": "varchar[][]",
-            "tickets": "integer[]",
-            "tickets_previous": "integer[]",
-            "trend": "varchar[]",
-            "representative_ticket_id": "varchar[]",
-            "cohesion": "double[]",
-            "signature_terms": "varchar[][]",
-            "signature_weights": "double[][]",
-            "draft": "varchar[]",
-        }
-        values = {
-            "representative_ticket_id": [r["ticket_ids"][0] for r in rows],
-            "signature_terms": [list(r["signature"]) for r in rows],
-            "signature_weights": [list(r["signature"].values()) for r in rows],
-        }
-        select = ", ".join(f"unnest(?::{kind})" for kind in columns.values())
-        con.execute(
-            f"insert into ops.kb_candidate_days select ?::date, {select}",
-            [
-                day,
-                *(values[name] if name in values else [r[name] for r in rows] for name in columns),
-            ],
-        )
-        con.execute(read_sql("kb/upsert_candidates.sql"), {"report_date": day})
-        _build_marts(con, day)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    columns = {
+        "candidate_id": "varchar[]",
+        "title": "varchar[]",
+        "keywords": "varchar[][]",
+        "tickets": "integer[]",
+        "tickets_previous": "integer[]",
+        "trend": "varchar[]",
+        "representative_ticket_id": "varchar[]",
+        "cohesion": "double[]",
+        "signature_terms": "varchar[][]",
+        "signature_weights": "double[][]",
+        "draft": "varchar[]",
+    }
+    values = {
+        "representative_ticket_id": [r["ticket_ids"][0] for r in rows],
+        "signature_terms": [list(r["signature"]) for r in rows],
+        "signature_weights": [list(r["signature"].values()) for r in rows],
+    }
+    select = ", ".join(f"unnest(?::{kind})" for kind in columns.values())
+    con.execute(
+        f"insert into ops.kb_candidate_days select ?::date, {select}",
+        [
+            day,
+            *(values[name] if name in values else [r[name] for r in rows] for name in columns),
+        ],
+    )
+    con.execute(read_sql("kb/upsert_candidates.sql"), {"report_date": day})
+    _build_marts(con, day)
 
 
 def _build_marts(con: duckdb.DuckDBPyConnection, day: date) -> None:

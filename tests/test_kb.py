@@ -13,6 +13,7 @@ exports are generated clean); ingest's other checks run as usual.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from collections import Counter
@@ -617,3 +618,168 @@ def test_a_day_without_solved_tickets_gives_no_candidates(tmp_path: Path) -> Non
     assert kb.list_candidates(con) == []
     assert kb.driver_by_cluster(con) == {}
     con.close()
+
+
+# -- a window larger than kb.max_cluster_texts: a sample clustered, the rest assigned ----------
+
+
+@dataclass
+class SampledRuns:
+    con: duckdb.DuckDBPyConnection
+    settings: Any
+    window: int  # solved tickets in the window of LAST - 1
+    sample: set[str]  # the tickets clustered on LAST - 1
+    before: list[kb.Candidate]  # the run of LAST - 1: a new clustering
+    members_after: list[tuple[Any, ...]]  # ops.kb_candidate_members of LAST, first run
+    labelled: dict[date, int]  # labels written by the runs of LAST - 1 and LAST
+    drafts_after: dict[str, str]  # candidate id -> draft, LAST, first run
+    after: list[kb.Candidate]  # the run of LAST: the day's new tickets assigned
+    again: list[kb.Candidate]  # LAST re-run
+    reclustered: list[kb.Candidate]  # LAST re-run with recluster_days = 1: a new clustering
+
+
+@pytest.fixture(scope="module")
+def sampled(runs: Runs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampledRuns]:
+    """The module's warehouse without KB results, run with max_cluster_texts at two thirds
+    of the window."""
+    path = tmp_path_factory.mktemp("kb-sampled") / "backlog.duckdb"
+    runs.con.execute("checkpoint")
+    path.write_bytes(Path(runs.settings.db_path).read_bytes())
+    con = warehouse.connect(load_settings(db_path=path))
+    for table in ("kb_candidate_members", "kb_candidate_days", "kb_candidates"):
+        con.execute(f"delete from ops.{table}")
+    solved = kb._solved_tickets(con, LAST - timedelta(days=1), 28, kb._skip_pattern(con))
+    window = len(solved.ticket_ids)
+    cap = 2 * window // 3
+    settings = load_settings(db_path=path, kb={"max_cluster_texts": cap})
+    # the sample: the tickets with the lowest MD5 of their id
+    ordered = sorted(solved.ticket_ids, key=lambda t: (hashlib.md5(t.encode()).hexdigest(), t))
+    before = kb.refresh_candidates(con, LAST - timedelta(days=1), settings)
+    after = kb.refresh_candidates(con, LAST, settings)
+    members_after = con.execute(
+        "select * from ops.kb_candidate_members where report_date = ? order by all", [LAST]
+    ).fetchall()
+    labelled = dict(
+        con.execute("select labelled_on, count(*) from ops.kb_ticket_labels group by 1").fetchall()
+    )
+    drafts_after = {c.candidate_id: kb.show_candidate(con, c.candidate_id) for c in after}
+    again = kb.refresh_candidates(con, LAST, settings)
+    weekly = load_settings(db_path=path, kb={"max_cluster_texts": cap, "recluster_days": 1})
+    reclustered = kb.refresh_candidates(con, LAST, weekly)
+    yield SampledRuns(
+        con,
+        settings,
+        window,
+        set(ordered[:cap]),
+        before,
+        members_after,
+        labelled,
+        drafts_after,
+        after,
+        again,
+        reclustered,
+    )
+    con.close()
+
+
+def test_the_window_listing_holds_the_solved_tickets(runs: Runs) -> None:
+    skip = kb._skip_pattern(runs.con)
+    for day in (LAST - timedelta(days=10), LAST):
+        solved = kb._solved_tickets(runs.con, day, 28, skip).ticket_ids
+        assert kb._list_window(runs.con, "kb_window", day, 28) == len(solved) > 300
+        listed = runs.con.execute("select ticket_id from kb_window order by ticket_id").fetchall()
+        assert [row[0] for row in listed] == solved
+    runs.con.execute("drop table kb_window")
+
+
+def test_a_large_window_is_clustered_on_a_sample_and_the_rest_assigned(
+    sampled: SampledRuns, runs: Runs
+) -> None:
+    models_ = sampled.con.execute(
+        "select model_date, window_tickets, sample_tickets from ops.kb_models order by 1"
+    ).fetchall()
+    cap = sampled.settings.kb.max_cluster_texts
+    assert models_[0] == (LAST - timedelta(days=1), sampled.window, cap)
+    assert sampled.window > cap
+    # a group is found when the sample holds min_cluster_size of its tickets; the others'
+    # tickets are not forced into other clusters
+    groups = Counter(runs.planted.group_of.values())
+    sampled_groups = Counter(
+        group for ticket_id, group in runs.planted.group_of.items() if ticket_id in sampled.sample
+    )
+    findable = {group for group in groups if sampled_groups[group] >= 5}
+    assert len(findable) >= len(groups) - 1
+    found = _by_group(sampled.after, runs.planted)
+    members = [t for c in sampled.after for t in c.ticket_ids]
+    for group in groups:
+        if group not in findable:
+            assert not {t for t, g in runs.planted.group_of.items() if g == group} & set(members)
+            continue
+        inside = sum(runs.planted.group_of.get(t) == group for t in found[group].ticket_ids)
+        assert inside / groups[group] >= 0.8, (group, found[group].ticket_ids)
+        assert inside / len(found[group].ticket_ids) >= 0.9, (group, found[group].ticket_ids)
+    assert len(members) == len(set(members))
+    assert all(c.tickets == len(c.ticket_ids) >= 5 for c in sampled.after)
+    assert set(members) - sampled.sample  # tickets outside the sample were assigned
+    assert len([t for t in runs.planted.noise if t in members]) <= len(runs.planted.noise) // 10
+
+
+def test_a_sampled_day_assigns_only_its_new_tickets_and_keeps_the_ids(
+    sampled: SampledRuns, runs: Runs
+) -> None:
+    assert sampled.labelled[LAST - timedelta(days=1)] == sampled.window
+    assert 0 < sampled.labelled[LAST] < sampled.window / 4
+    before = _by_group(sampled.before, runs.planted)
+    for group, candidate in _by_group(sampled.after, runs.planted).items():
+        assert candidate.candidate_id == before[group].candidate_id, group
+    members = {t for c in sampled.after for t in c.ticket_ids}
+    grown = [t for t in runs.planted.last_day_tickets if runs.planted.group_of.get(t)]
+    assert grown
+    assert set(grown) <= members  # the new day's tickets joined their clusters
+    for candidate in sampled.after:
+        draft = sampled.drafts_after[candidate.candidate_id]
+        headings = re.findall(r"^## (.+)$", draft, flags=re.MULTILINE)
+        assert headings == ["Problem", "Symptoms", "Resolution steps", "Related tickets"]
+        assert all(ticket_id in draft for ticket_id in candidate.ticket_ids)
+
+
+def test_a_sampled_rerun_gives_the_same_candidates_and_a_new_clustering_keeps_the_ids(
+    sampled: SampledRuns, runs: Runs
+) -> None:
+    assert sampled.again == sampled.after
+    found = _by_group(sampled.reclustered, runs.planted)
+    for group, candidate in _by_group(sampled.after, runs.planted).items():
+        assert found[group].candidate_id == candidate.candidate_id, group
+    stored = sampled.con.execute("select model_date from ops.kb_models order by 1").fetchall()
+    assert [row[0] for row in stored] == [LAST - timedelta(days=1), LAST]
+    # back to the clustering of LAST - 1: the first run of LAST again, to the byte
+    assert kb.refresh_candidates(sampled.con, LAST, sampled.settings) == sampled.after
+    members = sampled.con.execute(
+        "select * from ops.kb_candidate_members where report_date = ? order by all", [LAST]
+    ).fetchall()
+    assert members == sampled.members_after
+    # and the day of the first clustering, re-run: the same sample, the same clusters
+    assert kb.refresh_candidates(sampled.con, LAST - timedelta(days=1), sampled.settings) == (
+        sampled.before
+    )
+
+
+def test_a_stored_clustering_assigns_as_the_one_just_made() -> None:
+    problems = [f"Cannot log in {i % 3}\nPassword rejected again" for i in range(12)]
+    problems += [f"Invoice {i} shows the wrong VAT\nVAT is off" for i in range(8)]
+    resolutions = ["Reset the password from the login page."] * 12
+    resolutions += ["Sent a corrected invoice with the right VAT."] * 8
+    clustering = kb.cluster_texts(problems, resolutions)
+    model = clustering._model
+    loaded, boilerplate = kb._Model.load(model.dump(clustering.boilerplate), model.params)
+    assert boilerplate == clustering.boilerplate
+    others = (
+        ["Login fails\nPassword rejected", "Wrong VAT on invoice", "Printer on fire"],
+        ["Reset the password.", "Sent a corrected invoice.", ""],
+    )
+    labels, scores = model.assign_scored(*others)
+    assert labels.tolist() == [0, 1, -1]
+    loaded_labels, loaded_scores = loaded.assign_scored(*others)
+    assert loaded_labels.tolist() == labels.tolist()
+    assert loaded_scores.tolist() == scores.tolist()
+    assert loaded.problem_part.stop_words == kb._stop_words()

@@ -6,7 +6,8 @@
 -- an agent created (the problem, not a reply). A ticket whose last solve the system made
 -- (an inactivity automation) has no resolution: its last reply was an unanswered question.
 -- Parameters: $report_date (date), $window_days (integer), $skip_pattern (one
--- case-insensitive regular expression: config.ack_patterns and tasks.kb.NUDGE_PATTERNS).
+-- case-insensitive regular expression: config.ack_patterns and tasks.kb.NUDGE_PATTERNS),
+-- $listed_only (boolean): only the tickets in the temporary table kb_listed (ticket_id).
 with
 
 bounds as (
@@ -21,10 +22,16 @@ bounds as (
 ),
 
 history as (
+    -- a ticket whose last solve is in the window has its last change there too
     select history.*
     from intermediate.int_ticket_status_history as history
     cross join bounds
     where history.changed_at < bounds.as_of
+        and history.changed_at >= bounds.window_start
+        and (
+            not $listed_only::boolean
+            or history.ticket_id in (select listed.ticket_id from kb_listed as listed)
+        )
 ),
 
 status_as_of as (

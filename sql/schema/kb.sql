@@ -43,3 +43,43 @@ create table if not exists ops.kb_candidate_members (
     similarity double not null,
     primary key (report_date, candidate_id, ticket_id)
 );
+
+-- What tasks/kb.py keeps between runs when the KB window holds more solved tickets than
+-- kb.max_cluster_texts: the clusterings of a sample of the window (kb_models, one per day
+-- a sample was clustered), which candidate each of their clusters is (kb_model_clusters)
+-- and the cluster each solved ticket was put in (kb_ticket_labels).
+
+-- a clustering: its settings' hash and the fitted weights and cluster sums (a NumPy .npz)
+create table if not exists ops.kb_models (
+    model_date date primary key,
+    settings_key varchar not null,
+    window_tickets integer not null,  -- solved tickets in the window that day
+    sample_tickets integer not null,  -- of which clustered
+    payload blob not null
+);
+
+-- one row per cluster of a clustering: its candidate id, keywords and term signature
+create table if not exists ops.kb_model_clusters (
+    model_date date not null,
+    cluster integer not null,
+    candidate_id varchar not null,
+    keywords varchar[] not null,
+    signature_terms varchar[] not null,
+    signature_weights double[] not null,
+    primary key (model_date, cluster)
+);
+
+-- the cluster of a solved ticket (as solved at solved_at) in a clustering; -1: in none.
+-- A ticket is labelled once, by the clustering in use when it is first seen solved (or by
+-- the clustering it was sampled for); a later solve is a new row.
+create table if not exists ops.kb_ticket_labels (
+    ticket_id varchar not null,
+    solved_at timestamptz not null,
+    labelled_on date not null,     -- the report day of the run that wrote it
+    model_date date not null,
+    cluster integer not null,
+    similarity double not null,    -- to the cluster's centroid (0 for none)
+    subject varchar not null,      -- the subject, cleaned and redacted (for titles, drafts)
+    subject_key varchar not null,  -- the subject as one lower-case line: distinct symptoms
+    has_resolution boolean not null
+);
