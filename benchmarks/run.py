@@ -545,6 +545,7 @@ def bench(scale: str, days: int, profile: bool) -> dict:
     if timings.exists():
         plain["steps"] = json.loads(timings.read_text())
     rows.append(plain)
+    plain_db.unlink(missing_ok=True)  # a year at 10k a day is tens of GB a copy
 
     return finish(scale, days, exports, history_days, last, work, rows)
 
