@@ -250,7 +250,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, found: Sequence[Model], lookbac
     return digest.hexdigest()
 
 
-# session variables the models read (tasks/warehouse.py sets the others)
+# the session variables the models read (set by warehouse.connect and build_models)
 VARIABLES = (
     "driver_dimension",
     "report_timezone",
