@@ -1138,13 +1138,14 @@ def refresh_candidates(
     """Cluster the tickets solved in the window up to the end of `day`; store and return them.
 
     Re-running a day replaces that day's results; ids and states carry over from earlier
-    days. Writes ops.kb_candidates / kb_candidate_days / kb_candidate_members and rebuilds
+    days. Writes ops.kb_candidates / kb_candidate_days / kb_candidate_member_lists and rebuilds
     marts.fct_kb_candidates and marts.fct_kb_candidate_tickets as of `day`. Dismissed
     candidates are returned too (with their state), so callers can count them.
 
     A window of more than `kb.max_cluster_texts` solved tickets is not clustered whole: see
     :func:`_refresh_sampled`.
     """
+    _migrate_members(con)
     skip = _skip_pattern(con)
     try:
         size = _list_window(con, "kb_window", day, settings.kb.window_days)
@@ -1578,7 +1579,7 @@ def _sampled_rows(
         select
             candidate_id,
             count(*) as tickets,
-            avg(similarity) as cohesion,
+            list(similarity order by member_rank) as similarities,
             list(ticket_id order by member_rank) as ticket_ids,
             list(subject order by member_rank) filter (where member_rank <= 15) as subjects,
             coalesce(min(member_rank) filter (where has_resolution), 1) as representative,
@@ -1647,7 +1648,7 @@ def _sampled_rows(
     vectors = functools.partial(_problem_vectors, model)
 
     rows = []
-    for (candidate_id, tickets, cohesion, ticket_ids, subjects, _), representative in zip(
+    for (candidate_id, tickets, similarities, ticket_ids, subjects, _), representative in zip(
         found, representatives, strict=True
     ):
         keywords, terms, weights = described[candidate_id]
@@ -1666,7 +1667,8 @@ def _sampled_rows(
                 "tickets_previous": previous,
                 "trend": _trend(tickets, previous),
                 "ticket_ids": ticket_ids,
-                "cohesion": float(cohesion),
+                # an exactly rounded mean: the same on every run, whatever the order
+                "cohesion": math.fsum(similarities) / len(similarities),
                 "signature": dict(zip(terms, weights, strict=True)),
                 "draft": _draft(
                     candidate_id,
@@ -1850,24 +1852,24 @@ def _write_day(
 ) -> None:
     """Replace the day's candidates and members (`sampled`: members from table kb_members),
     update the candidates' state rows and rebuild the marts."""
-    con.execute("delete from ops.kb_candidate_members where report_date = ?", [day])
+    con.execute("delete from ops.kb_candidate_member_lists where report_date = ?", [day])
     con.execute("delete from ops.kb_candidate_days where report_date = ?", [day])
     if sampled:
         con.execute(
-            "insert into ops.kb_candidate_members select ?::date, candidate_id, ticket_id, "
-            "member_rank, similarity from kb_members",
+            "insert into ops.kb_candidate_member_lists select ?::date, candidate_id, "
+            "list(ticket_id order by member_rank), list(similarity order by member_rank), "
+            "from kb_members group by candidate_id",
             [day],
         )
     else:
         con.execute(
-            "insert into ops.kb_candidate_members select ?::date, unnest(?::varchar[]), "
-            "unnest(?::varchar[]), unnest(?::integer[]), unnest(?::double[])",
+            "insert into ops.kb_candidate_member_lists select ?::date, unnest(?::varchar[]), "
+            "unnest(?::varchar[][]), unnest(?::double[][])",
             [
                 day,
-                [r["candidate_id"] for r in rows for _ in r["ticket_ids"]],
-                [t for r in rows for t in r["ticket_ids"]],
-                [n for r in rows for n in range(1, r["tickets"] + 1)],
-                [s for r in rows for s in r["similarity"]],
+                [r["candidate_id"] for r in rows],
+                [list(r["ticket_ids"]) for r in rows],
+                [list(r["similarity"]) for r in rows],
             ],
         )
     columns = {
@@ -1900,6 +1902,31 @@ def _write_day(
     _build_marts(con, day)
 
 
+def _migrate_members(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn the table ops.kb_candidate_members of a warehouse made before member lists (one
+    row per member per day) into ops.kb_candidate_member_lists, and that name into a view."""
+    kind = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = 'ops' and table_name = 'kb_candidate_members'"
+    ).fetchone()
+    if kind is None or kind[0] != "BASE TABLE":
+        return
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert or replace into ops.kb_candidate_member_lists "
+            "select report_date, candidate_id, list(ticket_id order by member_rank), "
+            "list(similarity order by member_rank), "
+            "from ops.kb_candidate_members group by report_date, candidate_id"
+        )
+        con.execute("drop table ops.kb_candidate_members")
+        con.execute(read_sql("schema/kb.sql"))
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 def _build_marts(con: duckdb.DuckDBPyConnection, day: date) -> None:
     for name in ("fct_kb_candidates", "fct_kb_candidate_tickets"):
         con.execute(
@@ -1925,21 +1952,18 @@ def candidates_for_digest(con: duckdb.DuckDBPyConnection, day: date) -> list[dic
     representative first), status (new or accepted). Largest first. Empty when no run
     stored results for `day`.
     """
+    _migrate_members(con)
     rows = con.execute(
         """
         select
             days.candidate_id,
             days.title,
             days.tickets,
-            (
-                select list(members.ticket_id order by members.member_rank)
-                from ops.kb_candidate_members as members
-                where members.report_date = days.report_date
-                    and members.candidate_id = days.candidate_id
-            ) as ticket_ids,
+            coalesce(members.ticket_ids, []::varchar[]) as ticket_ids,
             candidates.state,
         from ops.kb_candidate_days as days
         inner join ops.kb_candidates as candidates using (candidate_id)
+        left join ops.kb_candidate_member_lists as members using (report_date, candidate_id)
         where days.report_date = ? and candidates.state <> 'dismissed'
         order by days.tickets desc, days.candidate_id
         """,
@@ -2004,6 +2028,7 @@ def set_state(con: duckdb.DuckDBPyConnection, candidate_id: str, state: str) -> 
         raise BacklogError(
             f"There is no KB candidate {candidate_id!r}; run `backlog kb list` to see the ids."
         )
+    _migrate_members(con)
     latest = _latest_mart_day(con)
     con.execute("begin transaction")
     try:

@@ -258,6 +258,7 @@ VARIABLES = (
     "ack_pattern",
     "has_ack_patterns",
     "follow_up_pattern",
+    "nature_pattern",
 )
 
 

@@ -171,6 +171,11 @@ def _coaching_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     ]
     if rows:
         con.executemany("insert into config.nature_rules values (?, ?, ?, ?)", rows)
+    # any rule's pattern, compiled once: tickets no rule matches skip the per-rule tests
+    con.execute(
+        "set variable nature_pattern = ?",
+        ["|".join(f"(?:{row[2]})" for row in rows) or "^$"],
+    )
 
 
 def commit_without_vacuum(con: duckdb.DuckDBPyConnection) -> None:

@@ -646,7 +646,7 @@ def sampled(runs: Runs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sa
     runs.con.execute("checkpoint")
     path.write_bytes(Path(runs.settings.db_path).read_bytes())
     con = warehouse.connect(load_settings(db_path=path))
-    for table in ("kb_candidate_members", "kb_candidate_days", "kb_candidates"):
+    for table in ("kb_candidate_member_lists", "kb_candidate_days", "kb_candidates"):
         con.execute(f"delete from ops.{table}")
     solved = kb._solved_tickets(con, LAST - timedelta(days=1), 28, kb._skip_pattern(con))
     window = len(solved.ticket_ids)

@@ -1,6 +1,8 @@
 -- one row: how many tickets are deleted as of export day $export_date
 -- A ticket counts when its latest version among the exports up to that day (latest
 -- updated_at, then export, then row, as staging.stg_tickets orders them) says deleted.
+-- Only tickets with a deleted version anywhere can count: they are found first, so the
+-- latest version is looked up for a handful of tickets, not the whole history.
 with
 
 versions as (
@@ -8,21 +10,23 @@ versions as (
     where export_date <= $export_date
 ),
 
-ranked as (
+ever_deleted as (
+    select distinct ticket_id from versions where status = 'deleted'
+),
+
+latest as (
     select
         ticket_id,
-        status,
-        row_number() over (
-            partition by ticket_id
-            order by updated_at desc, export_date desc, row_number desc
-        ) as recency_rank,
+        arg_max(status, (updated_at, export_date, row_number)) as status,
     from versions
+    where ticket_id in (select ticket_id from ever_deleted)
+    group by ticket_id
 ),
 
 final as (
     select count(*) as deleted_tickets
-    from ranked
-    where recency_rank = 1 and status = 'deleted'
+    from latest
+    where status = 'deleted'
 )
 
 select * from final

@@ -10,12 +10,9 @@ candidates as (
 ),
 
 members as (
-    select
-        candidate_id,
-        list(ticket_id order by member_rank) as ticket_ids,
-    from ops.kb_candidate_members
+    select candidate_id, ticket_ids,
+    from ops.kb_candidate_member_lists
     where report_date = $report_date::date
-    group by candidate_id
 ),
 
 final as (

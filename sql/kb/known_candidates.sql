@@ -10,12 +10,9 @@ latest as (
 ),
 
 members as (
-    select
-        members.candidate_id,
-        list(members.ticket_id order by members.ticket_id) as ticket_ids,
-    from ops.kb_candidate_members as members
+    select members.candidate_id, list_sort(members.ticket_ids) as ticket_ids,
+    from ops.kb_candidate_member_lists as members
     inner join latest using (candidate_id, report_date)
-    group by members.candidate_id
 ),
 
 final as (

@@ -18,6 +18,9 @@ matches as (
         rules.is_automatable,
     from tickets
     inner join config.nature_rules as rules on regexp_matches(tickets.words, rules.pattern)
+    -- one compiled test of all the patterns first: a pattern from a column is compiled
+    -- for every row it is tested on
+    where regexp_matches(tickets.words, getvariable('nature_pattern'))
 ),
 
 final as (

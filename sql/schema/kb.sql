@@ -33,16 +33,29 @@ create table if not exists ops.kb_candidate_days (
     primary key (report_date, candidate_id)
 );
 
--- one row per member ticket of a candidate per report day; member_rank 1 is the most
--- representative ticket (closest to the centroid)
-create table if not exists ops.kb_candidate_members (
+-- one row per candidate per report day: its member tickets, the most representative
+-- (closest to the centroid) first, and their similarities in the same order. One row, not
+-- one per member: at 10,000 tickets a day a day's members are ~245k tickets, written again
+-- every day (DECISIONLOG.md, "Knowledge-base candidates at scale").
+create table if not exists ops.kb_candidate_member_lists (
     report_date date not null,
     candidate_id varchar not null,
-    ticket_id varchar not null,
-    member_rank integer not null,
-    similarity double not null,
-    primary key (report_date, candidate_id, ticket_id)
+    ticket_ids varchar[] not null,
+    similarities double[] not null,
+    primary key (report_date, candidate_id)
 );
+
+-- one row per member ticket of a candidate per report day; member_rank 1 is the most
+-- representative ticket. A warehouse made before the lists has a table of that name
+-- instead, which tasks/kb.py turns into lists (then this view is made on the next connect).
+create view if not exists ops.kb_candidate_members as
+select
+    report_date,
+    candidate_id,
+    unnest(ticket_ids) as ticket_id,
+    generate_subscripts(ticket_ids, 1) as member_rank,
+    unnest(similarities) as similarity,
+from ops.kb_candidate_member_lists;
 
 -- What tasks/kb.py keeps between runs when the KB window holds more solved tickets than
 -- kb.max_cluster_texts: the clusterings of a sample of the window (kb_models, one per day
