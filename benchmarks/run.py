@@ -180,6 +180,7 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     settings = load_settings(None, db_path=Path(db), out_dir=Path(out))
     started = time.perf_counter()
     con = warehouse.connect(settings)
+    warehouse.defer_vacuum(con)  # as the daily flow does
     steps["connect + schema"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -213,7 +214,9 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
 
     blocks.write_payload(slack_payload(result, settings), settings.out_dir, result["date"])
     steps["write digest/drafts/data docs/payload"] = time.perf_counter() - started
+    started = time.perf_counter()
     con.close()
+    steps["close (checkpoint)"] = time.perf_counter() - started
     steps["total in process"] = time.perf_counter() - t0
     Path(timings).write_text(
         json.dumps(

@@ -37,6 +37,7 @@ def daily_backlog(
     check_source(source)
     export = ingest.export_day(exports, day, source)
     with warehouse.connect(settings) as con:
+        warehouse.defer_vacuum(con)  # the weekly review's connection vacuums instead
         # a weekday schedule skips Saturday's run: Monday loads the weekend's exports too
         for missed in steps.unloaded_days(con, exports, day, source):
             steps.ingest_day(con, exports, missed, settings)
