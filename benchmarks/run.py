@@ -629,9 +629,13 @@ def render_profile(r: dict, top: int = 25) -> str:
         f"# Daily-run profile, measured: {r['scale']} ({r['tickets_per_day']}/day x "
         f"{r['days']} days), day {r['last_day']}",
         "",
-        f"Written by `benchmarks/run.py` at {r['at']}; the plain-Python path (no Prefect) "
-        f"under cProfile (which adds overhead to Python-heavy steps). Load: "
-        f"{plain['load'] if plain else '?'}.",
+        f"Written by `benchmarks/run.py` at {r['at']}; the plain-Python path (no Prefect)"
+        + (
+            " under cProfile (which adds overhead to Python-heavy steps)"
+            if (work / "plain.prof").exists()
+            else ""
+        )
+        + f". Load: {plain['load'] if plain else '?'}.",
         "",
     ]
     if plain:
