@@ -211,7 +211,7 @@ def render_markdown(d: dict[str, Any]) -> str:
             f"- {b['driver']}: {b['open_tickets']} open tickets ({_ids(b['ticket_ids'])})"
             for b in d["batches"][:LIST_LIMIT]
         ]
-        lines += _more(d["batches"])
+        lines += _more(d["batches"], d["date"])
         lines.append("")
     if d["kb_candidates"]:
         lines.append("## Knowledge-base candidates (repeated resolutions)")
@@ -220,7 +220,7 @@ def render_markdown(d: dict[str, Any]) -> str:
             f"{c['candidate_id']}`"
             for c in d["kb_candidates"][:LIST_LIMIT]
         ]
-        lines += _more(d["kb_candidates"])
+        lines += _more(d["kb_candidates"], d["date"])
         lines.append("")
     if d["merge_candidates"]:
         lines.append("## Merge these follow-ups")
@@ -228,7 +228,7 @@ def render_markdown(d: dict[str, Any]) -> str:
             f"- {_ids(m['ticket_ids'])} (requester {m['requester_id']}): {m['reason']}"
             for m in d["merge_candidates"][:LIST_LIMIT]
         ]
-        lines += _more(d["merge_candidates"])
+        lines += _more(d["merge_candidates"], d["date"])
         lines.append("")
     dq = d["data_quality"]
     lines.append(
@@ -272,9 +272,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _more(items: list, limit: int = LIST_LIMIT) -> list[str]:
+def _more(items: list, day: str, limit: int = LIST_LIMIT) -> list[str]:
     """The "and N more" line of a list cut for reading; the JSON keeps every item."""
-    return [f"- and {len(items) - limit} more in digest-<D>.json"] if len(items) > limit else []
+    return [f"- and {len(items) - limit} more in digest-{day}.json"] if len(items) > limit else []
 
 
 def _ids(ticket_ids: list[str], limit: int = 8) -> str:
