@@ -148,3 +148,9 @@ def test_a_monday_run_also_loads_the_weekend_exports(exports, tmp_path):
             ).fetchall()
         ]
     assert loaded == [START + timedelta(days=offset) for offset in range(4)]
+
+
+def test_a_cut_list_names_the_digest_file_holding_the_rest():
+    lines = digest._more(list(range(7)), "2026-03-02", limit=5)
+    assert lines == ["- and 2 more in digest-2026-03-02.json"]
+    assert digest._more(list(range(5)), "2026-03-02", limit=5) == []
