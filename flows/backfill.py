@@ -55,5 +55,5 @@ def backfill(
         steps.refresh_kb(con, end, settings)
         digest = steps.build_digest(con, end, settings)
         steps.write_digest(con, digest, settings)
-        steps.fail_on_bad_data(con, digest)
+        steps.fail_on_bad_data(digest)
     return digest

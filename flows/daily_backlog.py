@@ -48,7 +48,7 @@ def daily_backlog(
         payload = steps.write_digest(con, digest, settings)
         if post:
             steps.post_digest(con, day, payload, settings)
-        steps.fail_on_bad_data(con, digest)
+        steps.fail_on_bad_data(digest)
     return digest
 
 

@@ -129,9 +129,9 @@ def post_digest(
 
 
 @task(name="check-data-quality", cache_policy=NO_CACHE)
-def fail_on_bad_data(con: duckdb.DuckDBPyConnection, result: dict[str, Any]) -> None:
+def fail_on_bad_data(result: dict[str, Any]) -> None:
     """End the flow run failed when day D's data failed (after the digest says so)."""
-    reason = quality.day_has_failed(con, date.fromisoformat(result["date"]))
+    reason = quality.failure_reason(result["data_quality"])  # the digest computed it
     if reason:
         raise IncompleteDataError(reason, result)
 

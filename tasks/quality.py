@@ -331,5 +331,10 @@ def _summary(
 
 def day_has_failed(con: duckdb.DuckDBPyConnection, day: date) -> str | None:
     """Why day D's data quality is `fail` (one sentence), or None when it is not."""
-    quality = data_quality_for_day(con, day)
+    return failure_reason(data_quality_for_day(con, day))
+
+
+def failure_reason(quality: dict[str, Any]) -> str | None:
+    """The summary of a `data_quality_for_day` result (or a digest's `data_quality`) that
+    failed, else None."""
     return quality["summary"] if quality["status"] == "fail" else None
