@@ -129,7 +129,7 @@ def exports_for(scale: str, days: int) -> Path:
 
 def _generate(root: str, per_day: str, days: str) -> None:
     sys.path.insert(0, str(REPO))
-    from tasks.synthetic import SyntheticConfig, generate_exports
+    from tasks.demo.synthetic import SyntheticConfig, generate_exports
 
     generate_exports(
         Path(root),
@@ -147,8 +147,10 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     sys.path.insert(0, str(REPO))
     import duckdb
 
-    from tasks import blocks, digest, ingest, kb, models, validate, warehouse
+    from tasks import ingest, kb, models, validate, warehouse
     from tasks.config import load_settings
+    from tasks.render import blocks
+    from tasks.reports import digest
 
     steps: dict[str, float] = {"imports": time.perf_counter() - t0}
     steps_notes: dict[str, str] = {}

@@ -84,7 +84,7 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic team.")] = 7,
 ) -> None:
     """Generate a synthetic support team's exports, run the flows over them, show the digest."""
-    from tasks.synthetic import SyntheticConfig, generate_exports
+    from tasks.demo.synthetic import SyntheticConfig, generate_exports
 
     out_dir = out or Path("out")
     work = out_dir / "demo"
@@ -115,8 +115,7 @@ FullRefreshOption = Annotated[
     bool,
     typer.Option(
         "--full-refresh",
-        help="Rebuild every model from everything loaded instead of updating it "
-        "incrementally.",
+        help="Rebuild every model from everything loaded instead of updating it incrementally.",
     ),
 ]
 
@@ -197,12 +196,15 @@ def digest(
 ) -> None:
     """Rebuild day D's digest from the warehouse (no export is read); --post sends it."""
     from flows.steps import deliver, slack_payload
-    from tasks import blocks, models, warehouse
-    from tasks import digest as digest_module
+    from tasks import models, warehouse
+    from tasks.render import blocks
+    from tasks.reports import digest as digest_module
 
     settings = _settings_with_warehouse(config, db, out)
     with warehouse.connect(settings) as con:
-        models.build_models(con, lookback_days=settings.models.lookback_days)
+        models.build_models(
+            con, ext=settings.extensions, lookback_days=settings.models.lookback_days
+        )
         result = digest_module.build_digest(con, day, settings)
         digest_module.write_digest(result, settings.out_dir)
         payload = slack_payload(result, settings)
@@ -224,7 +226,7 @@ def review(
     post: PostOption = False,
 ) -> None:
     """Build the weekly support-product review pack (HTML + Markdown with charts)."""
-    from tasks.review import parse_week
+    from tasks.reports.review import parse_week
 
     _settings_with_warehouse(config, db, out)  # stop early when there is no warehouse
     if week is not None:
@@ -371,7 +373,7 @@ class _ProgressHandler(logging.Handler):
 
 
 def _show(result: dict[str, Any], out: Path | None) -> None:
-    from tasks.digest import render_markdown
+    from tasks.reports.digest import render_markdown
 
     console.print(Markdown(render_markdown(result)))
     console.print(f"Digest files: {(out or Path('out')) / ('digest-' + result['date'])}.json/.md")

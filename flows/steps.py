@@ -2,7 +2,7 @@
 
 The logic lives in `tasks/` with no Prefect import; here each step becomes a
 task so the flow run shows it. Inputs hold a DuckDB connection, so nothing is
-cached. Slack retries its own requests (tasks/slack.py); no task retries, so a
+cached. Slack retries its own requests (tasks/delivery/slack.py); no task retries, so a
 failure is reported once and the digest stays pending for the next run.
 """
 
@@ -16,9 +16,12 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import blocks, charts, digest, extensions, ingest, kb, models, quality, slack, validate
+from tasks import ingest, kb, models, quality, validate
 from tasks.config import Settings
+from tasks.delivery import slack
 from tasks.errors import IncompleteDataError
+from tasks.render import blocks, charts
+from tasks.reports import digest
 
 
 @task(name="ingest-day", cache_policy=NO_CACHE)
@@ -33,7 +36,7 @@ def ingest_day(
     """
     logger = get_run_logger()
     try:
-        result = ingest.load_day(con, day, exports, settings.quality)
+        result = ingest.load_day(con, day, exports, settings.quality, settings.extensions)
     except ingest.ExportFileError as error:
         logger.error("%s", error)
         return None
@@ -82,7 +85,7 @@ def build_models(
     loaded: incrementally when it can, in full when it must (or is asked to)."""
     plan = models.build_models(
         con,
-        ext=extensions.from_settings(settings),
+        ext=settings.extensions,
         lookback_days=settings.models.lookback_days,
         full=full_refresh,
     )
@@ -113,7 +116,7 @@ def write_digest(
     day = date.fromisoformat(result["date"])
     paths = list(digest.write_digest(result, settings.out_dir).values())
     paths += kb.write_drafts(con, day, settings.out_dir)
-    paths.append(validate.write_data_docs(con, settings.out_dir, [day]))
+    paths.append(validate.write_data_docs(con, settings.out_dir, [day], settings.extensions))
     payload = slack_payload(result, settings)
     paths += blocks.write_payload(payload, settings.out_dir, result["date"])
     get_run_logger().info("digest written to %s", ", ".join(str(p) for p in paths))

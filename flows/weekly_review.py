@@ -11,8 +11,10 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import review, slack, warehouse
+from tasks import warehouse
 from tasks.config import Settings, load_settings
+from tasks.delivery import slack
+from tasks.reports import review
 
 
 @task(name="build-review", cache_policy=NO_CACHE)

@@ -23,8 +23,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from tasks import extensions
 from tasks.errors import BacklogError
+from tasks.extensions import Extensions
 
 DEFAULT_ACK_PATTERNS = [
     r"automated (acknowledg|response|reply|message)",
@@ -72,7 +72,7 @@ class DriverSettings(BaseModel):
 
 
 class SlackSettings(BaseModel):
-    """How the digest looks in Slack. Credentials are never here: see tasks/slack.py."""
+    """How the digest looks in Slack. Credentials are never here: see tasks/delivery/slack.py."""
 
     ticket_url_template: str | None = Field(
         default=None, description="e.g. https://acme.zendesk.com/agent/tickets/{ticket_id}"
@@ -323,6 +323,14 @@ class Settings(BaseSettings):
         "(tasks/extensions.py); relative paths are read from the config file's folder",
     )
 
+    @property
+    def extensions(self) -> Extensions:
+        """The run's extensions (more models, metrics, expectations) and driver dimension."""
+        return Extensions(
+            dirs=tuple(Path(folder) for folder in self.extensions_dirs),
+            driver_dimension=self.drivers.dimension,
+        )
+
     @field_validator("extensions_dirs", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
@@ -395,5 +403,4 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             f"Extension folder {missing[0]} (extensions_dirs) does not exist; create it or "
             "remove it from the config."
         )
-    extensions.activate(extensions.from_settings(settings))
     return settings

@@ -9,9 +9,9 @@ An extension folder (config `extensions_dirs`) holds any of:
     expectations/<entity>/*.json    expectations appended to the shipped suite of
                                     `<entity>` (`tickets` or `events`)
 
-`load_settings` makes the configured extensions the active ones for the process, so
-the steps that only receive a connection (building the models, validating a load)
-see them too; every function that reads them also takes them as an explicit value.
+The configured extensions are part of the run's settings (`Settings.extensions`) and
+travel as an explicit value to every function that reads them; a function given none
+sees the shipped models, metrics and suites only.
 """
 
 from __future__ import annotations
@@ -70,22 +70,4 @@ class Extensions:
         return found
 
 
-def from_settings(settings: Any) -> Extensions:
-    """The extensions a Settings object configures."""
-    return Extensions(
-        dirs=tuple(Path(folder) for folder in settings.extensions_dirs),
-        driver_dimension=settings.drivers.dimension,
-    )
-
-
-_active: list[Extensions] = [Extensions()]
-
-
-def activate(extensions: Extensions) -> None:
-    """Make `extensions` the ones the models, registry and suites read by default."""
-    _active[0] = extensions
-
-
-def active() -> Extensions:
-    """The extensions of the last loaded config (none before any config is loaded)."""
-    return _active[0]
+NONE = Extensions()

@@ -32,6 +32,8 @@ import duckdb
 from tasks import quality, validate, warehouse
 from tasks.config import QualitySettings
 from tasks.errors import BacklogError
+from tasks.extensions import NONE as NO_EXTENSIONS
+from tasks.extensions import Extensions
 from tasks.warehouse import read_sql
 
 if TYPE_CHECKING:
@@ -228,15 +230,17 @@ def load_day(
     day: ExportDay,
     root: Path,
     quality_settings: QualitySettings | None = None,
+    ext: Extensions = NO_EXTENSIONS,
 ) -> DayLoad:
     """Load one day's export folder atomically; skip it when the same files are loaded.
 
     Raises `ExportFileError` when a file is fatal: nothing of the day is loaded (an
     earlier load of it stays), and the failure is recorded in `ops.load_failures`.
+    `ext` adds the extension folders' expectations to the suites.
     """
     settings = quality_settings or QualitySettings()
     if day.source != "canonical":
-        return _load_vendor_day(con, day, root, settings)
+        return _load_vendor_day(con, day, root, settings, ext)
     hashes = {entity: file_sha256(path) for entity, path in day.files.items()}
     loaded = dict(
         con.execute(
@@ -250,11 +254,15 @@ def load_day(
         (entity, path, hashes[entity], None)
         for entity, path in sorted(day.files.items(), key=lambda item: ENTITIES.index(item[0]))
     ]
-    return _load_plan(con, day, root, settings, plan, hashes)
+    return _load_plan(con, day, root, settings, plan, hashes, ext)
 
 
 def _load_vendor_day(
-    con: duckdb.DuckDBPyConnection, day: ExportDay, root: Path, settings: QualitySettings
+    con: duckdb.DuckDBPyConnection,
+    day: ExportDay,
+    root: Path,
+    settings: QualitySettings,
+    ext: Extensions,
 ) -> DayLoad:
     """A vendor day (SPEC 3.2): its adapter turns the files into canonical load units.
 
@@ -287,7 +295,7 @@ def _load_vendor_day(
         units.sort(key=lambda unit: ENTITIES.index(unit.entity))
         return [(unit.entity, unit.path, unit.sha256, unit) for unit in units]
 
-    return _load_plan(con, day, root, settings, plan, dict(hashes))
+    return _load_plan(con, day, root, settings, plan, dict(hashes), ext)
 
 
 def _load_plan(
@@ -298,15 +306,16 @@ def _load_plan(
     plan: list[tuple[str, Path, str, LoadUnit | None]]
     | Callable[[], list[tuple[str, Path, str, LoadUnit | None]]],
     hashes: dict[str, str] | dict[Path, str],
+    ext: Extensions,
 ) -> DayLoad:
     """Load the files (or vendor units) of one day in one transaction."""
-    validate.preload()  # GX's import overlaps with reading and typing the files
+    validate.preload(ext)  # GX's import overlaps with reading and typing the files
     con.execute("begin transaction")
     try:
         _forget_day(con, day.export_date)
         steps = plan() if callable(plan) else plan
         results = [
-            _load_file(con, day, entity, path, sha256, root, settings, unit)
+            _load_file(con, day, entity, path, sha256, root, settings, ext, unit)
             for entity, path, sha256, unit in steps
         ]
         checks = quality.volume_checks(con, day.export_date, settings)
@@ -362,6 +371,7 @@ def _load_file(
     sha256: str,
     root: Path,
     settings: QualitySettings,
+    ext: Extensions,
     unit: LoadUnit | None = None,
 ) -> FileLoad:
     source_file = _source_file(path, root)
@@ -391,7 +401,7 @@ def _load_file(
         "create or replace temp table load_typed as " + read_sql(f"ingest/canonical__{entity}.sql")
     )
     run_name = f"{day.export_date.isoformat()}_{entity}_{sha256[:12]}"
-    outcome = validate.validate_load(con, entity, day.export_date, run_name=run_name)
+    outcome = validate.validate_load(con, entity, day.export_date, ext, run_name=run_name)
     if outcome.fatal:
         raise ExportFileError(
             f"{path}: {outcome.fatal}; expected {expected}, "

@@ -89,15 +89,13 @@ class BuildPlan:
 
 
 def discover_models(
-    sql_dir: Path = warehouse.SQL_DIR, extra_dirs: Sequence[Path] | None = None
+    sql_dir: Path = warehouse.SQL_DIR, extra_dirs: Sequence[Path] = ()
 ) -> list[Model]:
     """Every model file, in an order where each runs after the models it reads.
 
-    `extra_dirs` are extension `sql/` folders (default: those of the active extensions);
+    `extra_dirs` are extension `sql/` folders (none unless given);
     an extension model may not replace a shipped one.
     """
-    if extra_dirs is None:
-        extra_dirs = extensions.active().model_dirs()
     models: dict[str, Model] = {}
     for folder in (sql_dir, *extra_dirs):
         for layer in LAYERS:
@@ -130,7 +128,7 @@ def discover_models(
 def build_models(
     con: duckdb.DuckDBPyConnection,
     sql_dir: Path = warehouse.SQL_DIR,
-    ext: extensions.Extensions | None = None,
+    ext: extensions.Extensions = extensions.NONE,
     lookback_days: int = 7,
     full: bool = False,
     timings: dict[str, float] | None = None,
@@ -142,7 +140,7 @@ def build_models(
     adds models and sets the driver dimension (`getvariable('driver_dimension')`);
     `timings`, when given, receives each model's seconds (benchmarks/run.py).
     """
-    chosen = ext or extensions.active()
+    chosen = ext
     con.execute("set variable driver_dimension = ?", [chosen.driver_dimension])
     found = discover_models(sql_dir, chosen.model_dirs())
     con.execute("begin transaction")
@@ -323,14 +321,12 @@ def _strip_comments(sql: str) -> str:
 def failing_invariants(
     con: duckdb.DuckDBPyConnection,
     sql_dir: Path = warehouse.SQL_DIR,
-    extra_dirs: Sequence[Path] | None = None,
+    extra_dirs: Sequence[Path] = (),
 ) -> dict[str, int]:
     """Run every `sql/tests/*.sql`, shipped and extension (each returns the breaking rows).
 
     Returns the tests that returned rows, with how many; empty when all hold.
     """
-    if extra_dirs is None:
-        extra_dirs = extensions.active().model_dirs()
     failing = {}
     for path in [p for d in (sql_dir, *extra_dirs) for p in sorted((d / "tests").glob("*.sql"))]:
         count = con.execute(

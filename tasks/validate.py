@@ -130,11 +130,16 @@ class ValidationOutcome:
 
 
 def validate_load(
-    con: duckdb.DuckDBPyConnection, entity: str, export_date: date, run_name: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    entity: str,
+    export_date: date,
+    ext: extensions.Extensions = extensions.NONE,
+    run_name: str | None = None,
 ) -> ValidationOutcome:
     """Validate one load: temp tables `load_records` (as read) and `load_typed` (cast).
 
-    Leaves the rows to quarantine in the temp table `load_bad` (row_number, reason).
+    `ext` adds the extension folders' expectations. Leaves the rows to quarantine in the
+    temp table `load_bad` (row_number, reason).
     """
     outcome = ValidationOutcome()
     outcome.rows_checked = con.execute("select count(*) from load_records").fetchone()[0]
@@ -157,9 +162,9 @@ def validate_load(
         )
     )
 
-    frame = con.execute(_frame_sql(con, entity)).df()
+    frame = con.execute(_frame_sql(con, entity, ext)).df()
     if len(frame):
-        _run_suite(entity, frame, export_date, run_name, outcome)
+        _run_suite(entity, frame, export_date, run_name, outcome, ext)
 
     _record_bad_rows(con, outcome.bad_rows)
     superseded = f"superseded by a later row with the same {KEYS[entity]}"
@@ -201,9 +206,9 @@ def _run_suite(
     export_date: date,
     run_name: str | None,
     outcome: ValidationOutcome,
+    ext: extensions.Extensions,
 ) -> None:
     """Run the entity's GX suite on `frame`; add its checks and quarantined rows."""
-    ext = extensions.active()
     gx_runner = _gx(_extension_files(ext), ext)
     started = time.perf_counter()
     result, run_key = gx_runner.validate(entity, frame, run_name or f"{export_date}_{entity}")
@@ -314,40 +319,38 @@ def _ephemeral_context() -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def load_suite(entity: str, ext: extensions.Extensions | None = None) -> Any:
+def load_suite(entity: str, ext: extensions.Extensions = extensions.NONE) -> Any:
     """The entity's suite, read from its JSON file, plus the extensions' expectations.
 
     Extension expectations (`expectations/<entity>/*.json` in an extension folder,
-    default: the active extensions) are appended after the shipped ones.
+    if any) are appended after the shipped ones.
     """
     import great_expectations as gx
 
     suite = json.loads(suite_path(entity).read_text("utf-8"))
     suite["expectations"] = [
         *suite.get("expectations", []),
-        *(ext or extensions.active()).expectations(entity),
+        *ext.expectations(entity),
     ]
     return gx.ExpectationSuite(**suite)
 
 
-def _extension_files(ext: extensions.Extensions | None = None) -> tuple[Path, ...]:
-    """The extension expectation files (default: the active ones): the GX set-up is
-    cached per set of files."""
-    found = ext or extensions.active()
-    return tuple(path for entity in ENTITIES for path in found.expectation_files(entity))
+def _extension_files(ext: extensions.Extensions) -> tuple[Path, ...]:
+    """The extension expectation files: the GX set-up is cached per set of files."""
+    return tuple(path for entity in ENTITIES for path in ext.expectation_files(entity))
 
 
-def _frame_sql(con: duckdb.DuckDBPyConnection, entity: str) -> str:
+def _frame_sql(con: duckdb.DuckDBPyConnection, entity: str, ext: extensions.Extensions) -> str:
     """The suite's frame, plus the `load_typed` columns that extension expectations read."""
     wanted = {
         str(kwargs[key])
-        for item in extensions.active().expectations(entity)
+        for item in ext.expectations(entity)
         for kwargs in [item.get("kwargs", {})]
         for key in ("column", "column_A", "column_B")
         if key in kwargs
     } | {
         str(column)
-        for item in extensions.active().expectations(entity)
+        for item in ext.expectations(entity)
         for column in item.get("kwargs", {}).get("column_list", [])
     }
     if not wanted:
@@ -372,7 +375,7 @@ class _Gx:
     backfill does not grow it.
     """
 
-    def __init__(self, ext: extensions.Extensions | None = None) -> None:
+    def __init__(self, ext: extensions.Extensions) -> None:
         import great_expectations as gx
 
         self.context = _ephemeral_context()
@@ -439,7 +442,7 @@ def _set_up(extension_files: tuple[Path, ...]) -> _SetUp:
         return _SET_UPS.setdefault(extension_files, _SetUp())
 
 
-def _gx(extension_files: tuple[Path, ...] = (), ext: extensions.Extensions | None = None) -> _Gx:
+def _gx(extension_files: tuple[Path, ...], ext: extensions.Extensions) -> _Gx:
     """One GX set-up per process and set of extension expectation files.
 
     Waits while `preload` is building it in its thread; builds it when nothing did.
@@ -451,8 +454,8 @@ def _gx(extension_files: tuple[Path, ...] = (), ext: extensions.Extensions | Non
         return set_up.gx
 
 
-def preload() -> threading.Thread | None:
-    """Import GX and set up the suites of the active extensions in a background thread.
+def preload(ext: extensions.Extensions = extensions.NONE) -> threading.Thread | None:
+    """Import GX and set up the suites (with `ext`'s expectations) in a background thread.
 
     Returns at once, with the thread (None when the set-up is built or being built).
     Call it early (at process start, or when a load begins): the import then overlaps
@@ -460,7 +463,6 @@ def preload() -> threading.Thread | None:
     Once per process and set of extension files; a failure there is left to the first
     validation, which sets up again and raises in its own thread.
     """
-    ext = extensions.active()
     set_up = _set_up(_extension_files(ext))
     with _SET_UPS_LOCK:
         if set_up.gx is not None or set_up.preloading:
@@ -511,13 +513,16 @@ def store_run(
 
 
 def write_data_docs(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, days: Iterable[date] | None = None
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    days: Iterable[date] | None = None,
+    ext: extensions.Extensions = extensions.NONE,
 ) -> Path:
     """Render the GX Data Docs (HTML) into `<out_dir>/data-docs/`; the index page's path.
 
     Pages are (re)built for the validation runs of `days` (every stored run when None)
-    and the suites; the index lists every run with a page in the folder that is still
-    in `ops.validation_runs` (a replaced load's page is removed).
+    and the suites (with `ext`'s expectations); the index lists every run with a page in
+    the folder that is still in `ops.validation_runs` (a replaced load's page is removed).
     """
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResult,
@@ -532,7 +537,7 @@ def write_data_docs(
     wanted = None if days is None else set(days)
     context = _ephemeral_context()
     for entity in ENTITIES:
-        context.suites.add(load_suite(entity))
+        context.suites.add(load_suite(entity, ext))
     store = context.validation_results_store
     schema = ExpectationSuiteValidationResultSchema()
     to_build: list[Any] = [ExpectationSuiteIdentifier(name=entity) for entity in ENTITIES]

@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tasks import digest, ingest, models, warehouse
+from tasks import ingest, models, warehouse
 from tasks.config import DEFAULT_ACK_PATTERNS, SlaTarget, _default_sla, load_settings
+from tasks.reports import digest
 
 try:
     import oracle

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks import digest, ingest, models, warehouse
+from tasks import ingest, models, warehouse
 from tasks.config import load_settings
+from tasks.reports import digest
 
 try:
     from exports import ev, tk, write_events, write_tickets

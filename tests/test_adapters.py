@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tasks import digest, ingest, models, warehouse
+from tasks import ingest, models, warehouse
 from tasks.adapters import MAPPINGS_DIR
 from tasks.config import load_settings
 from tasks.errors import BacklogError
+from tasks.reports import digest
 from tasks.sources import check_source
 from tests.conftest import FIXTURES
 

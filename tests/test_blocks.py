@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tasks import blocks as blocks_mod
-from tasks.blocks import (
+from tasks.render import blocks as blocks_mod
+from tasks.render.blocks import (
     build_payload,
     mrkdwn_to_html,
     render_preview_html,

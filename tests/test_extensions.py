@@ -18,10 +18,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import extensions, metrics, models
+from tasks import extensions, models
 from tasks.config import load_settings
+from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
-from tasks.synthetic import SyntheticConfig, generate_exports
+from tasks.reports import metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -174,13 +175,13 @@ def test_registry_appends_extension_entries_and_rejects_clashes(tmp_path: Path) 
 
 def test_config_reads_extension_folders_from_the_config_files_folder(tmp_path: Path) -> None:
     settings = load_settings(EXAMPLES / "backlog.toml")
-    try:
-        assert settings.extensions_dirs == [EXAMPLES / "backlog_extensions"]
-        assert settings.drivers.dimension == "field:product_area"
-        assert extensions.active().expectation_files("tickets")
-    finally:
-        load_settings()  # back to no extensions for the rest of the session
-    assert extensions.active() == extensions.Extensions()
+    assert settings.extensions_dirs == [EXAMPLES / "backlog_extensions"]
+    assert settings.drivers.dimension == "field:product_area"
+    assert settings.extensions.expectation_files("tickets")
+    assert settings.extensions.driver_dimension == "field:product_area"
+    # settings are values: loading other settings leaves these as they are
+    assert load_settings().extensions == extensions.Extensions()
+    assert settings.extensions.expectation_files("tickets")
     bad = tmp_path / "backlog.toml"
     bad.write_text('[drivers]\ndimension = "product area"\n', "utf-8")
     with pytest.raises(BacklogError, match="dimension"):

@@ -10,10 +10,11 @@ import pytest
 
 from flows.backfill import backfill
 from flows.daily_backlog import daily_backlog
-from tasks import digest, models, warehouse
+from tasks import models, warehouse
 from tasks.config import load_settings
+from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
-from tasks.synthetic import SyntheticConfig, generate_exports
+from tasks.reports import digest
 
 START = date(2026, 2, 2)
 DAYS = 21

@@ -18,7 +18,7 @@ import pytest
 
 from tasks import ingest, models, warehouse
 from tasks.config import load_settings
-from tasks.synthetic import SyntheticConfig, generate_exports
+from tasks.demo.synthetic import SyntheticConfig, generate_exports
 
 START = date(2026, 3, 2)
 DAYS = 30

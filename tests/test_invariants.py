@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from tasks import digest, ingest, models, warehouse
+from tasks import ingest, models, warehouse
 from tasks.config import load_settings
-from tasks.synthetic import SyntheticConfig, generate_exports
+from tasks.demo.synthetic import SyntheticConfig, generate_exports
+from tasks.reports import digest
 
 try:
     import oracle

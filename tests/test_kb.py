@@ -28,8 +28,8 @@ import pytest
 
 from tasks import ingest, kb, models, validate, warehouse
 from tasks.config import load_settings
+from tasks.demo.synthetic import SOLVE_REPLIES, SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
-from tasks.synthetic import SOLVE_REPLIES, SyntheticConfig, generate_exports
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kb" / "planted.json"
 START = date(2026, 1, 5)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.synthetic import SyntheticConfig, generate_exports
+from tasks.demo.synthetic import SyntheticConfig, generate_exports
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = Path(sys.executable).parent / "prefect"

@@ -26,10 +26,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasks import charts, ingest, models, review, validate, warehouse
+from tasks import ingest, models, validate, warehouse
 from tasks.config import load_settings
+from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
-from tasks.synthetic import SyntheticConfig, generate_exports
+from tasks.render import charts
+from tasks.reports import review
 
 ZONE = "Europe/Berlin"
 START = date(2026, 2, 18)

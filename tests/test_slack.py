@@ -20,10 +20,10 @@ import duckdb
 import pytest
 
 from tasks import warehouse
-from tasks.blocks import build_payload, write_payload
 from tasks.config import load_settings
+from tasks.delivery.slack import SlackTarget, deliver, deliver_pending, pending_days, share_file
 from tasks.errors import BacklogError
-from tasks.slack import SlackTarget, deliver, deliver_pending, pending_days, share_file
+from tasks.render.blocks import build_payload, write_payload
 from tests.fake_slack import Failure, FakeSlack
 from tests.test_blocks import make_digest
 

@@ -1,4 +1,4 @@
-"""Tests of the synthetic export generator (tasks/synthetic.py)."""
+"""Tests of the synthetic export generator (tasks/demo/synthetic.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
+from tasks.demo.synthetic import GeneratedHistory, SyntheticConfig, generate_exports
 from tasks.ingest import CANONICAL_COLUMNS, REQUIRED_COLUMNS
-from tasks.synthetic import GeneratedHistory, SyntheticConfig, generate_exports
 
 TICKET_REQUIRED = REQUIRED_COLUMNS["tickets"]
 TICKET_COLUMNS = tuple(CANONICAL_COLUMNS["tickets"])

@@ -50,7 +50,7 @@ def run_case(name: str, work: Path, dest: Path) -> None:
     from flows.backfill import backfill
     from flows.daily_backlog import daily_backlog
     from flows.weekly_review import weekly_review
-    from tasks.synthetic import SyntheticConfig, generate_exports
+    from tasks.demo.synthetic import SyntheticConfig, generate_exports
 
     params = dict(CASES[name])
     start, days = params["start"], params["days"]

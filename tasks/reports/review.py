@@ -22,12 +22,12 @@ from urllib.parse import quote
 import duckdb
 import jinja2
 
-from tasks import charts, extensions
 from tasks.config import Settings
 from tasks.errors import BacklogError
-from tasks.metrics import Metric, load_registry
+from tasks.render import charts
+from tasks.reports.metrics import Metric, load_registry
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "render" / "templates"
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 BASELINE_WEEKS = 4
 TREND_WEEKS = 8
@@ -202,7 +202,7 @@ def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) 
     this = _week_span(monday, period)
     previous = _week_span(monday - timedelta(days=7), period)
     baseline = [_week_span(monday - timedelta(days=7 * k), period) for k in range(1, 5)]
-    extra = extensions.from_settings(settings).metric_files()
+    extra = settings.extensions.metric_files()
     registry = {metric.name: metric for metric in load_registry(extra_files=extra)}
 
     review: dict[str, Any] = {

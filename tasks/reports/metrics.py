@@ -16,7 +16,6 @@ from typing import Any
 
 import duckdb
 
-from tasks import extensions
 from tasks.errors import BacklogError
 from tasks.warehouse import SQL_DIR
 
@@ -46,13 +45,11 @@ class Metric:
     extension: bool = False
 
 
-def load_registry(path: Path = REGISTRY, extra_files: Sequence[Path] | None = None) -> list[Metric]:
+def load_registry(path: Path = REGISTRY, extra_files: Sequence[Path] = ()) -> list[Metric]:
     """The registered metrics, shipped first, in file order (the digest's key order).
 
-    `extra_files` are extension `metrics.toml` files (default: the active extensions').
+    `extra_files` are extension `metrics.toml` files (none unless given).
     """
-    if extra_files is None:
-        extra_files = extensions.active().metric_files()
     metrics = _read(path, extension=False)
     seen = {metric.name: path for metric in metrics}
     for extra in extra_files:

@@ -15,10 +15,11 @@ from typing import Any
 
 import duckdb
 
-from tasks import actions, alerts, coaching, extensions, kb, quality
+from tasks import kb, quality
 from tasks.config import Settings
 from tasks.errors import BacklogError
-from tasks.metrics import load_registry, values_for_day
+from tasks.reports import actions, alerts, coaching
+from tasks.reports.metrics import load_registry, values_for_day
 
 # lists in the text rendering stop here; digest-<D>.json keeps every item
 LIST_LIMIT = 5
@@ -70,7 +71,7 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
     for key, make in SECTIONS:
         digest[key] = make()
 
-    registry = load_registry(extra_files=extensions.from_settings(settings).metric_files())
+    registry = load_registry(extra_files=settings.extensions.metric_files())
     values = values_for_day(con, registry, day)
     for metric in registry:
         if metric.extension:
