@@ -20,7 +20,18 @@ __all__ = ["SOLVE_REPLIES", "GeneratedHistory", "SyntheticConfig", "generate_exp
 
 
 def generate_exports(root: Path, cfg: SyntheticConfig) -> GeneratedHistory:
-    """Simulate a support team and write canonical daily exports under ``root``.
+    """Simulate a support team and write canonical daily exports under ``root`` (SPEC 3.1).
+
+    Used by ``backlog demo``, the tests and the benchmarks. A seeded simulation of a support
+    team (inflow with weekly seasonality, agents with limited capacity, customers who take
+    their time) writes one folder per day, ``<root>/<YYYY-MM-DD>/tickets.<fmt>`` and
+    ``events.<fmt>``, and returns the truth the exports were made from, so tests can check
+    what the pipeline rebuilds.
+
+    The export of day D is taken at the end of D in ``cfg.timezone``: ``tickets`` holds every
+    ticket created or updated in D as it stood then (the first export also holds every ticket
+    still unsolved from the 30 days before ``start``: the carried-over backlog); ``events``
+    holds what happened in D.
 
     Args:
         root: Export root; one folder per day is created (files of the chosen format are
@@ -35,7 +46,7 @@ def generate_exports(root: Path, cfg: SyntheticConfig) -> GeneratedHistory:
     created, driver = sim.base_arrivals()
     sim.run(sim.new_batch(created, driver))
     sim.spawn()
-    writer = Frames(sim)
+    writer = Frames(sim)  # the last step of the writer: Snapshots -> Labels -> Frames
     files, n_rows, n_events = write_exports(writer, root)
     truth = make_truth(writer)
     facts: pl.DataFrame = truth["facts"]  # type: ignore[assignment]
