@@ -32,6 +32,7 @@ class Events:
         public: np.ndarray | int = -1,
         fam: np.ndarray | int = -1,
     ) -> None:
+        """Append events of one kind for tickets ``tix`` at instants ``t`` (scalars broadcast)."""
         n = len(tix)
         if n == 0:
             return
@@ -104,4 +105,5 @@ class Batch:
 
     @property
     def n(self) -> int:
+        """The number of tickets in the batch."""
         return len(self.created)

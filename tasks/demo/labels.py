@@ -250,6 +250,7 @@ class Labels(Snapshots):
         return df.select(body.alias("body")).to_series()
 
     def author_codes(self, author: np.ndarray, ti: np.ndarray) -> np.ndarray:
+        """Row numbers in the author table: agents, system, the trigger, then requesters."""
         na = len(self.agent_id)
         return np.select(
             [author >= 0, author == A_SYSTEM, author == A_BOT],

@@ -81,6 +81,7 @@ class Simulation(Team):
         spawn: int = 0,
         parent: np.ndarray | None = None,
     ) -> Batch:
+        """Draw a batch of tickets' attributes, emit their creation events and keep the batch."""
         rng = self.rng
         n = len(created)
         off = sum(b.n for b in self.batches)
@@ -222,6 +223,7 @@ class Simulation(Team):
     # -- lifecycle --------------------------------------------------------------------------
 
     def run(self, b: Batch) -> None:
+        """Play the batch's lives round by round until none is active before the horizon."""
         for _ in range(MAX_ROUNDS):
             b.active &= b.t < self.horizon
             if not b.active.any():
@@ -494,6 +496,7 @@ class Simulation(Team):
     # -- assembling -------------------------------------------------------------------------
 
     def attributes(self) -> dict[str, np.ndarray]:
+        """Every batch's ticket attributes, concatenated in batch order."""
         names = (
             "created",
             "requester",

@@ -43,9 +43,11 @@ class Budget:
         self.last_retry_after: float | None = None
 
     def remaining(self) -> float:
+        """Seconds left in the budget."""
         return self.deadline - time.monotonic()
 
     def elapsed(self) -> float:
+        """Seconds since the delivery started."""
         return time.monotonic() - self.started
 
     def timeout(self) -> float:
@@ -53,16 +55,20 @@ class Budget:
         return max(1.0, min(self.request_timeout, self.remaining()))
 
     def arm(self) -> None:
+        """Give every client a request timeout that fits the remaining budget."""
         for client in self.clients:
             client.timeout = self.timeout()
 
     def can_wait(self, seconds: float) -> bool:
+        """Whether waiting ``seconds`` still leaves time for one more attempt."""
         return self.remaining() - seconds >= self.min_attempt
 
     def backoff_delay(self, attempt: int) -> float:
+        """The jittered exponential back-off before retry number ``attempt``."""
         return self.backoff * (2**attempt) * random.uniform(0.75, 1.0)
 
     def wait(self, seconds: float, why: str) -> None:
+        """Log the retry, sleep, count it and re-arm the clients."""
         log.warning("Slack: %s; retrying in %.1f s", why, seconds)
         time.sleep(max(0.0, seconds))
         self.retries += 1
@@ -119,6 +125,7 @@ class RateLimitHandler(RateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
+        """Wait as the budget allows, then ask slack_sdk for another attempt."""
         state.next_attempt_requested = True
         wait = retry_after(response.headers if response is not None else {})
         self.budget.wait(wait + random.uniform(0, 0.1), f"rate limited (Retry-After {wait:g} s)")
@@ -157,6 +164,7 @@ class BackoffHandler(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
+        """Wait as the budget allows, then ask slack_sdk for another attempt."""
         state.next_attempt_requested = True
         why = f"HTTP {response.status_code}" if response is not None else reason(error)
         self.budget.wait(self.delay, why)
