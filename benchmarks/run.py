@@ -212,7 +212,7 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     digest.write_digest(result, settings.out_dir)
     kb.write_drafts(con, day, settings.out_dir)
     validate.write_data_docs(con, settings.out_dir, [day])
-    from flows.steps import slack_payload  # imports prefect; kept out of the steps above
+    from tasks.delivery.digest import slack_payload
 
     blocks.write_payload(slack_payload(result, settings), settings.out_dir, result["date"])
     steps["write digest/drafts/data docs/payload"] = time.perf_counter() - started
