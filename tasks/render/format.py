@@ -19,19 +19,30 @@ def is_number(value: Any) -> bool:
 
 
 def minutes(value: Any) -> str:
-    """A duration given in minutes: "95 min" under 2 h, "3.2 h" under 48 h, "2.1 d" above."""
+    """A duration given in minutes, read by the one duration rule (see `hours`)."""
     if not is_number(value):
         return NA
-    if value < 120:
-        return f"{value:.0f} min"
-    return f"{value / 60:.1f} h" if value < 48 * 60 else f"{value / 1440:.1f} d"
+    return _duration(value, value / 60, value / 1440)
 
 
 def hours(value: Any) -> str:
-    """A duration given in hours: "3.2 h" under 48 h, "2.1 d" above."""
+    """A duration given in hours: "45 min" under an hour, "3.2 h" under 48 h, "2.1 d" above.
+
+    Minutes need no decimal; hours and days keep one. The unit follows the rounded
+    text, so 59.6 minutes reads "1.0 h" (never "60 min") and 47.96 h reads "2.0 d".
+    """
     if not is_number(value):
         return NA
-    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
+    return _duration(value * 60, value, value / 24)
+
+
+def _duration(in_minutes: float, in_hours: float, in_days: float) -> str:
+    """One duration given in all three units, each computed from the unit it is stored in."""
+    if round(in_minutes) < 60:
+        return f"{in_minutes:.0f} min"
+    if round(in_hours, 1) < 48:
+        return f"{in_hours:.1f} h"
+    return f"{in_days:.1f} d"
 
 
 def number(value: Any, digits: int = 1, *, grouped: bool = True) -> str:

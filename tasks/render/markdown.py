@@ -66,10 +66,11 @@ def _quality_and_speed(d: dict[str, Any]) -> list[str]:
         "## Quality and speed",
         f"- Reopen rate (7 d): {fmt.pct(r['reopen_rate_7d'])} of {r['reopen_cohort']}; "
         f"recontact rate: {fmt.pct(r['recontact_rate_7d'])} of {r['recontact_cohort']}",
-        f"- First reply: median {_minutes(resp['first_reply_p50_minutes'])}, "
-        f"p90 {_minutes(resp['first_reply_p90_minutes'])}; first meaningful response: "
-        f"median {_minutes(resp['ttfmr_p50_minutes'])}, p90 {_minutes(resp['ttfmr_p90_minutes'])}",
-        f"- Resolution: median {_hours(resp['resolution_p50_hours'])}; "
+        f"- First reply: median {fmt.minutes(resp['first_reply_p50_minutes'])}, "
+        f"p90 {fmt.minutes(resp['first_reply_p90_minutes'])}; first meaningful response: "
+        f"median {fmt.minutes(resp['ttfmr_p50_minutes'])}, "
+        f"p90 {fmt.minutes(resp['ttfmr_p90_minutes'])}",
+        f"- Resolution: median {fmt.hours(resp['resolution_p50_hours'])}; "
         f"{resp['unreplied_open']} open tickets still without a reply",
         f"- SLA: {sla['breached_open']} breached, {sla['at_risk_open']} at risk",
         "",
@@ -175,13 +176,3 @@ def _signed(value: Any) -> str:
 def _num(value: Any, digits: int = 1) -> str:
     """A figure as the Markdown has always shown it: no thousands separator."""
     return fmt.number(value, digits, grouped=False)
-
-
-def _minutes(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
-
-
-def _hours(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f} h"
