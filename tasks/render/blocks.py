@@ -106,6 +106,7 @@ class _Renderer:
     """Turns digest sections into blocks; holds the link template and list size."""
 
     def __init__(self, ticket_url_template: str | None, max_items: int) -> None:
+        """Keep the ticket link template (None: plain ids) and the list length."""
         self.template = ticket_url_template or None
         self.max_items = max_items
 
@@ -129,6 +130,7 @@ class _Renderer:
     # ---- blocks
 
     def header(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The message's title: the day as a lead reads it."""
         day = fmt.day_label(d.get("date"))
         text = f"Support backlog · {day}"
         return {
@@ -137,6 +139,7 @@ class _Renderer:
         }
 
     def subtitle(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The line under the title: the day, the alert count, a data-quality warning."""
         alerts = d.get("alerts") or []
         quality = (d.get("data_quality") or {}).get("status")
         parts = [f"Morning standup digest for {_esc(d.get('date'))} ({_esc(d.get('timezone'))})"]
@@ -150,12 +153,14 @@ class _Renderer:
         return _context([" · ".join(parts)])
 
     def alerts(self, alerts: list[dict[str, Any]]) -> dict[str, Any]:
+        """Every alert, as many as the space allows."""
         lines = [f"• {_esc(a.get('message') or a.get('name'))}" for a in alerts]
         title = f":rotating_light: *{len(alerts)} alert{'s' if len(alerts) != 1 else ''}*"
         # alerts are few and all matter: show every one the space allows
         return _section(_fit(title, lines, max_items=max(self.max_items, 10)))
 
     def backlog(self, d: dict[str, Any]) -> dict[str, Any]:
+        """Where the backlog stands: size, change, status split, days of work."""
         b = d.get("backlog") or {}
         by_status = b.get("by_status") or {}
         change = (
@@ -169,6 +174,7 @@ class _Renderer:
         return _section(f"*Backlog: {_int(b.get('open_total'))} open*   {change}\n{split}")
 
     def flow(self, d: dict[str, Any]) -> dict[str, Any]:
+        """Inflow against outflow: today, the 7-day average and where it is heading."""
         f = d.get("flow") or {}
         inflow_avg = _float(f.get("inflow_7d_avg")) + _float(f.get("reopened_7d_avg"))
         outflow_avg = _float(f.get("outflow_7d_avg"))
@@ -198,6 +204,7 @@ class _Renderer:
         return _section(f"{today}\n{avg}\n{trend}")
 
     def aging(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The age buckets, old ones in bold, and the oldest open ticket."""
         a = d.get("aging") or {}
         buckets = a.get("buckets") or {}
         old = {"14-30d", "30d+"}
@@ -214,6 +221,7 @@ class _Renderer:
         return _section(text)
 
     def quality_and_speed(self, d: dict[str, Any]) -> dict[str, Any]:
+        """Rates, reply and resolution times and SLA, as two-column fields."""
         rates = d.get("rates") or {}
         resp = d.get("response") or {}
         sla = d.get("sla") or {}
@@ -242,6 +250,7 @@ class _Renderer:
         }
 
     def drivers(self, drivers: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The top drivers of the last 7 days, spikes first; None without drivers."""
         if not drivers:
             return None
         # spikes first: a spike far down the ranking must not hide behind "and N more"
@@ -269,6 +278,7 @@ class _Renderer:
         return _section(_fit(title, lines, max_items=self.max_items))
 
     def work_next(self, items: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The ranked tickets to work next, with why; None when there are none."""
         if not items:
             return None
         lines = []
@@ -284,6 +294,7 @@ class _Renderer:
         return _section(_fit(":dart: *Work next*", lines, max_items=self.max_items))
 
     def stale(self, stale: dict[str, Any]) -> dict[str, Any] | None:
+        """The pending tickets to nudge and the nudge; None when there are none."""
         ids = stale.get("ticket_ids") or []
         count = max(_int_or_zero(stale.get("count")), len(ids))
         if not count:
@@ -301,6 +312,7 @@ class _Renderer:
         return _section(text)
 
     def batches(self, batches: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Tickets to batch by driver; None when there are none."""
         if not batches:
             return None
         lines = [
@@ -312,6 +324,7 @@ class _Renderer:
         return _section(_fit(title, lines, max_items=self.max_items))
 
     def merge_candidates(self, merges: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Possible duplicates to merge; None when there are none."""
         if not merges:
             return None
         lines = []
@@ -324,6 +337,7 @@ class _Renderer:
         return _section(_fit(":link: *Possible duplicates to merge*", lines, self.max_items))
 
     def kb_candidates(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Knowledge-base candidates with their tickets; None when there are none."""
         if not candidates:
             return None
         lines = []
@@ -340,6 +354,7 @@ class _Renderer:
         return _section(_fit(title, lines, max_items=self.max_items))
 
     def data_quality(self, dq: dict[str, Any]) -> dict[str, Any]:
+        """The day's data-quality status and the checks that failed."""
         status = str(dq.get("status") or "unknown")
         icon = {"ok": ":white_check_mark:", "warn": ":warning:", "fail": ":x:"}.get(
             status, ":grey_question:"
