@@ -388,7 +388,7 @@ class _ProgressHandler(logging.Handler):
 
 
 def _show(result: dict[str, Any], out: Path | None) -> None:
-    from tasks.reports.digest import render_markdown
+    from tasks.render.markdown import render_markdown
 
     console.print(Markdown(render_markdown(result)))
     console.print(f"Digest files: {(out or Path('out')) / ('digest-' + result['date'])}.json/.md")

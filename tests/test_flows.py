@@ -20,6 +20,7 @@ from tasks import models, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
+from tasks.render import markdown
 from tasks.reports import digest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,9 +160,9 @@ def test_a_monday_run_also_loads_the_weekend_exports(exports, tmp_path):
 
 
 def test_a_cut_list_names_the_digest_file_holding_the_rest():
-    lines = digest._more(list(range(7)), "2026-03-02", limit=5)
+    lines = markdown._more(list(range(7)), "2026-03-02", limit=5)
     assert lines == ["- and 2 more in digest-2026-03-02.json"]
-    assert digest._more(list(range(5)), "2026-03-02", limit=5) == []
+    assert markdown._more(list(range(5)), "2026-03-02", limit=5) == []
 
 
 def _files(out: Path) -> dict[str, bytes]:
