@@ -429,6 +429,19 @@ def test_digest_items_and_marts_hold_every_member(runs: Runs) -> None:
     assert kb.candidates_for_digest(runs.con, LAST + timedelta(days=1)) == []
 
 
+def test_the_kb_marts_are_models_the_runner_builds_as_the_refresh_does(runs: Runs) -> None:
+    found = {model.table: model for model in models.discover_models()}
+    for name in ("fct_kb_candidates", "fct_kb_candidate_tickets"):
+        model = found[f"marts.{name}"]
+        assert model.path == warehouse.SQL_DIR / "marts" / f"{name}.sql"
+        assert model.key is None  # rebuilt whole
+        assert model.sql().startswith("-- one row per ")
+        # built in another session (no KB refresh there): the rows the refresh stored
+        built = runs.con.cursor().execute(model.sql()).fetchall()
+        assert built == runs.con.execute(f"select * from marts.{name}").fetchall()
+        assert built
+
+
 def test_cluster_is_a_driver_dimension(runs: Runs) -> None:
     drivers = kb.driver_by_cluster(runs.con)
     for candidate in runs.after:
@@ -765,6 +778,14 @@ def test_a_sampled_rerun_gives_the_same_candidates_and_a_new_clustering_keeps_th
     assert kb.refresh_candidates(sampled.con, LAST - timedelta(days=1), sampled.settings) == (
         sampled.before
     )
+    # the KB marts hold the day just refreshed, though a later day is stored; a model build
+    # in another session (no KB refresh) holds the latest KB day
+    for name in ("fct_kb_candidates", "fct_kb_candidate_tickets"):
+        days = sampled.con.execute(f"select distinct report_date from marts.{name}").fetchall()
+        assert days == [(LAST - timedelta(days=1),)]
+        sql = warehouse.read_sql(f"marts/{name}.sql")
+        days = sampled.con.cursor().execute(f"select distinct report_date from ({sql})").fetchall()
+        assert days == [(LAST,)]
 
 
 def test_a_stored_clustering_assigns_as_the_one_just_made() -> None:
