@@ -12,6 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from tasks.kb.text import sentence_key, split_sentences
+from tasks.warehouse import read_sql
 
 _PLEASANTRY = re.compile(
     r"^(?:thanks|thank you|sorry|apologies|hope this helps|let me know|let us know|feel free|"
@@ -137,16 +138,7 @@ def write_drafts(con: duckdb.DuckDBPyConnection, day: date, out_dir: Path) -> li
     worth writing up.
     """
     folder = Path(out_dir) / "kb"
-    rows = con.execute(
-        """
-        select days.candidate_id, days.draft_markdown, candidates.state
-        from ops.kb_candidate_days as days
-        inner join ops.kb_candidates as candidates using (candidate_id)
-        where days.report_date = ?
-        order by days.candidate_id
-        """,
-        [day],
-    ).fetchall()
+    rows = con.execute(read_sql("queries/kb/day_drafts.sql"), {"report_date": day}).fetchall()
     dismissed = [
         row[0]
         for row in con.execute(

@@ -9,6 +9,7 @@ import duckdb
 
 from tasks.errors import BacklogError
 from tasks.kb.store import build_marts, latest_mart_day
+from tasks.warehouse import read_sql
 
 STATES = ("new", "accepted", "dismissed")
 
@@ -21,20 +22,7 @@ def candidates_for_digest(con: duckdb.DuckDBPyConnection, day: date) -> list[dic
     stored results for `day`.
     """
     rows = con.execute(
-        """
-        select
-            days.candidate_id,
-            days.title,
-            days.tickets,
-            coalesce(members.ticket_ids, []::varchar[]) as ticket_ids,
-            candidates.state,
-        from ops.kb_candidate_days as days
-        inner join ops.kb_candidates as candidates using (candidate_id)
-        left join ops.kb_candidate_member_lists as members using (report_date, candidate_id)
-        where days.report_date = ? and candidates.state <> 'dismissed'
-        order by days.tickets desc, days.candidate_id
-        """,
-        [day],
+        read_sql("queries/kb/digest_candidates.sql"), {"report_date": day}
     ).fetchall()
     return [
         {
@@ -53,7 +41,8 @@ def set_state(con: duckdb.DuckDBPyConnection, candidate_id: str, state: str) -> 
     if state not in STATES:
         raise BacklogError(f"Unknown KB candidate state {state!r}; use one of {', '.join(STATES)}.")
     found = con.execute(
-        "select 1 from ops.kb_candidates where candidate_id = ?", [candidate_id]
+        "select 1 from ops.kb_candidates where candidate_id = $candidate_id",
+        {"candidate_id": candidate_id},
     ).fetchone()
     if found is None:
         raise BacklogError(
@@ -63,8 +52,9 @@ def set_state(con: duckdb.DuckDBPyConnection, candidate_id: str, state: str) -> 
     con.execute("begin transaction")
     try:
         con.execute(
-            "update ops.kb_candidates set state = ?, state_changed_at = ? where candidate_id = ?",
-            [state, datetime.now(UTC), candidate_id],
+            "update ops.kb_candidates set state = $state, state_changed_at = $changed_at "
+            "where candidate_id = $candidate_id",
+            {"state": state, "changed_at": datetime.now(UTC), "candidate_id": candidate_id},
         )
         if latest is not None:
             build_marts(con, latest)  # the marts show the new state at once
@@ -80,28 +70,7 @@ def list_candidates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     Ordered new, accepted, dismissed; within a state the most recently seen and largest
     first.
     """
-    rows = con.execute(
-        """
-        select
-            candidates.candidate_id,
-            candidates.state,
-            candidates.title,
-            candidates.keywords,
-            days.tickets,
-            days.trend,
-            candidates.first_seen,
-            candidates.last_seen,
-        from ops.kb_candidates as candidates
-        left join ops.kb_candidate_days as days
-            on days.candidate_id = candidates.candidate_id
-            and days.report_date = candidates.last_seen
-        order by
-            case candidates.state when 'new' then 0 when 'accepted' then 1 else 2 end,
-            candidates.last_seen desc,
-            days.tickets desc nulls last,
-            candidates.candidate_id
-        """
-    ).fetchall()
+    rows = con.execute(read_sql("queries/kb/candidate_list.sql")).fetchall()
     keys = ("candidate_id", "state", "title", "keywords", "tickets", "trend")
     return [
         {**dict(zip(keys, row[:6], strict=True)), "first_seen": row[6], "last_seen": row[7]}
@@ -112,15 +81,7 @@ def list_candidates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def show_candidate(con: duckdb.DuckDBPyConnection, candidate_id: str) -> str:
     """The Markdown draft of a candidate as last found (the CLI's `kb show`)."""
     row = con.execute(
-        """
-        select days.draft_markdown
-        from ops.kb_candidates as candidates
-        inner join ops.kb_candidate_days as days
-            on days.candidate_id = candidates.candidate_id
-            and days.report_date = candidates.last_seen
-        where candidates.candidate_id = ?
-        """,
-        [candidate_id],
+        read_sql("queries/kb/candidate_draft.sql"), {"candidate_id": candidate_id}
     ).fetchone()
     if row is None:
         raise BacklogError(

@@ -196,21 +196,7 @@ def _label_new_tickets(
     from threadpoolctl import threadpool_limits
 
     con.execute(
-        """
-        create or replace temp table kb_todo as
-        select window_tickets.ticket_id, window_tickets.last_solved_at,
-        from kb_window as window_tickets
-        where not exists (
-            select 1
-            from ops.kb_ticket_labels as labels
-            where labels.ticket_id = window_tickets.ticket_id
-                and labels.solved_at = window_tickets.last_solved_at
-                and labels.labelled_on <= $report_date::date
-                and labels.model_date in (
-                    select model_date from ops.kb_models where settings_key = $settings_key
-                )
-        )
-        """,
+        "create or replace temp table kb_todo as " + read_sql("queries/kb/unlabelled_tickets.sql"),
         {"report_date": day, "settings_key": key},
     )
     todo = int(con.execute("select count(*) from kb_todo").fetchone()[0])
@@ -228,19 +214,8 @@ def _label_new_tickets(
         _insert_labels(con, day, model_date, tickets, labels, similarity)
     # a ticket without any text is in no cluster (and is not looked at again)
     con.execute(
-        """
-        insert into ops.kb_ticket_labels
-        select todo.ticket_id, todo.last_solved_at, $report_date::date, $model_date::date, -1,
-            0, '', '', false,
-        from kb_todo as todo
-        where not exists (
-            select 1
-            from ops.kb_ticket_labels as labels
-            where labels.ticket_id = todo.ticket_id
-                and labels.solved_at = todo.last_solved_at
-                and labels.labelled_on = $report_date::date
-        )
-        """,
+        "insert into ops.kb_ticket_labels select * from "
+        f"({read_sql('queries/kb/textless_labels.sql')})",
         {"report_date": day, "model_date": model_date},
     )
 
@@ -260,54 +235,14 @@ def _sampled_rows(
         f"create or replace temp table kb_members as {read_sql('queries/kb/window_members.sql')}",
         {"report_date": day, "settings_key": key, "min_size": settings.kb.min_cluster_size},
     )
-    found = con.execute(
-        """
-        select
-            candidate_id,
-            count(*) as tickets,
-            list(similarity order by member_rank) as similarities,
-            list(ticket_id order by member_rank) as ticket_ids,
-            list(subject order by member_rank) filter (where member_rank <= 15) as subjects,
-            coalesce(min(member_rank) filter (where has_resolution), 1) as representative,
-        from kb_members
-        group by candidate_id
-        order by tickets desc, min(ticket_id)
-        """
-    ).fetchall()
+    found = con.execute(read_sql("queries/kb/sampled_candidates.sql")).fetchall()
     if not found:
         return []
-    symptoms = dict(
-        con.execute(
-            """
-            select candidate_id, list(subject order by first_rank),
-            from (
-                select
-                    candidate_id,
-                    arg_min(subject, member_rank) as subject,
-                    min(member_rank) as first_rank,
-                from kb_members
-                where subject_key <> ''
-                group by candidate_id, subject_key
-                qualify row_number() over (partition by candidate_id order by first_rank) <= 8
-            )
-            group by candidate_id
-            """
-        ).fetchall()
-    )
+    symptoms = dict(con.execute(read_sql("queries/kb/sampled_symptoms.sql")).fetchall())
     described = {
         row[0]: row[1:]
         for row in con.execute(
-            """
-            select candidate_id, keywords, signature_terms, signature_weights,
-            from ops.kb_model_clusters
-            where model_date in (
-                select model_date from ops.kb_models
-                where settings_key = $settings_key and model_date <= $report_date::date
-            )
-            qualify row_number() over (
-                partition by candidate_id order by model_date desc, cluster
-            ) = 1
-            """,
+            read_sql("queries/kb/cluster_descriptions.sql"),
             {"report_date": day, "settings_key": key},
         ).fetchall()
     }
