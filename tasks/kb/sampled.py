@@ -108,8 +108,9 @@ def _sampled_model(
     config = settings.kb
     latest = con.execute(
         "select model_date, payload from ops.kb_models "
-        "where settings_key = ? and model_date < ? order by model_date desc limit 1",
-        [key, day],
+        "where settings_key = $settings_key and model_date < $report_date "
+        "order by model_date desc limit 1",
+        {"settings_key": key, "report_date": day},
     ).fetchone()
     if latest is not None and (day - latest[0]).days < config.recluster_days:
         model, boilerplate = Model.load(latest[1], params)
@@ -117,8 +118,8 @@ def _sampled_model(
 
     con.execute(
         "create or replace temp table kb_listed as select ticket_id from kb_window "
-        "order by md5(ticket_id), ticket_id limit ?",
-        [config.max_cluster_texts],
+        "order by md5(ticket_id), ticket_id limit $sample_size",
+        {"sample_size": config.max_cluster_texts},
     )
     sample = solved_tickets(con, day, config.window_days, skip, listed=True)
     clustering = cluster_texts(
@@ -131,21 +132,29 @@ def _sampled_model(
     model = clustering._model if clustering._model is not None else Model(params)
     matched = match_candidates(con, day, clustering, sample.ticket_ids)
     con.execute(
-        "insert into ops.kb_models values (?, ?, ?, ?, ?)",
-        [day, key, size, len(sample.ticket_ids), model.dump(clustering.boilerplate)],
+        "insert into ops.kb_models values "
+        "($model_date, $settings_key, $window_tickets, $sample_tickets, $payload)",
+        {
+            "model_date": day,
+            "settings_key": key,
+            "window_tickets": size,
+            "sample_tickets": len(sample.ticket_ids),
+            "payload": model.dump(clustering.boilerplate),
+        },
     )
     con.execute(
-        "insert into ops.kb_model_clusters select ?::date, unnest(?::integer[]), "
-        "unnest(?::varchar[]), unnest(?::varchar[][]), unnest(?::varchar[][]), "
-        "unnest(?::double[][])",
-        [
-            day,
-            list(range(len(matched))),
-            [candidate_id for candidate_id, _, _ in matched],
-            clustering.keywords,
-            [list(signature) for signature in clustering.signatures],
-            [list(signature.values()) for signature in clustering.signatures],
-        ],
+        "insert into ops.kb_model_clusters select $model_date::date, "
+        "unnest($clusters::integer[]), unnest($candidate_ids::varchar[]), "
+        "unnest($keywords::varchar[][]), unnest($signature_terms::varchar[][]), "
+        "unnest($signature_weights::double[][])",
+        {
+            "model_date": day,
+            "clusters": list(range(len(matched))),
+            "candidate_ids": [candidate_id for candidate_id, _, _ in matched],
+            "keywords": clustering.keywords,
+            "signature_terms": [list(signature) for signature in clustering.signatures],
+            "signature_weights": [list(s.values()) for s in clustering.signatures],
+        },
     )
     _insert_labels(con, day, day, sample, clustering.labels, clustering.similarity)
     return model, day, clustering.boilerplate
@@ -161,20 +170,22 @@ def _insert_labels(
 ) -> None:
     subjects = tickets.clean_subjects
     con.execute(
-        "insert into ops.kb_ticket_labels select unnest(?::varchar[]), "
-        "unnest(?::timestamptz[]), ?::date, ?::date, unnest(?::integer[]), "
-        "unnest(?::double[]), unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::boolean[])",
-        [
-            tickets.ticket_ids,
-            tickets.solved_at,
-            day,
-            model_date,
-            [int(label) for label in labels],
-            [float(value) for value in similarity],
-            subjects,
-            [one_line(subject).lower() for subject in subjects],
-            [bool(resolution) for resolution in tickets.clean_resolutions],
-        ],
+        "insert into ops.kb_ticket_labels select unnest($ticket_ids::varchar[]), "
+        "unnest($solved_at::timestamptz[]), $labelled_on::date, $model_date::date, "
+        "unnest($clusters::integer[]), unnest($similarities::double[]), "
+        "unnest($subjects::varchar[]), unnest($subject_keys::varchar[]), "
+        "unnest($has_resolution::boolean[])",
+        {
+            "ticket_ids": tickets.ticket_ids,
+            "solved_at": tickets.solved_at,
+            "labelled_on": day,
+            "model_date": model_date,
+            "clusters": [int(label) for label in labels],
+            "similarities": [float(value) for value in similarity],
+            "subjects": subjects,
+            "subject_keys": [one_line(subject).lower() for subject in subjects],
+            "has_resolution": [bool(resolution) for resolution in tickets.clean_resolutions],
+        },
     )
 
 
@@ -203,8 +214,8 @@ def _label_new_tickets(
     for offset in range(0, todo, _LABEL_BATCH):
         con.execute(
             "create or replace temp table kb_listed as "
-            "select ticket_id from kb_todo order by ticket_id limit ? offset ?",
-            [_LABEL_BATCH, offset],
+            "select ticket_id from kb_todo order by ticket_id limit $batch offset $offset",
+            {"batch": _LABEL_BATCH, "offset": offset},
         )
         tickets = solved_tickets(con, day, window, skip, listed=True)
         problems = [for_vectors(cleaned(t, boilerplate)) for t in tickets.prepared_problems]
@@ -255,8 +266,9 @@ def _sampled_rows(
     # the texts of each candidate's representative ticket, for its draft
     representatives = [ticket_ids[rank - 1] for _, _, _, ticket_ids, _, rank in found]
     con.execute(
-        "create or replace temp table kb_listed as select unnest(?::varchar[]) as ticket_id",
-        [representatives],
+        "create or replace temp table kb_listed as "
+        "select unnest($ticket_ids::varchar[]) as ticket_id",
+        {"ticket_ids": representatives},
     )
     texts = solved_tickets(con, day, window, skip, listed=True)
     text_of = {
@@ -332,10 +344,12 @@ def _prune_sampled(con: duckdb.DuckDBPyConnection, day: date, window: int) -> No
     """Drop labels of tickets solved before the previous window (and a week), and the
     clusterings no label refers to any more."""
     horizon = day - timedelta(days=2 * window + 7)
-    con.execute("delete from ops.kb_ticket_labels where solved_at < ?::date", [horizon])
+    con.execute(
+        "delete from ops.kb_ticket_labels where solved_at < $horizon::date", {"horizon": horizon}
+    )
     for table in ("kb_model_clusters", "kb_models"):
         con.execute(
-            f"delete from ops.{table} where model_date < ? "
+            f"delete from ops.{table} where model_date < $horizon "
             "and model_date not in (select distinct model_date from ops.kb_ticket_labels)",
-            [horizon],
+            {"horizon": horizon},
         )

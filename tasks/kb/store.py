@@ -27,25 +27,29 @@ def write_day(
 ) -> None:
     """Replace the day's candidates and members (`sampled`: members from table kb_members),
     update the candidates' state rows and rebuild the marts."""
-    con.execute("delete from ops.kb_candidate_member_lists where report_date = ?", [day])
-    con.execute("delete from ops.kb_candidate_days where report_date = ?", [day])
+    day_only = {"report_date": day}
+    con.execute(
+        "delete from ops.kb_candidate_member_lists where report_date = $report_date", day_only
+    )
+    con.execute("delete from ops.kb_candidate_days where report_date = $report_date", day_only)
     if sampled:
         con.execute(
-            "insert into ops.kb_candidate_member_lists select ?::date, candidate_id, "
+            "insert into ops.kb_candidate_member_lists select $report_date::date, candidate_id, "
             "list(ticket_id order by member_rank), list(similarity order by member_rank), "
             "from kb_members group by candidate_id",
-            [day],
+            day_only,
         )
     else:
         con.execute(
-            "insert into ops.kb_candidate_member_lists select ?::date, unnest(?::varchar[]), "
-            "unnest(?::varchar[][]), unnest(?::double[][])",
-            [
-                day,
-                [r["candidate_id"] for r in rows],
-                [list(r["ticket_ids"]) for r in rows],
-                [list(r["similarity"]) for r in rows],
-            ],
+            "insert into ops.kb_candidate_member_lists select $report_date::date, "
+            "unnest($candidate_ids::varchar[]), unnest($ticket_ids::varchar[][]), "
+            "unnest($similarities::double[][])",
+            {
+                "report_date": day,
+                "candidate_ids": [r["candidate_id"] for r in rows],
+                "ticket_ids": [list(r["ticket_ids"]) for r in rows],
+                "similarities": [list(r["similarity"]) for r in rows],
+            },
         )
     columns = {
         "candidate_id": "varchar[]",
@@ -65,13 +69,13 @@ def write_day(
         "signature_terms": [list(r["signature"]) for r in rows],
         "signature_weights": [list(r["signature"].values()) for r in rows],
     }
-    select = ", ".join(f"unnest(?::{kind})" for kind in columns.values())
+    select = ", ".join(f"unnest(${name}::{kind})" for name, kind in columns.items())
     con.execute(
-        f"insert into ops.kb_candidate_days select ?::date, {select}",
-        [
-            day,
-            *(values[name] if name in values else [r[name] for r in rows] for name in columns),
-        ],
+        f"insert into ops.kb_candidate_days select $report_date::date, {select}",
+        {
+            "report_date": day,
+            **{n: values[n] if n in values else [r[n] for r in rows] for n in columns},
+        },
     )
     con.execute(read_sql("queries/kb/upsert_candidates.sql"), {"report_date": day})
     build_marts(con, day)
@@ -79,9 +83,10 @@ def write_day(
 
 def forget_sampled(con: duckdb.DuckDBPyConnection, day: date) -> None:
     """Remove what a run of `day` wrote for large windows (a re-run writes it again)."""
-    con.execute("delete from ops.kb_ticket_labels where labelled_on = ?", [day])
-    con.execute("delete from ops.kb_model_clusters where model_date = ?", [day])
-    con.execute("delete from ops.kb_models where model_date = ?", [day])
+    day_only = {"report_date": day}
+    con.execute("delete from ops.kb_ticket_labels where labelled_on = $report_date", day_only)
+    con.execute("delete from ops.kb_model_clusters where model_date = $report_date", day_only)
+    con.execute("delete from ops.kb_models where model_date = $report_date", day_only)
 
 
 MARTS = ("fct_kb_candidates", "fct_kb_candidate_tickets")
@@ -94,7 +99,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, day: date) -> None:
     day), so the marts hold the day just stored even when it is not the latest one or found
     no candidate; a later model build in this session keeps that day.
     """
-    con.execute("set variable kb_report_date = ?::date", [day])
+    con.execute("set variable kb_report_date = $report_date::date", {"report_date": day})
     for name in MARTS:
         con.execute(f"create or replace table marts.{name} as {read_sql(f'marts/{name}.sql')}")
 
