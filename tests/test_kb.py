@@ -786,6 +786,10 @@ def test_a_sampled_rerun_gives_the_same_candidates_and_a_new_clustering_keeps_th
         sql = warehouse.read_sql(f"marts/{name}.sql")
         days = sampled.con.cursor().execute(f"select distinct report_date from ({sql})").fetchall()
         assert days == [(LAST,)]
+    # a refreshed day without candidates: empty marts, not the latest day that had some
+    assert kb.refresh_candidates(sampled.con, LAST + timedelta(days=60), sampled.settings) == []
+    for name in ("fct_kb_candidates", "fct_kb_candidate_tickets"):
+        assert sampled.con.execute(f"select count(*) from marts.{name}").fetchone()[0] == 0
 
 
 def test_a_stored_clustering_assigns_as_the_one_just_made() -> None:

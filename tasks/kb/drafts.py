@@ -28,6 +28,7 @@ _LONG_NUMBER = re.compile(r"(?<![\d.,])\d{5,}(?![\d.,]?\d)")
 
 
 def one_line(text: str, limit: int = 120) -> str:
+    """The text on one line, cut to `limit` characters with an ellipsis."""
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

@@ -48,7 +48,7 @@ class Candidate:
     cohesion: float
 
 
-TEMP_TABLES = ("kb_window", "kb_previous", "kb_todo", "kb_listed", "kb_members")
+_TEMP_TABLES = ("kb_window", "kb_previous", "kb_todo", "kb_listed", "kb_members")
 
 
 def refresh_candidates(
@@ -73,7 +73,7 @@ def refresh_candidates(
             rows = _cluster_window(con, day, settings, skip)
             store_day(con, day, rows)
     finally:
-        for table in TEMP_TABLES:
+        for table in _TEMP_TABLES:
             con.execute(f"drop table if exists temp.{table}")
     return [
         Candidate(

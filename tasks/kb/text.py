@@ -136,6 +136,7 @@ def strip_salutations(text: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
+    """The non-empty sentences of a text, line by line."""
     return [part for line in text.split("\n") for part in _SENTENCE_END.split(line) if part.strip()]
 
 
@@ -171,6 +172,7 @@ def for_vectors(text: str) -> str:
 
 @functools.cache
 def default_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words and the salutations and contractions above."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS) | _EXTRA_STOP_WORDS

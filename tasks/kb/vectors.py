@@ -187,6 +187,7 @@ class Vectors:
         return self.combined.shape[0]
 
     def take(self, rows: np.ndarray) -> Vectors:
+        """The vectors of the given tickets only."""
         return Vectors(
             self.combined[rows],
             self.problem[rows],
@@ -223,6 +224,7 @@ class Model:
         self.sums = self.problem_sums = self.resolution_sums = empty
 
     def fit_transform(self, problems: Sequence[str], resolutions: Sequence[str]) -> Vectors:
+        """Learn the weights from these texts; their vectors."""
         problem_counts, problem, has_problem = self.problem_part.fit(problems)
         resolution_counts, resolution, resolved = self.resolution_part.fit(resolutions)
         self.counts = sparse.hstack([problem_counts, resolution_counts], format="csr")
@@ -231,6 +233,7 @@ class Model:
         return self._combine(problem, has_problem, resolution, resolved)
 
     def transform(self, problems: Sequence[str], resolutions: Sequence[str]) -> Vectors:
+        """Vectors of other texts with the learned weights."""
         problem, has_problem = self.problem_part.transform(problems)
         resolution, resolved = self.resolution_part.transform(resolutions)
         return self._combine(problem, has_problem, resolution, resolved)
@@ -384,6 +387,7 @@ def membership_matrix(labels: np.ndarray, clusters: Sequence[int]) -> sparse.csr
 def member_sums(
     matrix: sparse.csr_matrix, rest: np.ndarray, labels: np.ndarray, clusters: Sequence[int]
 ) -> Sums:
+    """Per cluster of `clusters`, the sum of its members' rows and of their `rest`."""
     indicator = membership_matrix(labels, clusters)
     return Sums(sparse.csr_matrix(indicator @ matrix), indicator @ rest)
 
