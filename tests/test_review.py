@@ -488,10 +488,16 @@ def test_weeks_are_iso_weeks():
 
 def test_kb_candidates_link_their_drafts_when_the_mart_exists(built):
     con, settings = built["con"], built["settings"]
-    assert not built["pack"]["kb_candidates"]["available"]
-    assert "No knowledge-base candidates yet" in built["paths"][0].read_text(encoding="utf-8")
+    # the model runner builds the KB mart (sql/marts/): empty before any KB refresh
+    assert built["pack"]["kb_candidates"]["available"]
+    assert built["pack"]["kb_candidates"]["rows"] == []
+    assert "No knowledge-base candidates this week" in built["paths"][0].read_text("utf-8")
     con.execute("begin transaction")
     try:
+        con.execute("drop table marts.fct_kb_candidates")  # a warehouse without the mart
+        missing = review.build_review(con, WEEK, settings)
+        assert not missing["kb_candidates"]["available"]
+        assert "No knowledge-base candidates yet" in review.render_html(missing)
         # the shape of the KB mart: the candidates of the day it was last refreshed
         con.execute(
             "create table marts.fct_kb_candidates as select * from (values "
