@@ -20,8 +20,8 @@ from tasks import ingest, kb, models, quality, validate
 from tasks.config import Settings
 from tasks.delivery import slack
 from tasks.errors import IncompleteDataError
-from tasks.render import blocks, charts
-from tasks.reports import digest
+from tasks.render import blocks
+from tasks.reports import digest, series
 
 
 @task(name="ingest-day", cache_policy=NO_CACHE)
@@ -167,7 +167,7 @@ def deliver(
         )
         logger.info(message)
         return message
-    chart = charts.flow_chart_png(con, day, days=28) if settings.slack.chart else None
+    chart = series.flow_chart_png(con, day, days=28) if settings.slack.chart else None
     result = slack.deliver(con, day, payload, target, chart)
     message = f"Slack: digest of {day} {result.action}"
     if result.chart_error:

@@ -31,7 +31,7 @@ from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
 from tasks.render import charts
-from tasks.reports import review
+from tasks.reports import review, series
 
 ZONE = "Europe/Berlin"
 START = date(2026, 2, 18)
@@ -537,10 +537,10 @@ def test_exports_without_marts_are_a_clear_error(built):
 
 def test_charts_are_deterministic_pngs(built):
     con = built["con"]
-    first = charts.flow_chart_png(con, SUNDAY, days=28)
+    first = series.flow_chart_png(con, SUNDAY, days=28)
     assert first.startswith(PNG)
-    assert first == charts.flow_chart_png(con, SUNDAY, days=28)
-    assert charts.flow_chart_png(con, date(2020, 1, 5)).startswith(PNG)  # no data: still a PNG
+    assert first == series.flow_chart_png(con, SUNDAY, days=28)
+    assert series.flow_chart_png(con, date(2020, 1, 5)).startswith(PNG)  # no data: still a PNG
 
 
 # --- the HTML is one self-contained page ---------------------------------------------------
