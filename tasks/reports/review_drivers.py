@@ -14,7 +14,8 @@ from tasks.reports.values import plain
 
 TOP_DRIVERS = 10
 EXAMPLE_TICKETS = 3
-# emerging: new (no tickets in the 4-week baseline) with at least EMERGING_MIN_NEW tickets,
+# emerging (sql/marts/fct_emerging_drivers.sql, which applies them; here for the pack's note):
+# new (no tickets in the 4-week baseline) with at least EMERGING_MIN_NEW tickets,
 # or at least EMERGING_MIN_TICKETS tickets and EMERGING_MIN_GROWTH x the baseline, or a spike
 EMERGING_MIN_NEW = 3
 EMERGING_MIN_TICKETS = 5
@@ -40,7 +41,11 @@ def emerging_drivers(
     previous: Span,
     period: tuple[date, date] | None,
 ) -> dict[str, Any]:
-    """Drivers new this week or growing fast against their 4-week baseline, or spiking."""
+    """Drivers new this week or growing fast against their 4-week baseline, or spiking.
+
+    The rows of `marts.fct_emerging_drivers` on the week's last day, largest excess first,
+    with the columns of the top drivers' table.
+    """
     history_from = this.last - timedelta(days=DRIVER_HISTORY_DAYS)
     if period is None or period[0] > history_from:
         first = period[0] if period else this.last
@@ -55,23 +60,19 @@ def emerging_drivers(
             ),
             "rows": [],
         }
-    found = []
-    for row in driver_rows(con, this.last, previous.last):
-        tickets, base = row["tickets"], row["baseline_weekly"]
-        if base == 0 and tickets >= EMERGING_MIN_NEW:
-            reason = "new: no tickets in the 4-week baseline"
-        elif row["spike"]:
-            reason = "spike" + (f": {row['growth']:.1f}x its baseline" if row["growth"] else "")
-        elif (
-            tickets >= EMERGING_MIN_TICKETS
-            and row["growth"] is not None
-            and row["growth"] >= EMERGING_MIN_GROWTH
-        ):
-            reason = f"growing: {row['growth']:.1f}x its baseline"
-        else:
-            continue
-        found.append(row | {"reason": reason, "excess": tickets - base})
-    found.sort(key=lambda r: (-r["excess"], r["driver"]))
+    rows = {row["driver"]: row for row in driver_rows(con, this.last, previous.last)}
+    found = [
+        rows[driver] | {"reason": _reason(kind, rows[driver]["growth"]), "excess": plain(excess)}
+        for driver, kind, excess in con.execute(
+            """
+            select driver, emerging_reason, excess_tickets
+            from marts.fct_emerging_drivers
+            where report_date = ?
+            order by excess_tickets desc, driver
+            """,
+            [this.last],
+        ).fetchall()
+    ]
     examples = driver_examples(con, [row["driver"] for row in found], this.last)
     for row in found:
         row["example_ticket_ids"] = examples.get(row["driver"], [])
@@ -84,6 +85,15 @@ def emerging_drivers(
         ),
         "rows": found,
     }
+
+
+def _reason(kind: str, growth: float | None) -> str:
+    """The sentence of an emerging driver's reason (`emerging_reason` of the mart)."""
+    if kind == "new":
+        return "new: no tickets in the 4-week baseline"
+    if kind == "spike":
+        return "spike" + (f": {growth:.1f}x its baseline" if growth else "")
+    return f"growing: {growth:.1f}x its baseline"
 
 
 def driver_rows(

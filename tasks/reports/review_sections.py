@@ -15,19 +15,18 @@ from tasks.reports import series
 from tasks.reports.period import Span
 from tasks.reports.values import columns, iso, plain, table_exists
 
-OUTFLOW_DAYS = 28  # "the outflow of the last 4 weeks": mean daily outflow of D-27..D
-DEFLECTION_DRIVERS = 3
+OUTFLOW_DAYS = 28  # marts.fct_staffing_gap: "the last 4 weeks", the outflow of D-27..D
 HEATMAP_WEEKS = 8  # SPEC 5.1: inflow by weekday and hour over the last 8 weeks
 
 
 def arithmetic(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:
     """The outflow needed to reach the target backlog against the last 4 weeks' outflow.
 
-    Needed: `marts.fct_daily_staffing.outflow_needed_per_day` on `day` (the last 7 days'
+    From `marts.fct_staffing_gap` on `day`: needed (`fct_daily_staffing`: the last 7 days'
     inflow + reopens a day, plus the backlog above the target spread over
-    `drain_within_days`). Actual: the mean daily outflow of `marts.fct_daily_flow` over the
-    28 days ending on `day` (fewer when the exports start later). Gap: needed - actual. The
-    drivers: the most tickets in the last 7 days (`fct_drivers_daily.tickets_7d` on `day`),
+    `drain_within_days`), actual (the mean daily outflow over the 28 days ending on `day`,
+    fewer when the exports start later) and the gap (needed - actual). The drivers:
+    `marts.fct_deflection_drivers` on `day`, the 3 with the most tickets in the last 7 days,
     each with the share of the gap its full deflection would close (at most 100%).
     """
     staffing = settings.staffing
@@ -46,12 +45,13 @@ def arithmetic(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) ->
         ),
     }
     row = None
-    if table_exists(con, "marts", "fct_daily_staffing"):
+    if table_exists(con, "marts", "fct_staffing_gap"):
         row = con.execute(
             """
-            select staffing.outflow_needed_per_day, staffing.target_backlog, flow.backlog
-            from marts.fct_daily_staffing as staffing
-            inner join marts.fct_daily_flow as flow using (report_date)
+            select
+                needed_per_day, target_backlog, backlog, actual_per_day, actual_days,
+                gap_per_day,
+            from marts.fct_staffing_gap
             where report_date = ?
             """,
             [day],
@@ -62,33 +62,24 @@ def arithmetic(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) ->
             "for that day."
         ]
         return base
-    needed, target, backlog = (plain(v) for v in row)
-    actual, days = con.execute(
-        "select avg(outflow), count(*) from marts.fct_daily_flow where report_date between ? and ?",
-        [day - timedelta(days=OUTFLOW_DAYS - 1), day],
-    ).fetchone()
-    actual = plain(actual)
-    gap = needed - actual
-    drivers = []
-    for driver, tickets in con.execute(
-        """
-        select driver, tickets_7d
-        from marts.fct_drivers_daily
-        where report_date = ? and tickets_7d > 0
-        order by tickets_7d desc, driver
-        limit ?
-        """,
-        [day, DEFLECTION_DRIVERS],
-    ).fetchall():
-        per_day = tickets / 7
-        drivers.append(
-            {
-                "driver": driver,
-                "tickets_7d": int(tickets),
-                "per_day": per_day,
-                "closes": min(1.0, per_day / gap) if gap > 0 else None,
-            }
-        )
+    needed, target, backlog, actual, days, gap = (plain(v) for v in row)
+    drivers = [
+        {
+            "driver": driver,
+            "tickets_7d": int(tickets),
+            "per_day": per_day,
+            "closes": closes,
+        }
+        for driver, tickets, per_day, closes in con.execute(
+            """
+            select driver, tickets_7d, per_day, gap_share_closed
+            from marts.fct_deflection_drivers
+            where report_date = ?
+            order by driver_rank
+            """,
+            [day],
+        ).fetchall()
+    ]
     window = "the last 4 weeks" if days == OUTFLOW_DAYS else f"the last {days} days loaded"
     days_word = "day" if staffing.target_backlog_days == 1 else "days"
     sentences = [

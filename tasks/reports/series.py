@@ -72,31 +72,20 @@ def driver_weekly_counts(
     }
 
 
-def reopen_hotspots(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[charts.Hotspot]:
-    """Per driver: tickets first solved in `start..end` and how many reopened within 7 days.
+def reopen_hotspots(con: duckdb.DuckDBPyConnection, week_start: date) -> list[charts.Hotspot]:
+    """Per driver: tickets first solved in the ISO week of `week_start`, and reopens within 7 days.
 
-    From `marts.fct_ticket_metrics` (`first_solved_date`, `is_reopened_within_7d`) and the
-    driver definition `intermediate.int_ticket_drivers`; a ticket with two drivers counts
-    for both. Sorted by reopen share, then count, then name;
-    drivers with fewer than `charts.HOTSPOT_MIN_SOLVED` solved tickets last.
+    From `marts.fct_reopen_hotspots` (the week's loaded days; a ticket with two drivers
+    counts for both). Sorted by reopen share, then count, then name; drivers with fewer
+    than `charts.HOTSPOT_MIN_SOLVED` solved tickets last.
     """
     rows = con.execute(
         """
-        with solved as (
-            select ticket_drivers.driver, tickets.ticket_id, tickets.is_reopened_within_7d
-            from marts.fct_ticket_metrics as tickets
-            inner join intermediate.int_ticket_drivers as ticket_drivers using (ticket_id)
-            where tickets.first_solved_date between ? and ?
-        )
-        select
-            driver,
-            count(distinct ticket_id) as solved,
-            count(distinct ticket_id) filter (where is_reopened_within_7d) as reopened,
-        from solved
-        where driver is not null
-        group by driver
+        select driver, solved_tickets, reopened_tickets
+        from marts.fct_reopen_hotspots
+        where week_start = ?
         """,
-        [start, end],
+        [week_start],
     ).fetchall()
     spots = [
         charts.Hotspot(driver, int(solved), int(reopened)) for driver, solved, reopened in rows
