@@ -31,7 +31,7 @@ from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
 from tasks.render import charts
-from tasks.reports import review, series
+from tasks.reports import review, review_drivers, series
 
 ZONE = "Europe/Berlin"
 START = date(2026, 2, 18)
@@ -888,3 +888,10 @@ def test_a_day_with_a_fatal_file_fails_in_the_review_as_in_the_digest(built):
     assert monday["status"] == digest_status
     assert monday["note"] == "the export failed to load"
     assert pack["loaded_period"][0] == fatal.isoformat()
+
+
+def test_the_emerging_note_states_the_thresholds_the_mart_applies():
+    sql = (warehouse.SQL_DIR / "marts" / "fct_emerging_drivers.sql").read_text(encoding="utf-8")
+    assert f"tickets_7d >= {review_drivers.EMERGING_MIN_NEW} then 'new'" in sql
+    assert f"tickets_7d >= {review_drivers.EMERGING_MIN_TICKETS} and" in sql
+    assert f"growth >= {review_drivers.EMERGING_MIN_GROWTH:g} then 'growing'" in sql
