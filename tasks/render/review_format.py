@@ -52,22 +52,27 @@ def _duration(seconds: float) -> str:
 
 
 def pct(value: float | None) -> str:
+    """A share as a whole percentage."""
     return "n/a" if value is None else f"{value:.0%}"
 
 
 def number(value: Any) -> str:
+    """A count with thousands separators; other values as they are."""
     return "n/a" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def signed(value: int | None) -> str:
+    """A change with its sign."""
     return "n/a" if value is None else f"{value:+d}"
 
 
 def growth(value: float | None) -> str:
+    """A growth factor (`1.5x`), `new` without a baseline."""
     return "new" if value is None else f"{value:.1f}x"
 
 
 def long_date(day: date | None) -> str:
+    """A day as `Mon 23 Mar 2026`."""
     return "" if day is None else f"{day:%a} {day.day} {day:%b %Y}"
 
 

@@ -63,18 +63,22 @@ class Span:
 
     @property
     def sunday(self) -> date:
+        """The week's last day."""
         return self.monday + timedelta(days=6)
 
     @property
     def days(self) -> int:
+        """How many of the week's days the warehouse holds."""
         return 0 if self.first is None else (self.last - self.first).days + 1
 
     @property
     def status(self) -> str:
+        """`no_data`, `partial` or `complete`."""
         return "no_data" if self.first is None else "complete" if self.days == 7 else "partial"
 
 
 def week_span(monday: date, period: tuple[date, date] | None) -> Span:
+    """The days of the ISO week starting `monday` that lie in the loaded `period`."""
     sunday = monday + timedelta(days=6)
     if period is None or period[1] < monday or period[0] > sunday:
         return Span(monday, None, None)

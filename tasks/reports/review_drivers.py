@@ -174,6 +174,7 @@ def driver_examples(
 
 
 def hotspots(spots: list[charts.Hotspot], this: Span, warning: float) -> dict[str, Any]:
+    """The pack's reopen hot spots: the rows of `spots` with flags, and the note."""
     window_closes = this.last + timedelta(days=7)
     return {
         "rows": [

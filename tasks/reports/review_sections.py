@@ -217,6 +217,7 @@ def kb_candidates(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any]:
 
 
 def aging(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any] | None:
+    """The backlog by age at the end of `day` and a week earlier, with the oldest ticket."""
     counts = series.aging_counts(con, day)
     if counts is None:
         return None

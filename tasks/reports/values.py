@@ -11,6 +11,7 @@ import duckdb
 
 
 def iso(day: date | None) -> str | None:
+    """A day as `YYYY-MM-DD`, or None."""
     return None if day is None else day.isoformat()
 
 
@@ -24,6 +25,7 @@ def plain(value: Any) -> Any:
 
 
 def columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    """The column names of `schema.table` (empty when it does not exist)."""
     return {
         row[0]
         for row in con.execute(
@@ -35,4 +37,5 @@ def columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether `schema.table` exists in the warehouse."""
     return bool(columns(con, schema, table))
