@@ -858,6 +858,8 @@ def test_a_field_driver_is_the_driver_of_every_list(by_area):
     for (ticket_id,) in solved:
         expected[_area(ticket_id)] = expected.get(_area(ticket_id), 0) + 1
     assert {row["driver"]: row["solved"] for row in spots} == expected
+    assert "by driver (its product_area)" in pack["reopen_hotspots"]["note"]
+    assert "two tags" not in pack["arithmetic"]["assumption"]
     assert pack["drivers"]
     for row in pack["drivers"]:
         assert row["driver"] in AREAS

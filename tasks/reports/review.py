@@ -109,7 +109,9 @@ def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) 
     review["drivers"] = review_drivers.top_drivers(con, this, previous)
     review["emerging"] = review_drivers.emerging_drivers(con, this, previous, period)
     spots = series.reopen_hotspots(con, this.monday)
-    review["reopen_hotspots"] = review_drivers.hotspots(spots, this, settings.alerts.reopen_rate)
+    review["reopen_hotspots"] = review_drivers.hotspots(
+        spots, this, settings.alerts.reopen_rate, settings.drivers.dimension
+    )
     review["kb_candidates"] = review_sections.kb_candidates(con, this.last)
     review["headline"] = _headline(review)
     review["charts"] = _charts(con, review, this, spots, settings.alerts.reopen_rate)

@@ -87,6 +87,13 @@ def emerging_drivers(
     }
 
 
+def driver_kind(dimension: str) -> str:
+    """What a driver is, for the pack's notes: a tag, or the value of the configured field."""
+    if dimension == "tags":
+        return "tag; a ticket with two tags counts for both"
+    return f"its {dimension.removeprefix('field:')}"
+
+
 def _reason(kind: str, growth: float | None) -> str:
     """The sentence of an emerging driver's reason (`emerging_reason` of the mart)."""
     if kind == "new":
@@ -173,8 +180,13 @@ def driver_examples(
     return {driver: list(ids) for driver, ids in rows}
 
 
-def hotspots(spots: list[charts.Hotspot], this: Span, warning: float) -> dict[str, Any]:
-    """The pack's reopen hot spots: the rows of `spots` with flags, and the note."""
+def hotspots(
+    spots: list[charts.Hotspot], this: Span, warning: float, dimension: str = "tags"
+) -> dict[str, Any]:
+    """The pack's reopen hot spots: the rows of `spots` with flags, and the note.
+
+    `dimension` is the configured driver dimension (`tags` or `field:<name>`), named in the note.
+    """
     window_closes = this.last + timedelta(days=7)
     return {
         "rows": [
@@ -190,7 +202,7 @@ def hotspots(spots: list[charts.Hotspot], this: Span, warning: float) -> dict[st
         ],
         "note": (
             f"Tickets first solved {long_date(this.first)} to {long_date(this.last)}, "
-            "by driver (tag; a ticket with two tags counts for both), and how many were "
+            f"by driver ({driver_kind(dimension)}), and how many were "
             "reopened within 7 days "
             "of that solve. Reopens are counted as far as the warehouse knows: the 7-day "
             f"window of the week's last solves closes on {long_date(window_closes)}, so these "

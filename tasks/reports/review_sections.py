@@ -40,8 +40,12 @@ def arithmetic(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) ->
         "assumption": (
             "Assumes a deflected ticket (answered by self-service or automation before it "
             "reaches the team) takes one ticket a day off the outflow needed for each ticket "
-            "a day deflected, at its rate of the last 7 days; a ticket with two tags "
-            "counts for both drivers, so the shares do not add up."
+            "a day deflected, at its rate of the last 7 days"
+            + (
+                "; a ticket with two tags counts for both drivers, so the shares do not add up."
+                if settings.drivers.dimension == "tags"
+                else "."
+            )
         ),
     }
     row = None
