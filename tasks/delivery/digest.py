@@ -11,7 +11,8 @@ import duckdb
 
 from tasks.config import Settings
 from tasks.delivery import slack
-from tasks.render import blocks, charts
+from tasks.render import blocks
+from tasks.reports import series
 
 
 def slack_payload(result: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def deliver(
         )
         logger.info(message)
         return message
-    chart = charts.flow_chart_png(con, day, days=28) if settings.slack.chart else None
+    chart = series.flow_chart_png(con, day, days=28) if settings.slack.chart else None
     result = slack.deliver(con, day, payload, target, chart)
     message = f"Slack: digest of {day} {result.action}"
     if result.chart_error:
