@@ -101,7 +101,9 @@ def test_a_reply_time_reads_the_same_in_markdown_and_slack(minutes, expected):
 @pytest.mark.parametrize(
     ("minutes", "expected"),
     [
-        (0, "0 min"),
+        (0, "0 s"),
+        (0.5, "30 s"),
+        (59.6 / 60, "1 min"),  # never "60 s"
         (1, "1 min"),
         (59.4, "59 min"),
         (59.6, "1.0 h"),  # the unit follows the rounded text: never "60 min"
@@ -115,7 +117,7 @@ def test_a_reply_time_reads_the_same_in_markdown_and_slack(minutes, expected):
         ("x", "n/a"),
     ],
 )
-def test_one_duration_rule_minutes_under_an_hour_hours_under_two_days(minutes, expected):
+def test_one_duration_rule_seconds_minutes_hours_days(minutes, expected):
     assert fmt.minutes(minutes) == expected
     if isinstance(minutes, int | float):
         assert fmt.hours(minutes / 60) == expected
@@ -130,7 +132,6 @@ def test_durations_stored_in_hours_keep_their_figures():
 
 def test_numbers_counts_changes_and_shares():
     assert fmt.number(1234.56) == "1,234.6"
-    assert fmt.number(1234.56, grouped=False) == "1234.6"
     assert fmt.number(42.4, 0) == "42"
     assert fmt.number(None) == "n/a"
     assert fmt.integer(1234.4) == "1,234"
@@ -139,7 +140,6 @@ def test_numbers_counts_changes_and_shares():
     assert fmt.signed(-11) == "-11"
     assert fmt.signed(0) == "+0"
     assert fmt.signed(1500) == "+1,500"
-    assert fmt.signed(1500, grouped=False) == "+1500"
     assert fmt.signed(None) == "n/a"
     assert fmt.pct(0.18) == "18%"
     assert fmt.pct(None) == "n/a"
@@ -151,3 +151,29 @@ def test_day_labels_and_ticket_lists():
     assert fmt.and_more(3) == "and 3 more"
     assert fmt.ticket_ids(["1", "2"]) == "#1, #2"
     assert fmt.ticket_ids([str(i) for i in range(10)], limit=3) == "#0, #1, #2 and 7 more"
+
+
+def test_registered_values_and_their_changes_read_like_the_digest():
+    # the review's KPI table: a duration reads by the digest's one rule, not its own
+    assert fmt.value(89.8, "hours") == fmt.hours(89.8) == "3.7 d"
+    assert fmt.value(45.0, "minutes") == "45 min"
+    assert fmt.value(0.184, "share") == "18.4%"
+    assert fmt.value(1234, "tickets") == "1,234"
+    assert fmt.value(12.25, "tickets") == "12.2"
+    assert fmt.value(None, "hours") == "n/a"
+    assert fmt.change(0.2, 0.15, "share") == "+5.0 pp"
+    assert fmt.change(90.0, 60.0, "minutes") == "+50%"
+    assert fmt.change(60.0, 60.0, "hours") == "±0%"
+    assert fmt.change(120, 100, "tickets") == "+20 (+20%)"
+    assert fmt.change(5, 0, "tickets") == "+5"
+    assert fmt.change(None, 3, "tickets") == "n/a"
+    assert fmt.growth(1.5) == "1.5x"
+    assert fmt.growth(None) == "new"
+    assert fmt.count(1500) == "1,500"
+    assert fmt.day_label(None) == ""
+
+
+def test_ticket_links_use_the_template_and_escape_the_id():
+    template = "https://acme.zendesk.com/agent/tickets/{ticket_id}"
+    assert fmt.ticket_url(template, "A B/1") == "https://acme.zendesk.com/agent/tickets/A%20B%2F1"
+    assert fmt.ticket_url(None, "1") is None

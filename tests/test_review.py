@@ -852,6 +852,15 @@ def test_a_field_driver_is_the_driver_of_every_list(by_area):
     ).fetchall()
     assert any(f"driver {area}:" in str(row) for row in reasons for area in AREAS)
     assert {row["driver"] for row in pack["automation"]} <= set(AREAS)
+    # merge candidates "on the same driver": the same product area, not a shared tag
+    shared = {
+        row[0]
+        for row in con.execute(
+            "select distinct unnest(shared_drivers) from marts.fct_merge_candidates"
+        ).fetchall()
+    }
+    assert shared
+    assert shared <= set(AREAS)
     # the review's hot spots and examples: product areas, each ticket in its own area
     spots = pack["reopen_hotspots"]["rows"]
     assert spots

@@ -12,13 +12,21 @@ settings as (
     select * from config.merge_settings
 ),
 
+-- each backlog ticket's drivers (the one driver definition), sorted
+ticket_drivers as (
+    select ticket_id, list(driver order by driver) as drivers
+    from intermediate.int_ticket_drivers
+    where ticket_id in (select ticket_id from open_tickets)
+    group by ticket_id
+),
+
 -- every ticket that is in the backlog on some report day, once
 backlog_tickets as (
     select
         tickets.ticket_id,
         tickets.requester_id,
         tickets.created_at,
-        tickets.tags,
+        coalesce(ticket_drivers.drivers, []) as drivers,
         coalesce(tickets.subject, '') as subject,
         trim(regexp_replace(
             regexp_replace(lower(coalesce(tickets.subject, '')), '^((re|fwd?|aw|sv)\s*:\s*)+', ''),
@@ -32,6 +40,7 @@ backlog_tickets as (
         floor(epoch(tickets.created_at) / (settings.window_hours * 3600))::bigint as bucket,
     from marts.fct_ticket_metrics as tickets
     cross join settings
+    left join ticket_drivers using (ticket_id)
     where tickets.ticket_id in (select ticket_id from open_tickets)
 ),
 
@@ -42,7 +51,7 @@ ticket_pairs as (
         earlier.ticket_id as first_ticket_id,
         later.ticket_id as second_ticket_id,
         (epoch(later.created_at) - epoch(earlier.created_at)) / 3600 as hours_apart,
-        list_sort(list_intersect(earlier.tags, later.tags)) as shared_drivers,
+        list_sort(list_intersect(earlier.drivers, later.drivers)) as shared_drivers,
         earlier.normalized_subject <> ''
             and jaro_winkler_similarity(earlier.normalized_subject, later.normalized_subject)
                 >= settings.subject_similarity as has_similar_subject,

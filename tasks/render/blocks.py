@@ -17,7 +17,6 @@ from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote
 
 from tasks.redact import redact
 from tasks.render import format as fmt
@@ -118,7 +117,7 @@ class _Renderer:
         label = "#" + _escape(text)
         if self.template is None or text != str(ticket_id):
             return label
-        url = self.template.replace("{ticket_id}", quote(str(ticket_id), safe=""))
+        url = fmt.ticket_url(self.template, ticket_id)
         return f"<{_esc(url).replace('|', '%7C')}|{label}>"
 
     def tickets(self, ticket_ids: Sequence[Any], total: int | None = None) -> str:

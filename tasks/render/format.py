@@ -1,5 +1,8 @@
 """The one formatter set every renderer uses: durations, numbers, percentages, days, id lists.
 
+The digest's Markdown, its Slack message and the weekly review pack (HTML and Markdown)
+all format through these functions, so a figure reads the same wherever it is shown.
+
 Every function takes a figure as the digest holds it (a number, or None when there is
 no value) and returns the text a support lead reads; a missing value reads "n/a".
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 NA = "n/a"
 
@@ -22,22 +26,25 @@ def minutes(value: Any) -> str:
     """A duration given in minutes, read by the one duration rule (see `hours`)."""
     if not is_number(value):
         return NA
-    return _duration(value, value / 60, value / 1440)
+    return _duration(value * 60, value, value / 60, value / 1440)
 
 
 def hours(value: Any) -> str:
-    """A duration given in hours: "45 min" under an hour, "3.2 h" under 48 h, "2.1 d" above.
+    """A duration given in hours: "40 s" under a minute, "45 min" under an hour, "3.2 h"
+    under 48 h, "2.1 d" above.
 
-    Minutes need no decimal; hours and days keep one. The unit follows the rounded
-    text, so 59.6 minutes reads "1.0 h" (never "60 min") and 47.96 h reads "2.0 d".
+    Seconds and minutes need no decimal; hours and days keep one. The unit follows the
+    rounded text, so 59.6 minutes reads "1.0 h" (never "60 min") and 47.96 h reads "2.0 d".
     """
     if not is_number(value):
         return NA
-    return _duration(value * 60, value, value / 24)
+    return _duration(value * 3600, value * 60, value, value / 24)
 
 
-def _duration(in_minutes: float, in_hours: float, in_days: float) -> str:
-    """One duration given in all three units, each computed from the unit it is stored in."""
+def _duration(in_seconds: float, in_minutes: float, in_hours: float, in_days: float) -> str:
+    """One duration given in all four units, each computed from the unit it is stored in."""
+    if round(in_seconds) < 60:
+        return f"{in_seconds:.0f} s"
     if round(in_minutes) < 60:
         return f"{in_minutes:.0f} min"
     if round(in_hours, 1) < 48:
@@ -45,11 +52,9 @@ def _duration(in_minutes: float, in_hours: float, in_days: float) -> str:
     return f"{in_days:.1f} d"
 
 
-def number(value: Any, digits: int = 1, *, grouped: bool = True) -> str:
-    """A figure with `digits` decimals, thousands grouped ("1,234.5") unless told not to."""
-    if not is_number(value):
-        return NA
-    return f"{value:,.{digits}f}" if grouped else f"{value:.{digits}f}"
+def number(value: Any, digits: int = 1) -> str:
+    """A figure with `digits` decimals, thousands grouped ("1,234.5")."""
+    return f"{value:,.{digits}f}" if is_number(value) else NA
 
 
 def integer(value: Any) -> str:
@@ -57,20 +62,63 @@ def integer(value: Any) -> str:
     return f"{round(value):,}" if is_number(value) else NA
 
 
-def signed(value: Any, *, grouped: bool = True) -> str:
-    """A change with its sign ("+17", "-11", "+0")."""
-    if not is_number(value):
+def count(value: Any) -> str:
+    """A count as it is stored ("1,234"); a value that is not a number as its text."""
+    if value is None:
         return NA
-    return f"{round(value):+,}" if grouped else f"{round(value):+d}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def pct(value: Any) -> str:
-    """A share as a whole percentage ("18%")."""
-    return f"{value:.0%}" if is_number(value) else NA
+def signed(value: Any) -> str:
+    """A change with its sign ("+17", "-11", "+0", "+1,500")."""
+    return f"{round(value):+,}" if is_number(value) else NA
+
+
+def pct(value: Any, digits: int = 0) -> str:
+    """A share as a percentage ("18%"; "18.4%" with one digit)."""
+    return f"{value:.{digits}%}" if is_number(value) else NA
+
+
+def growth(value: Any) -> str:
+    """A growth factor ("1.5x"); "new" without a baseline."""
+    return f"{value:.1f}x" if is_number(value) else "new"
+
+
+def value(figure: Any, unit: str) -> str:
+    """A registered metric's value by its unit: shares as %, minutes and hours as durations."""
+    if figure is None:
+        return NA
+    if unit == "share":
+        return pct(figure, 1)
+    if unit == "minutes":
+        return minutes(figure)
+    if unit == "hours":
+        return hours(figure)
+    return number(figure) if isinstance(figure, float) else count(figure)
+
+
+def change(figure: Any, previous: Any, unit: str) -> str:
+    """The change from a previous value: points for shares, % for durations, +n for counts."""
+    if figure is None or previous is None:
+        return NA
+    if unit == "share":
+        return f"{(figure - previous) * 100:+.1f} pp"
+    if unit in ("minutes", "hours"):
+        return "±0%" if figure == previous else _ratio(figure, previous)
+    delta = figure - previous
+    text = f"{delta:+,.1f}" if isinstance(delta, float) else f"{delta:+,}"
+    return f"{text} ({_ratio(figure, previous)})" if previous else text
+
+
+def _ratio(figure: float, previous: float) -> str:
+    return f"{(figure - previous) / abs(previous):+.0%}" if previous else NA
 
 
 def day_label(value: Any) -> str:
-    """An ISO date as a heading reads it ("Tue 3 Mar 2026"); other text as it is."""
+    """A date (or ISO date text) as a heading reads it ("Tue 3 Mar 2026"); other text as it
+    is; nothing for None."""
+    if value is None:
+        return ""
     try:
         day = date.fromisoformat(str(value))
     except ValueError:
@@ -78,9 +126,9 @@ def day_label(value: Any) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
-def and_more(count: int) -> str:
+def and_more(rest: int) -> str:
     """The tail of a cut list ("and 3 more")."""
-    return f"and {count} more"
+    return f"and {rest} more"
 
 
 def ticket_ids(ids: Sequence[Any], limit: int = 8) -> str:
@@ -88,3 +136,8 @@ def ticket_ids(ids: Sequence[Any], limit: int = 8) -> str:
     shown = ", ".join(f"#{t}" for t in ids[:limit])
     rest = len(ids) - limit
     return f"{shown} {and_more(rest)}" if rest > 0 else shown
+
+
+def ticket_url(template: str | None, ticket_id: Any) -> str | None:
+    """The link to a ticket in the helpdesk through a URL template (None without one)."""
+    return template.replace("{ticket_id}", quote(str(ticket_id), safe="")) if template else None

@@ -32,20 +32,21 @@ def _backlog(d: dict[str, Any]) -> list[str]:
     status = b["by_status"]
     lines = [
         "## Where the backlog stands",
-        f"- **{b['open_total']} open** ({_signed(b['change_1d'])} today, "
-        f"{_signed(b['change_7d'])} in 7 days): {status['new']} new, {status['open']} open, "
+        f"- **{b['open_total']} open** ({fmt.signed(b['change_1d'])} today, "
+        f"{fmt.signed(b['change_7d'])} in 7 days): {status['new']} new, {status['open']} open, "
         f"{status['pending']} pending, {status['hold']} on hold",
         f"- Today: {f['inflow']} in, {f['outflow']} out, {f['reopened']} reopened "
-        f"(net {_signed(f['net'])})",
-        f"- 7-day average: {_num(f['inflow_7d_avg'])} in + {_num(f['reopened_7d_avg'])} "
-        f"reopened vs {_num(f['outflow_7d_avg'])} out per day",
+        f"(net {fmt.signed(f['net'])})",
+        f"- 7-day average: {fmt.number(f['inflow_7d_avg'])} in + "
+        f"{fmt.number(f['reopened_7d_avg'])} "
+        f"reopened vs {fmt.number(f['outflow_7d_avg'])} out per day",
     ]
     if f["inflow_above_outflow_since"]:
         lines.append(f"- **Inflow above outflow since {f['inflow_above_outflow_since']}**")
-    drain = "growing" if f["days_to_drain"] is None else f"{_num(f['days_to_drain'])} days"
+    drain = "growing" if f["days_to_drain"] is None else f"{fmt.number(f['days_to_drain'])} days"
     lines += [
         f"- Days to drain: {drain}; projected in 14 days: {f['projected_backlog_14d']}; "
-        f"water level: {_num(d['backlog_days'])} days of work",
+        f"water level: {fmt.number(d['backlog_days'])} days of work",
         "",
     ]
     return lines
@@ -55,7 +56,7 @@ def _aging(a: dict[str, Any]) -> list[str]:
     """The age buckets and the oldest open ticket."""
     lines = ["## Aging", "- " + ", ".join(f"{k}: {v}" for k, v in a["buckets"].items())]
     if a["oldest_ticket_id"] is not None:
-        lines.append(f"- Oldest: #{a['oldest_ticket_id']}, {_num(a['oldest_age_days'])} days")
+        lines.append(f"- Oldest: #{a['oldest_ticket_id']}, {fmt.number(a['oldest_age_days'])} days")
     return [*lines, ""]
 
 
@@ -83,13 +84,13 @@ def _drivers(drivers: list[dict[str, Any]]) -> list[str]:
         return []
     lines = ["## Drivers (last 7 days)"]
     for drv in drivers:
-        growth = "new" if drv["growth"] is None else f"x{_num(drv['growth'])}"
+        growth = "new" if drv["growth"] is None else f"x{fmt.number(drv['growth'])}"
         spike = " **spike**" if drv["spike"] else ""
         if drv["spike"] and not drv.get("baseline_complete", True):
             spike += " (baseline still filling: fewer than 35 days loaded)"
         lines.append(
             f"- {drv['driver']}: {drv['tickets_7d']} tickets ({fmt.pct(drv['share_7d'])}), "
-            f"baseline {_num(drv['baseline_weekly'])}/week, {growth}{spike}"
+            f"baseline {fmt.number(drv['baseline_weekly'])}/week, {growth}{spike}"
         )
     return [*lines, ""]
 
@@ -101,7 +102,7 @@ def _work_next(items: list[dict[str, Any]]) -> list[str]:
     lines = ["## Work next"]
     for rank, item in enumerate(items, start=1):
         why = "; ".join(item["reasons"]) or "highest combined score"
-        lines.append(f"{rank}. #{item['ticket_id']} (score {_num(item['score'], 0)}): {why}")
+        lines.append(f"{rank}. #{item['ticket_id']} (score {fmt.number(item['score'], 0)}): {why}")
     return [*lines, ""]
 
 
@@ -166,13 +167,3 @@ def _more(items: list, day: str, limit: int = LIST_LIMIT) -> list[str]:
     if len(items) <= limit:
         return []
     return [f"- {fmt.and_more(len(items) - limit)} in digest-{day}.json"]
-
-
-def _signed(value: Any) -> str:
-    """A change as the Markdown has always shown it: no thousands separator."""
-    return fmt.signed(value, grouped=False)
-
-
-def _num(value: Any, digits: int = 1) -> str:
-    """A figure as the Markdown has always shown it: no thousands separator."""
-    return fmt.number(value, digits, grouped=False)

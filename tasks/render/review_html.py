@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from tasks.render.review_format import growth, long_date, number, pct, signed, ticket_url
+from tasks.render import format as fmt
 from tasks.render.review_markdown import render_markdown
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -55,12 +54,14 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        pct=pct,
-        n=number,
-        signed=signed,
-        growth=growth,
-        long=lambda value: long_date(date.fromisoformat(value)) if value else "",
+        pct=fmt.pct,
+        n=fmt.count,
+        signed=fmt.signed,
+        growth=fmt.growth,
+        long=fmt.day_label,
         fixed=lambda value, digits=1: "" if value is None else f"{value:.{digits}f}",
     )
-    env.globals["ticket_url"] = lambda ticket_id, r: ticket_url(r, ticket_id)
+    env.globals["ticket_url"] = lambda ticket_id, r: fmt.ticket_url(
+        r.get("ticket_url_template"), ticket_id
+    )
     return env

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from tasks.render.review_format import cell, growth, long_date, number, pct, signed, ticket_url
+from tasks.render import format as fmt
 
 
 def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
@@ -14,8 +13,7 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
     lines = [
         f"# Support & product review, {r['week']}",
         "",
-        f"{long_date(date.fromisoformat(r['start']))} to {long_date(date.fromisoformat(r['end']))} "
-        f"({r['timezone']})",
+        f"{fmt.day_label(r['start'])} to {fmt.day_label(r['end'])} ({r['timezone']})",
         "",
     ]
     if r["coverage"]["note"]:
@@ -77,8 +75,9 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
         lines.append(
             f"| {d['rank']} | {cell(d['driver'])}{' (spike)' if d['spike'] else ''} | "
             f"{d['tickets']} | "
-            f"{number(d['previous'])} | {signed(d['change'])} | {d['baseline_weekly']:.1f} | "
-            f"{growth(d['growth'])} | {pct(d['share'])} | "
+            f"{fmt.count(d['previous'])} | {fmt.signed(d['change'])} | "
+            f"{d['baseline_weekly']:.1f} | "
+            f"{fmt.growth(d['growth'])} | {fmt.pct(d['share'])} | "
             f"{', '.join(_md_ticket(r, t) for t in d['example_ticket_ids'])} |"
         )
     lines += ["", "## Emerging drivers", "", r["emerging"]["note"], ""]
@@ -106,7 +105,7 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
             flag = " (few tickets)" if s["small_sample"] else ""
             lines.append(
                 f"| {cell(s['driver'])}{flag} | {s['solved']} | {s['reopened']} | "
-                f"{pct(s['share'])} |"
+                f"{fmt.pct(s['share'])} |"
             )
     if "effort" in chart_files:
         effort = r["effort"]
@@ -140,7 +139,7 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
         ]
         for c in kb["rows"]:
             lines.append(
-                f"| {cell(c['title'])} | {number(c['tickets'])} | {c['trend'] or ''} | "
+                f"| {cell(c['title'])} | {fmt.count(c['tickets'])} | {c['trend'] or ''} | "
                 f"{c['status'] or ''} | [{c['candidate_id']}]({c['draft']}) |"
             )
     else:
@@ -177,7 +176,7 @@ def _md_arithmetic(a: dict[str, Any] | None) -> list[str]:
         ]
         lines += [
             f"| {cell(d['driver'])} | {d['tickets_7d']} | {d['per_day']:.1f} | "
-            f"{pct(d['closes']) if d['closes'] is not None else 'no gap'} |"
+            f"{fmt.pct(d['closes']) if d['closes'] is not None else 'no gap'} |"
             for d in a["drivers"]
         ]
         lines.append("")
@@ -222,5 +221,10 @@ def _md_image(r: dict[str, Any], name: str, chart_files: dict[str, str]) -> str:
 
 
 def _md_ticket(r: dict[str, Any], ticket_id: str) -> str:
-    url = ticket_url(r, ticket_id)
+    url = fmt.ticket_url(r.get("ticket_url_template"), ticket_id)
     return f"[#{ticket_id}]({url})" if url else f"#{ticket_id}"
+
+
+def cell(text: Any) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")

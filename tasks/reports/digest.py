@@ -23,6 +23,7 @@ from tasks.errors import BacklogError
 from tasks.render.markdown import render_markdown
 from tasks.reports import actions, alerts, coaching
 from tasks.reports.metrics import load_registry, values_for_day
+from tasks.reports.period import loaded_period
 
 SECTIONS: tuple[tuple[str, Any], ...] = (
     ("backlog", dict),
@@ -44,15 +45,6 @@ SECTIONS: tuple[tuple[str, Any], ...] = (
     ("automation_candidates", list),
     ("data_quality", dict),
 )
-
-
-def loaded_period(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
-    """First and last export date in the warehouse, or None when nothing is loaded."""
-    row = con.execute(
-        "select min(export_date), max(export_date) from ("
-        "select export_date from ops.loads union all select export_date from ops.load_failures)"
-    ).fetchone()
-    return None if row is None or row[0] is None else (row[0], row[1])
 
 
 def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import duckdb
 from tasks.config import Settings
 from tasks.errors import BacklogError
 from tasks.render import charts
-from tasks.render.review_format import long_date
+from tasks.render import format as fmt
 from tasks.render.review_html import render_html, write_review
 from tasks.render.review_markdown import render_markdown
 from tasks.reports import review_drivers, review_kpis, review_quality, review_sections, series
@@ -126,13 +126,13 @@ def _coverage(span: Span, period: tuple[date, date] | None) -> dict[str, Any]:
         missing_end = span.last < span.sunday
         parts = []
         if missing_start:
-            parts.append(f"the first export is {long_date(span.first)}")
+            parts.append(f"the first export is {fmt.day_label(span.first)}")
         if missing_end:
-            parts.append(f"the last export is {long_date(span.last)}")
+            parts.append(f"the last export is {fmt.day_label(span.last)}")
         note = (
             f"Partial week: {' and '.join(parts)}, so the week has {span.days} of 7 days. "
             "Weekly sums cover those days; the 7-day figures are as of "
-            f"{long_date(span.last)} (its 7 days ending that day)."
+            f"{fmt.day_label(span.last)} (its 7 days ending that day)."
         )
     return {
         "first_day": iso(span.first),
@@ -250,7 +250,7 @@ def _charts(
         "heatmap": {
             "title": "When tickets arrive: weekday x hour",
             "alt": f"Tickets created per weekday (Monday to Sunday) and hour of day, "
-            f"{long_date(heat_start)} to {long_date(day)}, {sum(map(sum, cells))} tickets.",
+            f"{fmt.day_label(heat_start)} to {fmt.day_label(day)}, {sum(map(sum, cells))} tickets.",
             "png": charts.inflow_heatmap_png(cells, heat_start, day),
         },
         "effort": {
@@ -280,6 +280,6 @@ def _no_data_sentence(week: str, period: tuple[date, date] | None) -> str:
             "`backlog backfill` or `backlog run`, then rebuild this pack."
         )
     return (
-        f"No data for {week}: the warehouse holds exports from {long_date(period[0])} to "
-        f"{long_date(period[1])}. Pick a week in that range or load that week's exports first."
+        f"No data for {week}: the warehouse holds exports from {fmt.day_label(period[0])} to "
+        f"{fmt.day_label(period[1])}. Pick a week in that range or load that week's exports first."
     )

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from tasks.render import charts
-from tasks.render.review_format import long_date
+from tasks.render import format as fmt
 from tasks.reports.period import Span
 from tasks.reports.values import plain
 
@@ -54,9 +54,9 @@ def emerging_drivers(
             "note": (
                 "Not assessed yet: a driver's baseline is its weekly average over the 4 weeks "
                 "before the last 7 days, so it needs exports from "
-                f"{long_date(history_from)}; the first export is {long_date(first)}. "
+                f"{fmt.day_label(history_from)}; the first export is {fmt.day_label(first)}. "
                 "Emerging drivers appear from the week of "
-                f"{long_date(first + timedelta(days=DRIVER_HISTORY_DAYS))}."
+                f"{fmt.day_label(first + timedelta(days=DRIVER_HISTORY_DAYS))}."
             ),
             "rows": [],
         }
@@ -201,11 +201,11 @@ def hotspots(
             for spot in spots
         ],
         "note": (
-            f"Tickets first solved {long_date(this.first)} to {long_date(this.last)}, "
+            f"Tickets first solved {fmt.day_label(this.first)} to {fmt.day_label(this.last)}, "
             f"by driver ({driver_kind(dimension)}), and how many were "
             "reopened within 7 days "
             "of that solve. Reopens are counted as far as the warehouse knows: the 7-day "
-            f"window of the week's last solves closes on {long_date(window_closes)}, so these "
+            f"window of the week's last solves closes on {fmt.day_label(window_closes)}, so these "
             "shares can still rise. Drivers with fewer than "
             f"{charts.HOTSPOT_MIN_SOLVED} solved tickets are left out of the chart."
         ),

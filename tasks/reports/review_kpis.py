@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from tasks.render.review_format import format_change, format_value
+from tasks.render import format as fmt
 from tasks.reports.metrics import Metric
 from tasks.reports.period import Span
 from tasks.reports.values import plain
@@ -174,10 +174,10 @@ def kpis(
                 "avg_4w_weeks": len(past),
                 "change": None if value is None or prev is None else value - prev,
                 "change_ratio": (None if value is None or not prev else (value - prev) / abs(prev)),
-                "text": format_value(value, metric.unit),
-                "previous_text": format_value(prev, metric.unit),
-                "avg_4w_text": format_value(avg, metric.unit),
-                "change_text": format_change(value, prev, metric.unit),
+                "text": fmt.value(value, metric.unit),
+                "previous_text": fmt.value(prev, metric.unit),
+                "avg_4w_text": fmt.value(avg, metric.unit),
+                "change_text": fmt.change(value, prev, metric.unit),
                 "verdict": _verdict(value, prev, kpi.better),
             }
         )

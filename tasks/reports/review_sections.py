@@ -10,7 +10,7 @@ import duckdb
 
 from tasks.config import Settings
 from tasks.render import charts
-from tasks.render.review_format import long_date
+from tasks.render import format as fmt
 from tasks.reports import series
 from tasks.reports.period import Span
 from tasks.reports.values import columns, iso, plain, table_exists
@@ -62,7 +62,7 @@ def arithmetic(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) ->
         ).fetchone()
     if row is None or row[0] is None:
         base["sentences"] = [
-            f"No staffing figures for {long_date(day)}: marts.fct_daily_staffing has no row "
+            f"No staffing figures for {fmt.day_label(day)}: marts.fct_daily_staffing has no row "
             "for that day."
         ]
         return base
@@ -133,8 +133,8 @@ def heatmap(con: duckdb.DuckDBPyConnection, day: date, period: tuple[date, date]
     note = ""
     if start < period[0]:
         note = (
-            f"The exports start on {long_date(period[0])}: tickets created before then count only "
-            "when a later export still showed them, so those days are undercounted."
+            f"The exports start on {fmt.day_label(period[0])}: tickets created before then "
+            "count only when a later export still showed them, so those days are undercounted."
         )
     return {
         "start": start.isoformat(),
@@ -214,7 +214,9 @@ def kb_candidates(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any]:
     if not rows:
         note = "No knowledge-base candidates this week."
     elif as_of is not None and as_of != day:
-        note = f"Candidates as found on {long_date(as_of)}, the nearest refresh to the week's end."
+        note = (
+            f"Candidates as found on {fmt.day_label(as_of)}, the nearest refresh to the week's end."
+        )
     else:
         note = ""
     return {"available": True, "as_of": iso(as_of), "rows": rows, "note": note}
