@@ -103,19 +103,12 @@ def _read(path: Path, layer: str) -> list[ModelSpec]:
 def check_model(con: duckdb.DuckDBPyConnection, spec: ModelSpec, scope: str | None) -> None:
     """Fail with one sentence when the built table breaks its manifest entry.
 
-    Two queries: the table's columns (from the catalog) against the manifest, then one
+    Two queries: the table's columns (`describe`) against the manifest, then one
     aggregate over the rows (all of them, or those matching `scope`, the rebuilt part of
     an incremental build) counting key duplicates and nulls in key and not-null columns.
     """
-    schema, table = spec.table.split(".")
-    built = [
-        name
-        for (name,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = current_database() "
-            "and schema_name = ? and table_name = ? order by column_index",
-            [schema, table],
-        ).fetchall()
-    ]
+    described = con.execute(f"select column_name from (describe {spec.table})").fetchall()
+    built = [name for (name,) in described]
     where = f"{spec.source.parent.name}/{spec.source.name}"
     declared = [column.name for column in spec.columns]
     for name in declared:
@@ -181,8 +174,9 @@ def _row_checks(spec: ModelSpec) -> list[tuple[str, str]]:
 def write_comments(con: duckdb.DuckDBPyConnection, specs: Sequence[ModelSpec]) -> int:
     """The descriptions as `COMMENT ON TABLE` / `COLUMN`, where the catalog differs.
 
-    A BI tool shows them. One catalog query, then a statement per changed comment (a
-    table replaced by a build has lost its comments). Returns how many were written.
+    A BI tool shows them. One catalog query, then the changed comments (a table replaced
+    by a build has lost its comments) in one batch: one call per statement costs ~6 ms
+    each, ~1.7 s a full build. Returns how many were written.
     """
     current = {
         (schema, table, column): comment
@@ -193,7 +187,7 @@ def write_comments(con: duckdb.DuckDBPyConnection, specs: Sequence[ModelSpec]) -
             "where database_name = current_database()"
         ).fetchall()
     }
-    written = 0
+    statements = []
     for spec in specs:
         schema, table = spec.table.split(".")
         if (schema, table, None) not in current:
@@ -202,16 +196,16 @@ def write_comments(con: duckdb.DuckDBPyConnection, specs: Sequence[ModelSpec]) -
         if spec.key:
             text += f" Key: {', '.join(spec.key)}."
         if current[(schema, table, None)] != text:
-            con.execute(f"comment on table {spec.table} is {_literal(text)}")
-            written += 1
+            statements.append(f"comment on table {spec.table} is {_literal(text)}")
         for column in spec.columns:
             if current.get((schema, table, column.name), column.description) != column.description:
-                con.execute(
+                statements.append(
                     f"comment on column {spec.table}.{_quoted(column.name)} "
                     f"is {_literal(column.description)}"
                 )
-                written += 1
-    return written
+    if statements:
+        con.execute(";\n".join(statements))
+    return len(statements)
 
 
 def _quoted(name: str) -> str:
