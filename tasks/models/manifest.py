@@ -11,6 +11,7 @@ import duckdb
 
 from tasks.errors import BacklogError
 from tasks.models.discover import LAYERS
+from tasks.warehouse import SQL_DIR
 
 MANIFEST = "_models.toml"
 
@@ -109,18 +110,18 @@ def check_model(con: duckdb.DuckDBPyConnection, spec: ModelSpec, scope: str | No
     """
     described = con.execute(f"select column_name from (describe {spec.table})").fetchall()
     built = [name for (name,) in described]
-    where = f"{spec.source.parent.name}/{spec.source.name}"
+    where = _shown(spec.source)
     declared = [column.name for column in spec.columns]
     for name in declared:
         if name not in built:
             raise BacklogError(
-                f"Model {spec.table} has no column {name}, which sql/{where} declares; "
+                f"Model {spec.table} has no column {name}, which {where} declares; "
                 "add it to the model or remove it from the manifest."
             )
     for name in built:
         if name not in declared:
             raise BacklogError(
-                f"Model {spec.table} has column {name}, which sql/{where} does not declare; "
+                f"Model {spec.table} has column {name}, which {where} does not declare; "
                 "describe it in the manifest."
             )
     checks = _row_checks(spec)
@@ -133,7 +134,8 @@ def check_model(con: duckdb.DuckDBPyConnection, spec: ModelSpec, scope: str | No
     for (sentence, _), count in zip(checks, counts, strict=True):
         if count:
             raise BacklogError(
-                f"Model {spec.table} {sentence.format(count=count)}, against sql/{where}."
+                f"Model {spec.table} {sentence.format(count=count, rows=_rows(count))}, "
+                f"against {where}; fix the model or its manifest entry."
             )
 
 
@@ -144,12 +146,12 @@ def _row_checks(spec: ModelSpec) -> list[tuple[str, str]]:
         names = ", ".join(spec.key)
         nulls = " or ".join(f"{_quoted(column)} is null" for column in spec.key)
         checks.append(
-            (f"has {{count}} rows with a null in its key ({names})", f"count(*) filter ({nulls})")
+            (f"has {{rows}} with a null in its key ({names})", f"count(*) filter ({nulls})")
         )
         values = ", ".join(f"{_quoted(c)}: {_quoted(c)}" for c in spec.key)
         checks.append(
             (
-                f"has {{count}} rows whose key ({names}) is not unique",
+                f"has {{rows}} repeating another row's key ({names}), declared unique",
                 f"count(*) - count(distinct {{{values}}})",
             )
         )
@@ -157,7 +159,7 @@ def _row_checks(spec: ModelSpec) -> list[tuple[str, str]]:
         if column.not_null and column.name not in spec.key:
             checks.append(
                 (
-                    f"has {{count}} nulls in column {column.name}, declared not_null",
+                    f"has {{count}} null values in column {column.name}, declared not_null",
                     f"count(*) - count({_quoted(column.name)})",
                 )
             )
@@ -206,6 +208,15 @@ def write_comments(con: duckdb.DuckDBPyConnection, specs: Sequence[ModelSpec]) -
     if statements:
         con.execute(";\n".join(statements))
     return len(statements)
+
+
+def _shown(path: Path) -> str:
+    """A shipped manifest relative to the project (sql/...), an extension's as it is."""
+    return str(path.relative_to(SQL_DIR.parent) if path.is_relative_to(SQL_DIR) else path)
+
+
+def _rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count} rows"
 
 
 def _quoted(name: str) -> str:
