@@ -136,10 +136,10 @@ def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
             "union select ticket_id from staging.stg_events"
         )
         return
-    con.execute("create or replace temp table new_loads (load_id varchar primary key)")
-    if plan.new_loads:
-        con.executemany("insert into new_loads values (?)", [[load] for load in plan.new_loads])
-    con.execute("create or replace temp table scope_tickets as " + read_sql(SCOPE_QUERY))
+    con.execute(
+        "create or replace temp table scope_tickets as " + read_sql(SCOPE_QUERY),
+        {"new_loads": list(plan.new_loads)},
+    )
 
 
 def rebuilt_rows(model: Model, plan: BuildPlan) -> str | None:
