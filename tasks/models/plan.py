@@ -52,8 +52,8 @@ def plan_build(
         for model in found
         if not con.execute(
             "select count(*) from information_schema.tables where table_catalog = "
-            "current_database() and table_schema = ? and table_name = ?",
-            [model.layer, model.name],
+            "current_database() and table_schema = $layer and table_name = $name",
+            {"layer": model.layer, "name": model.name},
         ).fetchone()[0]
     ]
     if force_full:
@@ -128,7 +128,7 @@ def set_full_scope(con: duckdb.DuckDBPyConnection) -> None:
 
 def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     """Temp table `scope_tickets` and variable `build_from` for this build."""
-    con.execute("set variable build_from = ?::date", [plan.build_from])
+    con.execute("set variable build_from = $day::date", {"day": plan.build_from})
     if plan.full:
         con.execute(
             "create or replace temp table scope_tickets as "
@@ -166,8 +166,8 @@ def record(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     """Remember what this build saw: the next build starts from here."""
     con.execute("delete from ops.model_builds")
     con.execute(
-        "insert into ops.model_builds select now(), ?, ?, ?, "
+        "insert into ops.model_builds select now(), $full, $reason, $fingerprint, "
         "(select list(load_id order by load_id) from ops.loads), "
         "(select count(*) from scope_tickets)",
-        [plan.full, plan.reason, plan.fingerprint],
+        {"full": plan.full, "reason": plan.reason, "fingerprint": plan.fingerprint},
     )

@@ -2,7 +2,8 @@
 
 The order is found from the references between models (`staging.x`,
 `intermediate.y`, `marts.z` in a model's text), so adding a model is adding
-a file. Each model is a plain `select`. Project extension folders
+a file. Each model is a plain `select`, checked after it is built against its entry in
+`sql/<layer>/_models.toml` (tasks/models/manifest.py). Project extension folders
 (`extensions_dirs`, see tasks/extensions.py) add models and invariants in the
 same layout; they are built in one dependency order with the shipped models.
 
@@ -60,7 +61,7 @@ def build_models(
     tables' and columns' comments.
     """
     chosen = ext
-    con.execute("set variable driver_dimension = ?", [chosen.driver_dimension])
+    con.execute("set variable driver_dimension = $value", {"value": chosen.driver_dimension})
     found = discover_models(sql_dir, chosen.model_dirs())
     specs = load_manifest([sql_dir, *chosen.model_dirs()])
     con.execute("begin transaction")

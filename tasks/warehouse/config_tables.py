@@ -133,7 +133,10 @@ def write_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> b
             if rows[table]:
                 con.executemany(insert, rows[table])
         con.execute("delete from ops.config_written")
-        con.execute("insert into ops.config_written values (?, now())", [fingerprint])
+        con.execute(
+            "insert into ops.config_written values ($fingerprint, now())",
+            {"fingerprint": fingerprint},
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

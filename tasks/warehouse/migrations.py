@@ -116,12 +116,17 @@ def upgrade(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
             _run(con, path.read_text(encoding="utf-8"), path)
         for migration, applies in applied:
             con.execute(
-                "insert into ops.schema_migrations values (?, ?, ?, now(), ?)",
-                [migration.version, migration.name, applies, digest],
+                "insert into ops.schema_migrations values ($version, $name, $ran, now(), $digest)",
+                {
+                    "version": migration.version,
+                    "name": migration.name,
+                    "ran": applies,
+                    "digest": digest,
+                },
             )
         con.execute(
-            "update ops.schema_migrations set schema_sha256 = ? where version = ?",
-            [digest, latest],
+            "update ops.schema_migrations set schema_sha256 = $digest where version = $version",
+            {"digest": digest, "version": latest},
         )
         con.execute("commit")
     except BaseException:
