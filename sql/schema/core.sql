@@ -1,6 +1,11 @@
 -- The warehouse's fixed tables: what ingest writes. Models (staging, intermediate,
--- marts) are rebuilt from these by tasks/models.py. Safe to run on every connect.
--- Every sql/schema/*.sql runs on connect, this file first; features add their own file.
+-- marts) are rebuilt from these by tasks/models/. The staging tables the ingest fills
+-- (stg_ticket_versions, stg_events) are declared beside the models, in sql/staging/loaded/.
+-- Every sql/schema/*.sql (this file first, features add their own file), then
+-- sql/staging/loaded/*.sql, runs when the warehouse is made or upgraded
+-- (tasks/warehouse/migrations.py): each statement must hold on an existing warehouse
+-- (`if not exists`, `or replace`); a change to an existing table's shape is a migration
+-- in sql/migrations/.
 
 create schema if not exists raw;
 create schema if not exists staging;
@@ -34,52 +39,6 @@ create table if not exists raw.events (
     record json,
     line_number bigint,
     raw_text varchar,
-    primary key (load_id, row_number)
-);
-
--- one row per valid ticket row of an export: every version of a ticket we have seen
-create table if not exists staging.stg_ticket_versions (
-    load_id varchar not null,
-    export_date date not null,
-    row_number bigint not null,
-    ticket_id varchar not null,
-    created_at timestamptz not null,
-    updated_at timestamptz not null,
-    status varchar not null,
-    requester_id varchar not null,
-    priority varchar,
-    ticket_type varchar,
-    channel varchar,
-    group_name varchar,
-    assignee_id varchar,
-    organization_id varchar,
-    customer_tier varchar,
-    subject varchar,
-    description varchar,
-    tags varchar[],
-    solved_at timestamptz,
-    first_reply_at timestamptz,
-    satisfaction varchar,
-    extra json,
-    primary key (load_id, row_number)
-);
-
--- one row per valid event row of an export
-create table if not exists staging.stg_events (
-    load_id varchar not null,
-    export_date date not null,
-    row_number bigint not null,
-    event_id varchar not null,
-    ticket_id varchar not null,
-    occurred_at timestamptz not null,
-    kind varchar not null,
-    from_value varchar,
-    to_value varchar,
-    author_id varchar,
-    author_role varchar,
-    is_public boolean,
-    body varchar,
-    extra json,
     primary key (load_id, row_number)
 );
 
@@ -129,15 +88,6 @@ create table if not exists ops.validation_results (
     primary key (load_id, expectation, column_name)
 );
 
--- warehouses created before these columns existed
-alter table raw.tickets add column if not exists line_number bigint;
-alter table raw.tickets add column if not exists raw_text varchar;
-alter table raw.events add column if not exists line_number bigint;
-alter table raw.events add column if not exists raw_text varchar;
-alter table ops.quarantine add column if not exists line_number bigint;
-alter table ops.quarantine add column if not exists raw_text varchar;
-alter table ops.validation_results add column if not exists message varchar;
-
 -- Parse an ISO 8601 text into an instant: an explicit offset or Z is kept,
 -- a naive value is read in the zone `naive_zone`.
 create or replace macro parse_instant(text_value, naive_zone) as
@@ -153,7 +103,7 @@ create or replace macro parse_instant(text_value, naive_zone) as
 -- Text that is empty after trimming counts as missing.
 create or replace macro clean_text(text_value) as nullif(trim(text_value), '');
 
--- one row: what the last model build saw; tasks/models.py builds incrementally from it
+-- one row: what the last model build saw; tasks/models/ builds incrementally from it
 -- (the loads not in `load_ids`) while `fingerprint` (model SQL, configuration, the
 -- history's first day) still matches, and rebuilds in full otherwise
 create table if not exists ops.model_builds (
@@ -163,4 +113,23 @@ create table if not exists ops.model_builds (
     fingerprint varchar not null,
     load_ids varchar[] not null,
     tickets_in_scope bigint not null
+);
+
+-- one row per migration (sql/migrations/NNNN_<name>.sql) this warehouse has passed:
+-- `ran` is false when its `applies when` guard did not hold (nothing to change).
+-- `schema_sha256` (latest row) is the digest of the fixed schema files last applied;
+-- a connect reads the latest row and does nothing more while both are current.
+create table if not exists ops.schema_migrations (
+    version integer primary key,
+    name varchar not null,
+    ran boolean not null,
+    applied_at timestamptz not null,
+    schema_sha256 varchar not null
+);
+
+-- one row: the digest of the config tables last written (sql/config/*.sql, their rows
+-- from the settings, the seeds); a connect with the same settings writes nothing
+create table if not exists ops.config_written (
+    fingerprint varchar not null,
+    written_at timestamptz not null
 );

@@ -1,6 +1,7 @@
--- Knowledge-base candidates (SPEC section 7): what tasks/kb.py keeps between runs.
--- Safe to run on every connect. The marts marts.fct_kb_candidates and
--- marts.fct_kb_candidate_tickets are rebuilt from these tables by tasks/kb.py.
+-- Knowledge-base candidates (SPEC section 7): what tasks/kb keeps between runs. Applied
+-- when the warehouse is made or upgraded (see core.sql). The marts
+-- marts.fct_kb_candidates and marts.fct_kb_candidate_tickets are built from these tables
+-- (sql/marts/fct_kb_*.sql).
 
 -- one row per candidate ever found: its state (set from the CLI) and what matching reads
 create table if not exists ops.kb_candidates (
@@ -47,7 +48,8 @@ create table if not exists ops.kb_candidate_member_lists (
 
 -- one row per member ticket of a candidate per report day; member_rank 1 is the most
 -- representative ticket. A warehouse made before the lists has a table of that name
--- instead, which tasks/kb.py turns into lists (then this view is made on the next connect).
+-- instead: migration sql/migrations/0002_kb_member_lists.sql turns it into lists and
+-- drops it before this file runs.
 create view if not exists ops.kb_candidate_members as
 select
     report_date,

@@ -1,5 +1,6 @@
 -- Data quality beyond single rows (SPEC section 6): fatal files, file and day checks,
--- the Great Expectations results behind the Data Docs. Runs after core.sql on connect.
+-- the Great Expectations results behind the Data Docs. Applied after core.sql when the warehouse
+-- is made or upgraded.
 
 -- one row per export day whose last load attempt stopped on a fatal file. Written
 -- outside the load's transaction (which rolled back), so the digest can say why the

@@ -1,5 +1,5 @@
--- one row per ticket an incremental build rebuilds (tasks/models.py): every ticket in a
--- load not built yet (temp table new_loads), and every ticket whose own rows depend on
+-- one row per ticket an incremental build rebuilds (tasks/models/plan.py): every ticket in a
+-- load not built yet ($new_loads, their load ids), and every ticket whose own rows depend on
 -- one of those: a solved ticket whose 7-day recontact flag (fct_ticket_metrics) can flip
 -- because a ticket of its requester appeared, vanished or moved in its window, or which
 -- links a touched ticket as a follow-up. Read before the build changes anything:
@@ -8,10 +8,10 @@ with
 
 touched_ids as (
     select ticket_id from staging.stg_ticket_versions
-    where load_id in (select load_id from new_loads)
+    where load_id in (select unnest($new_loads::varchar[]))
     union
     select ticket_id from staging.stg_events
-    where load_id in (select load_id from new_loads)
+    where load_id in (select unnest($new_loads::varchar[]))
 ),
 
 -- a touched ticket's creation as it is now (its latest version, as staging.stg_tickets

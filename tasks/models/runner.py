@@ -1,0 +1,92 @@
+"""Build the SQL models: every `sql/<layer>/<name>.sql` becomes table `<layer>.<name>`.
+
+The order is found from the references between models (`staging.x`,
+`intermediate.y`, `marts.z` in a model's text), so adding a model is adding
+a file. Each model is a plain `select`, checked after it is built against its entry in
+`sql/<layer>/_models.toml` (tasks/models/manifest.py). Project extension folders
+(`extensions_dirs`, see tasks/extensions.py) add models and invariants in the
+same layout; they are built in one dependency order with the shipped models.
+
+A build is full or incremental (`plan_build` decides; `ops.model_builds` remembers
+what the last build saw). A model says how it can be updated in a comment line:
+
+    -- incremental: ticket_id     its rows for a ticket depend only on that ticket
+                                   (and, for recontacts, its requester's tickets); an
+                                   incremental build replaces the rows of the tickets in
+                                   temp table `scope_tickets`, which the model's inputs
+                                   read through (`where ticket_id in (select ticket_id
+                                   from scope_tickets)`)
+    -- incremental: report_date   one or more rows per report day; an incremental build
+                                   replaces the days from variable `build_from` (the
+                                   lookback window) and keeps the older days' rows
+
+Any other model is rebuilt whole (`create or replace table`) every time. A full build
+runs the same SQL with every ticket in scope and `build_from` before the first day, so
+both kinds of build run one definition of each model.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+
+from tasks import extensions, warehouse
+from tasks.errors import BacklogError
+from tasks.models.discover import discover_models, shown
+from tasks.models.manifest import check_model, load_manifest, write_comments
+from tasks.models.plan import BuildPlan, plan_build, rebuilt_rows, record, set_scope, statement
+
+
+def build_models(
+    con: duckdb.DuckDBPyConnection,
+    sql_dir: Path = warehouse.SQL_DIR,
+    ext: extensions.Extensions = extensions.NONE,
+    lookback_days: int = 7,
+    full: bool = False,
+    timings: dict[str, float] | None = None,
+) -> BuildPlan:
+    """Bring every model up to date with what is loaded, in one transaction; the plan run.
+
+    Incremental when the last build's models, configuration and loads still hold (see
+    `plan_build`), else full (`full=True` forces it). `ext` (default: the active ones)
+    adds models and sets the driver dimension (`getvariable('driver_dimension')`);
+    `timings`, when given, receives each model's seconds (benchmarks/run.py).
+
+    After each model is built it is checked against its manifest entry
+    (`sql/<layer>/_models.toml`; see `manifest.check_model`: the rows the build
+    replaced, or the whole table when its key does not hold the incremental key); a
+    model without one is not checked. Then the manifest's descriptions become the
+    tables' and columns' comments.
+    """
+    chosen = ext
+    con.execute("set variable driver_dimension = $value", {"value": chosen.driver_dimension})
+    found = discover_models(sql_dir, chosen.model_dirs())
+    specs = load_manifest([sql_dir, *chosen.model_dirs()])
+    con.execute("begin transaction")
+    try:
+        plan = plan_build(con, found, lookback_days, force_full=full)
+        set_scope(con, plan)
+        for model in found:
+            started = time.perf_counter()
+            try:
+                con.execute(statement(model, plan))
+            except duckdb.Error as exc:
+                raise BacklogError(
+                    f"SQL model {shown(model.path, sql_dir)} failed "
+                    f"({str(exc).splitlines()[0]}); fix the model and run again."
+                ) from exc
+            spec = specs.get(model.table)
+            if spec is not None:
+                scope = rebuilt_rows(model, plan)
+                check_model(con, spec, scope if scope and model.key in spec.key else None)
+            if timings is not None:
+                timings[model.table] = time.perf_counter() - started
+        write_comments(con, list(specs.values()))
+        record(con, plan)
+        warehouse.commit_without_vacuum(con)
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return plan

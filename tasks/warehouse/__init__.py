@@ -1,0 +1,31 @@
+"""The DuckDB warehouse: connect, session set-up, config tables, versioned migrations, SQL files."""
+
+from tasks.warehouse.config_tables import config_rows, session_variables, write_config_tables
+from tasks.warehouse.connection import (
+    commit_without_vacuum,
+    configure_session,
+    connect,
+    defer_vacuum,
+    open_file,
+    prepare,
+)
+from tasks.warehouse.files import SQL_DIR, read_sql, split_statements
+from tasks.warehouse.migrations import discover_migrations, recorded_state, upgrade
+
+__all__ = [
+    "SQL_DIR",
+    "commit_without_vacuum",
+    "config_rows",
+    "configure_session",
+    "connect",
+    "defer_vacuum",
+    "discover_migrations",
+    "open_file",
+    "prepare",
+    "read_sql",
+    "recorded_state",
+    "session_variables",
+    "split_statements",
+    "upgrade",
+    "write_config_tables",
+]

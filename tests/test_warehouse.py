@@ -1,0 +1,234 @@
+"""The warehouse: new, current, pre-versioning and old-KB warehouses; migrations; config tables."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tasks import warehouse
+from tasks.config import load_settings
+from tasks.errors import BacklogError
+from tasks.warehouse import migrations
+
+MIGRATIONS = [(m.version, m.name) for m in warehouse.discover_migrations()]
+
+
+class Recorder:
+    """A connection that records every statement it is given (to see what connect runs)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.statements: list[str] = []
+
+    def execute(self, sql: str, *args: Any) -> duckdb.DuckDBPyConnection:
+        self.statements.append(sql)
+        return self.con.execute(sql, *args)
+
+    def executemany(self, sql: str, *args: Any) -> duckdb.DuckDBPyConnection:
+        self.statements.append(sql)
+        return self.con.executemany(sql, *args)
+
+
+def _settings(path: Path, **overrides: Any):
+    return load_settings(db_path=path, out_dir=path.parent / "out", **overrides)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database()"
+        ).fetchall()
+    }
+
+
+def _made_before_versioning(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn a current warehouse into one made before this change: no version table, no
+    config fingerprint, the columns migration 0001 adds missing."""
+    con.execute("drop table ops.schema_migrations")
+    con.execute("drop table ops.config_written")
+    for table, column in (
+        ("raw.tickets", "line_number"),
+        ("raw.tickets", "raw_text"),
+        ("raw.events", "line_number"),
+        ("raw.events", "raw_text"),
+        ("ops.quarantine", "line_number"),
+        ("ops.quarantine", "raw_text"),
+        ("ops.validation_results", "message"),
+    ):
+        con.execute(f"alter table {table} drop column {column}")
+
+
+def test_a_new_warehouse_gets_every_table_and_records_every_migration(tmp_path: Path) -> None:
+    with warehouse.connect(_settings(tmp_path / "new.duckdb")) as con:
+        recorded = con.execute(
+            "select version, name, ran from ops.schema_migrations order by version"
+        ).fetchall()
+        tables = _tables(con)
+        kinds = dict(
+            con.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_schema = 'ops' and table_name like 'kb_candidate_member%'"
+            ).fetchall()
+        )
+    # nothing to migrate in a new warehouse: every guard is false
+    assert recorded == [(version, name, False) for version, name in MIGRATIONS]
+    assert {
+        "raw.tickets",
+        "staging.stg_ticket_versions",
+        "staging.stg_events",
+        "ops.loads",
+        "ops.model_builds",
+        "ops.slack_messages",
+        "ops.load_failures",
+        "config.sla_targets",
+        "config.nature_rules",
+        "config.sentiment_lexicon",
+    } <= tables
+    assert kinds == {"kb_candidate_member_lists": "BASE TABLE", "kb_candidate_members": "VIEW"}
+
+
+def test_connecting_to_a_current_warehouse_runs_no_ddl(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "current.duckdb")
+    warehouse.connect(settings).close()
+    with duckdb.connect(str(settings.db_path)) as raw:
+        recorder = Recorder(raw)
+        warehouse.prepare(recorder, settings)  # type: ignore[arg-type]
+        # a table dropped by hand is not made again: the schema files did not run
+        raw.execute("drop table ops.slack_files")
+        warehouse.prepare(raw, settings)
+        assert "ops.slack_files" not in _tables(raw)
+    reads = [sql for sql in recorder.statements if not sql.startswith("set ")]
+    assert reads == [migrations.VERSION_QUERY, "select fingerprint from ops.config_written"]
+
+
+def test_changed_settings_rewrite_the_config_tables_and_only_then(tmp_path: Path) -> None:
+    path = tmp_path / "settings.duckdb"
+    warehouse.connect(_settings(path)).close()
+    with duckdb.connect(str(path)) as raw:
+        raw.execute("update config.work_settings set stale_days = 99")
+        assert not warehouse.write_config_tables(raw, _settings(path))
+        assert raw.execute("select stale_days from config.work_settings").fetchone() == (99,)
+    with warehouse.connect(_settings(path, work={"stale_days": 3})) as con:
+        assert con.execute("select * from config.work_settings").fetchall() == [(3.0, 5)]
+        assert con.execute("select getvariable('nature_pattern') <> '^$'").fetchone() == (True,)
+
+
+def test_a_warehouse_made_before_versioning_upgrades_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    warehouse.connect(_settings(path)).close()
+    with duckdb.connect(str(path)) as raw:
+        _made_before_versioning(raw)
+        raw.execute("insert into raw.tickets values ('L1', '2026-03-02', 'tickets.csv', 1, '{}')")
+        raw.execute("drop table config.sla_targets")
+    with warehouse.connect(_settings(path)) as con:
+        ran = con.execute(
+            "select name from ops.schema_migrations where ran order by version"
+        ).fetchall()
+        row = con.execute("select load_id, line_number, raw_text from raw.tickets").fetchall()
+        message = con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'ops' "
+            "and table_name = 'validation_results' and column_name = 'message'"
+        ).fetchone()
+        sla = con.execute("select count(*) from config.sla_targets").fetchone()[0]
+    assert ran == [("raw_line_numbers_and_messages",)]
+    assert row == [("L1", None, None)]
+    assert message == (1,)
+    assert sla > 0
+
+
+def test_an_old_kb_member_table_becomes_lists_and_a_view(tmp_path: Path) -> None:
+    path = tmp_path / "kb.duckdb"
+    day = date(2026, 3, 2)
+    warehouse.connect(_settings(path)).close()
+    with duckdb.connect(str(path)) as raw:
+        _made_before_versioning(raw)
+        raw.execute("drop view ops.kb_candidate_members")
+        raw.execute(
+            "create table ops.kb_candidate_members (report_date date not null, "
+            "candidate_id varchar not null, ticket_id varchar not null, "
+            "member_rank integer not null, similarity double not null)"
+        )
+        raw.execute(
+            "insert into ops.kb_candidate_members values "
+            "(?, 'C1', 'T2', 2, 0.5), (?, 'C1', 'T1', 1, 0.9), (?, 'C2', 'T3', 1, 0.7)",
+            [day, day, day],
+        )
+    with warehouse.connect(_settings(path)) as con:
+        lists = con.execute(
+            "select candidate_id, ticket_ids, similarities "
+            "from ops.kb_candidate_member_lists order by candidate_id"
+        ).fetchall()
+        members = con.execute(
+            "select candidate_id, ticket_id, member_rank, similarity "
+            "from ops.kb_candidate_members order by all"
+        ).fetchall()
+        kind = con.execute(
+            "select table_type from information_schema.tables "
+            "where table_schema = 'ops' and table_name = 'kb_candidate_members'"
+        ).fetchone()
+        ran = con.execute("select name from ops.schema_migrations where ran").fetchall()
+    assert lists == [("C1", ["T1", "T2"], [0.9, 0.5]), ("C2", ["T3"], [0.7])]
+    assert members == [("C1", "T1", 1, 0.9), ("C1", "T2", 2, 0.5), ("C2", "T3", 1, 0.7)]
+    assert kind == ("VIEW",)
+    assert ("kb_member_lists",) in ran
+
+
+@pytest.fixture
+def sql_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped sql/ folder to add migrations and schema to."""
+    folder = tmp_path / "sql"
+    shutil.copytree(warehouse.SQL_DIR, folder)
+    return folder
+
+
+def test_a_new_migration_runs_once_and_a_schema_change_is_applied(
+    tmp_path: Path, sql_copy: Path
+) -> None:
+    with warehouse.connect(_settings(tmp_path / "m.duckdb")) as con:
+        (sql_copy / "migrations" / "0099_too_far.sql").write_text("select 1;\n")
+        with pytest.raises(BacklogError, match="numbered"):
+            warehouse.upgrade(con, sql_copy)
+        (sql_copy / "migrations" / "0099_too_far.sql").unlink()
+        next_version = len(MIGRATIONS) + 1
+        (sql_copy / "migrations" / f"{next_version:04d}_add_note.sql").write_text(
+            "alter table ops.loads add column if not exists note varchar;\n"
+        )
+        assert warehouse.upgrade(con, sql_copy) == ["add_note"]
+        assert warehouse.upgrade(con, sql_copy) == []
+        with (sql_copy / "schema" / "slack.sql").open("a") as handle:
+            handle.write("\ncreate table if not exists ops.slack_extra (id integer);\n")
+        assert warehouse.upgrade(con, sql_copy) == []
+        assert "ops.slack_extra" in _tables(con)
+        assert warehouse.recorded_state(con)[0] == next_version
+
+
+def test_a_failing_migration_leaves_the_warehouse_as_it_was(tmp_path: Path, sql_copy: Path) -> None:
+    with warehouse.connect(_settings(tmp_path / "f.duckdb")) as con:
+        before = warehouse.recorded_state(con)
+        (sql_copy / "migrations" / f"{len(MIGRATIONS) + 1:04d}_broken.sql").write_text(
+            "create table ops.half_done (id integer);\nselect * from no_such_table;\n"
+        )
+        with pytest.raises(BacklogError, match=r"_broken\.sql"):
+            warehouse.upgrade(con, sql_copy)
+        assert warehouse.recorded_state(con) == before
+        assert "ops.half_done" not in _tables(con)
+
+
+def test_every_config_table_is_declared_in_sql_config() -> None:
+    files = {path.stem for path in (warehouse.SQL_DIR / "config").glob("*.sql")}
+    assert files == set(warehouse.config_rows(load_settings()))
+    for path in (warehouse.SQL_DIR / "config").glob("*.sql"):
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith(f"-- config.{path.stem}: "), path
+        *ddl, insert = warehouse.split_statements(text)
+        assert ddl == [ddl[0]]
+        assert ddl[0].startswith(f"create or replace table config.{path.stem}")
+        assert insert.startswith(f"insert into config.{path.stem}")
+        assert "?" not in insert
