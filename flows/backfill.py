@@ -10,10 +10,10 @@ from typing import Any
 from prefect import flow
 
 from flows import steps
-from tasks import ingest, warehouse
+from tasks import ingest, quality, warehouse
 from tasks.config import load_settings
 from tasks.errors import BacklogError
-from tasks.sources import check_source
+from tasks.ingest import check_source
 
 # Progress lines: Prefect records them as run logs (PREFECT_LOGGING_EXTRA_LOGGERS),
 # the CLI draws them as a progress bar.
@@ -34,6 +34,8 @@ def backfill(
     if end < start:
         raise BacklogError(f"--end {end} is before --start {start}; swap them.")
     settings = load_settings(config, db_path=db, out_dir=out)
+    runner = quality.SuiteRunner()  # this run's GX set-up, shared by its loads
+    runner.preload(settings.extensions)  # GX's import overlaps with finding the exports
     check_source(source)
     days = ingest.discover_exports(exports, start, end, source)
     if not days:
@@ -43,7 +45,7 @@ def backfill(
         )
     with warehouse.connect(settings) as con:
         for number, day in enumerate(days, start=1):
-            steps.ingest_day(con, exports, day, settings)
+            steps.ingest_day(con, exports, day, settings, runner)
             PROGRESS.info(
                 "loaded %s (%s of %s)",
                 day.export_date,

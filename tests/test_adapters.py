@@ -16,8 +16,8 @@ from tasks import ingest, models, warehouse
 from tasks.adapters import MAPPINGS_DIR
 from tasks.config import load_settings
 from tasks.errors import BacklogError
+from tasks.ingest import check_source
 from tasks.reports import digest
-from tasks.sources import check_source
 from tests.conftest import FIXTURES
 
 D1, D2 = date(2026, 3, 2), date(2026, 3, 3)

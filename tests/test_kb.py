@@ -26,10 +26,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from tasks import ingest, kb, models, validate, warehouse
+from tasks import ingest, kb, models, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SOLVE_REPLIES, SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
+from tasks.quality import rows as validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kb" / "planted.json"
 START = date(2026, 1, 5)
