@@ -470,8 +470,7 @@ def bench(scale: str, days: int, profile: bool) -> dict:
             [
                 str(PYTHON),
                 "-c",
-                "import flows.cli, flows.daily_backlog, "
-                "tasks.quality, great_expectations, sklearn",
+                "import flows.cli, flows.daily_backlog, tasks.quality, great_expectations, sklearn",
             ],
             work,
             work / "imports.log",

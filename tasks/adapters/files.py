@@ -60,6 +60,7 @@ class Rows:
     problem: list[str | None] = field(default_factory=list)
 
     def add(self, line: int, raw: str, problem: str | None) -> None:
+        """One more row: the line it starts on, its text, why it is malformed (or None)."""
         self.row_number.append(len(self.row_number) + 1)
         self.line_number.append(line)
         self.raw_text.append(raw)
@@ -136,6 +137,7 @@ def decode(path: Path, entity: str) -> tuple[str, bool]:
 
 
 def expected_content(path: Path, entity: str) -> str:
+    """What a file of this format and entity should hold, for an error message."""
     required = ", ".join(REQUIRED_COLUMNS[entity])
     if path.suffix == ".csv":
         return f"a comma-separated header line naming {required}, then one row per {entity[:-1]}"

@@ -195,6 +195,7 @@ def _columns(config: Any) -> str:
 
 
 def _reason(config: Any) -> str:
+    """Why a row failing this expectation is set aside: its meta.reason, or a default."""
     meta = config.meta or {}
     if "reason" in meta:
         return str(meta["reason"])

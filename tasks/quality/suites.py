@@ -106,6 +106,7 @@ class _Gx:
             )
 
     def validate(self, entity: str, frame: Any, run_name: str) -> tuple[Any, list[str]]:
+        """Run the entity's suite on `frame`: GX's result and its key in the result store."""
         import pandas as pd
         from great_expectations.core.run_identifier import RunIdentifier
 
@@ -157,6 +158,7 @@ class SuiteRunner:
         self._set_ups: dict[tuple[Path, ...], _SetUp] = {}
 
     def _set_up(self, ext: Extensions) -> _SetUp:
+        """The (maybe not yet built) set-up of `ext`'s expectation files."""
         with self._lock:
             return self._set_ups.setdefault(extension_files(ext), _SetUp())
 
@@ -196,6 +198,7 @@ class SuiteRunner:
 
 
 def _preload(set_up: _SetUp, ext: Extensions) -> None:
+    """The preload thread: build the set-up, then let the waiting validation have it."""
     try:
         # On failure the first validation sets up again, in its own thread, and says why.
         with contextlib.suppress(Exception):
