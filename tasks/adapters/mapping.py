@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tasks.adapters.base import DayFiles, LoadUnit, SourceRow, glob_files
 from tasks.adapters.files import allow_long_fields, decode, parse_csv
-from tasks.contract import CANONICAL_COLUMNS, REQUIRED_COLUMNS
+from tasks.contract import CANONICAL_COLUMNS, REQUIRED_COLUMNS, TICKETS
 from tasks.errors import BacklogError
 
 # The shipped mappings: `mappings/` beside `tasks/`, in the source tree as in the wheel
@@ -38,7 +38,7 @@ KINDS = ("snapshot", "event_log")
 # the canonical ticket columns, as the contract defines them
 REQUIRED = REQUIRED_COLUMNS["tickets"]
 TICKET_FIELDS = tuple(CANONICAL_COLUMNS["tickets"])
-TIMESTAMP_FIELDS = ("created_at", "updated_at", "solved_at", "first_reply_at")
+TIMESTAMP_FIELDS = tuple(column.name for column in TICKETS.columns if column.is_timestamp)
 VALUE_MAPS = ("status", "priority", "channel", "type", "satisfaction", "customer_tier")
 # status_category: a fallback column read when the status value is not in values.status
 EXTRA_FIELDS = ("status_category",)

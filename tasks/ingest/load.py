@@ -268,18 +268,10 @@ def _load_file(
             entity=entity,
         )
     con.execute(
-        """
-        insert into ops.quarantine (
-            load_id, export_date, entity, source_file, row_number, reason, record,
-            line_number, raw_text
-        )
-        select
-            records.load_id, records.export_date, ?, records.source_file, records.row_number,
-            bad.reason, records.record, records.line_number, records.raw_text,
-        from load_records as records
-        inner join load_bad as bad using (row_number)
-        """,
-        [entity],
+        "insert into ops.quarantine (load_id, export_date, entity, source_file, row_number, "
+        "reason, record, line_number, raw_text) "
+        + read_sql("queries/ingest/ledger__quarantine_rows.sql"),
+        {"entity": entity},
     )
     staging = ENTITY[entity].staging_table
     target_columns = [row[0] for row in con.execute(f"describe {staging}").fetchall()]
@@ -347,9 +339,8 @@ def _new_columns(
     seen = {
         column
         for (column,) in con.execute(
-            "select distinct unnest(extra_columns) from ops.loads "
-            "where entity = ? and export_date < ?",
-            [entity, export_date],
+            read_sql("queries/ingest/ledger__earlier_extra_columns.sql"),
+            {"entity": entity, "export_date": export_date},
         ).fetchall()
     }
     return [column for column in extra_columns if column not in seen]

@@ -37,51 +37,29 @@ def data_quality_for_day(
     failed: list[tuple[int, str]] = []
     notes: list[str] = []
 
-    files = con.execute(
-        "select entity, source_file, rows_read, rows_loaded, rows_quarantined "
-        "from ops.loads where export_date = ? order by entity desc, source_file",
-        [day],
-    ).fetchall()
-    failure = con.execute(
-        "select message from ops.load_failures where export_date = ?", [day]
-    ).fetchone()
+    on_day = {"export_date": day}
+    files = con.execute(_query("quality__day_files"), on_day).fetchall()
+    failure = con.execute(_query("quality__load_failure"), on_day).fetchone()
     if failure:
         kept = " The day's earlier load is kept." if files else ""
         failed.append((2, failure[0] + kept))
     elif not files:
         failed.append((2, f"No export was loaded for {day}."))
 
-    for load_id, source_file, expectation, severity, count, message in con.execute(
-        """
-        select
-            results.load_id, loads.source_file, results.expectation, results.severity,
-            results.unexpected_count, results.message,
-        from ops.validation_results as results
-        inner join ops.loads as loads using (load_id)
-        where results.export_date = ? and not results.success and results.unexpected_count > 0
-        order by results.entity desc, results.severity, results.expectation, results.column_name
-        """,
-        [day],
+    for load_id, source_file, expectation, severity, count, message, *_ in con.execute(
+        _query("quality__failed_row_checks"), on_day
     ).fetchall():
         outcome = "quarantined" if severity == "quarantine" else "loaded"
         if expectation == WELL_FORMED_CHECK:
-            kinds = con.execute(
-                read_sql("queries/ingest/quality__malformed_rows.sql"), {"load_id": load_id}
-            )
+            kinds = con.execute(_query("quality__malformed_rows"), {"load_id": load_id})
             for kind, rows in kinds.fetchall():
                 failed.append((1, f"{source_file}: {kind} ({_rows(rows)}, {outcome})"))
         else:
             failed.append((1, f"{source_file}: {message} ({_rows(count)}, {outcome})"))
 
     volume: dict[str, dict[str, Any]] = {}
-    for entity, check_name, severity, success, observed, threshold, message in con.execute(
-        """
-        select entity, check_name, severity, success, observed, threshold, message
-        from ops.quality_checks
-        where export_date = ?
-        order by entity desc, check_name, subject
-        """,
-        [day],
+    for entity, check_name, severity, success, observed, threshold, message, *_ in con.execute(
+        _query("quality__day_checks"), on_day
     ).fetchall():
         if check_name == "volume":
             volume[entity] = {
@@ -102,9 +80,7 @@ def data_quality_for_day(
     level = max([level, *(lvl for lvl, _ in failed), 1 if rows_quarantined else 0])
     status = next(name for name, value in LEVELS.items() if value == level)
     checks_failed = [message for _, message in sorted(failed, key=lambda item: -item[0])]
-    (deleted,) = con.execute(
-        read_sql("queries/ingest/quality__deleted_tickets.sql"), {"export_date": day}
-    ).fetchone()
+    (deleted,) = con.execute(_query("quality__deleted_tickets"), on_day).fetchone()
     return {
         "status": status,
         "rows_read": rows_read,
@@ -155,3 +131,8 @@ def failure_reason(quality: dict[str, Any]) -> str | None:
     """The summary of a `data_quality_for_day` result (or a digest's `data_quality`) that
     failed, else None."""
     return quality["summary"] if quality["status"] == "fail" else None
+
+
+def _query(name: str) -> str:
+    """A query of `sql/queries/ingest/`."""
+    return read_sql(f"queries/ingest/{name}.sql")
