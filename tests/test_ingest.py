@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -448,3 +449,34 @@ def test_second_run_waits_then_stops_with_a_clear_message(tmp_path):
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def test_importing_the_ingest_changes_no_process_state():
+    """No csv limit, environment or GX import at import time; they happen when used."""
+    script = (
+        "import csv, os, sys; default = csv.field_size_limit(); "
+        "import flows.cli, tasks.ingest, tasks.quality, tasks.adapters; "
+        "print(csv.field_size_limit() == default, 'GX_ANALYTICS_ENABLED' in os.environ, "
+        "'great_expectations' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GX_ANALYTICS_ENABLED"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.split() == ["True", "False", "False"]
+
+
+def test_a_field_longer_than_the_csv_default_limit_is_one_field(con, tmp_path):
+    """csv's default limit is 128 KiB; a longer description still loads as one field."""
+    day = tmp_path / "exports" / "2026-03-02"
+    day.mkdir(parents=True)
+    description = "x" * (300 * 1024)
+    (day / "tickets.csv").write_text(
+        "ticket_id,created_at,updated_at,status,requester_id,description\n"
+        f'T1,2026-03-02T09:00:00Z,2026-03-02T09:00:00Z,new,r1,"{description}"\n'
+    )
+    root = tmp_path / "exports"
+    ingest.load_day(con, ingest.export_day(root, date(2026, 3, 2)), root)
+    assert con.execute(
+        "select length(description) from staging.stg_ticket_versions"
+    ).fetchall() == [(len(description),)]
