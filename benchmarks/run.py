@@ -149,6 +149,7 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
 
     from tasks import ingest, kb, models, quality, warehouse
     from tasks.config import load_settings
+    from tasks.delivery.digest import slack_payload
     from tasks.ingest import load
     from tasks.quality import rows as quality_rows
     from tasks.render import blocks
@@ -214,8 +215,6 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     digest.write_digest(result, settings.out_dir)
     kb.write_drafts(con, day, settings.out_dir)
     quality.write_data_docs(con, settings.out_dir, [day])
-    from flows.steps import slack_payload  # imports prefect; kept out of the steps above
-
     blocks.write_payload(slack_payload(result, settings), settings.out_dir, result["date"])
     steps["write digest/drafts/data docs/payload"] = time.perf_counter() - started
     started = time.perf_counter()

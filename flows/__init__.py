@@ -1,12 +1,6 @@
-"""Prefect flows, one per file, and the `backlog` command line.
+"""The Prefect layer: every flow (one per file), their tasks (`steps`), and the `backlog` CLI.
 
-Telemetry is off before Prefect is imported: this tool runs on machines that
-reach only their package registry.
+Importing it changes nothing: the environment Prefect reads at its import (telemetry off,
+our loggers as run logs) is set by the `backlog` command before any flow is imported
+(`cli.prefect_environment`), and by `prefect.yaml` for the deployments a worker runs.
 """
-
-import os
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-# Our own loggers ("backlog.*") become Prefect run logs too.
-os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "backlog")

@@ -10,14 +10,9 @@ from typing import Any
 from prefect import flow
 
 from flows import steps
-from tasks import ingest, quality, warehouse
+from flows.digest import digest
+from tasks import ingest_days, quality, warehouse
 from tasks.config import load_settings
-from tasks.errors import BacklogError
-from tasks.ingest import check_source
-
-# Progress lines: Prefect records them as run logs (PREFECT_LOGGING_EXTRA_LOGGERS),
-# the CLI draws them as a progress bar.
-PROGRESS = logging.getLogger("backlog.progress")
 
 
 @flow(name="backfill")
@@ -31,22 +26,17 @@ def backfill(
     config: Path | None = None,
 ) -> dict[str, Any]:
     """Ingest every export day in [start, end], oldest first; digest of `end`."""
-    if end < start:
-        raise BacklogError(f"--end {end} is before --start {start}; swap them.")
+    days = ingest_days.backfill_days(exports, start, end, source)
     settings = load_settings(config, db_path=db, out_dir=out)
     runner = quality.SuiteRunner()  # this run's GX set-up, shared by its loads
-    runner.preload(settings.extensions)  # GX's import overlaps with finding the exports
-    check_source(source)
-    days = ingest.discover_exports(exports, start, end, source)
-    if not days:
-        raise BacklogError(
-            f"No export folders between {start} and {end} under {exports}; "
-            "check --exports and the dates."
-        )
+    runner.preload(settings.extensions)  # GX's import overlaps with opening the warehouse
+    # progress lines: Prefect records them as run logs (PREFECT_LOGGING_EXTRA_LOGGERS),
+    # the CLI draws them as a progress bar
+    progress = logging.getLogger("backlog.progress")
     with warehouse.connect(settings) as con:
         for number, day in enumerate(days, start=1):
             steps.ingest_day(con, exports, day, settings, runner)
-            PROGRESS.info(
+            progress.info(
                 "loaded %s (%s of %s)",
                 day.export_date,
                 number,
@@ -55,7 +45,13 @@ def backfill(
             )
         steps.build_models(con, settings)
         steps.refresh_kb(con, end, settings)
-        digest = steps.build_digest(con, end, settings)
-        steps.write_digest(con, digest, settings)
-        steps.fail_on_bad_data(digest)
-    return digest
+    result = digest(
+        day=end,
+        db=settings.db_path,
+        out=settings.out_dir,
+        config=config,
+        post=False,
+        update_models=False,
+    ).digest
+    steps.fail_on_bad_data(result)
+    return result

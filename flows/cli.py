@@ -1,7 +1,8 @@
 """`backlog`: the command line over the flows (SPEC section 10).
 
-Errors the user can act on print as one sentence and exit 1; `--debug`
-shows the traceback and Prefect's own log lines.
+Each command maps its arguments to one flow (imported when the command runs, after the
+environment Prefect reads at its import is set). Errors the user can act on print as one
+sentence and exit 1; `--debug` shows the traceback and Prefect's own log lines.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,7 +41,14 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
-STATE = {"debug": False}
+
+
+@dataclass
+class RunOptions:
+    """The options of one `backlog` invocation that outlive its command (click's `ctx.obj`)."""
+
+    debug: bool = False
+
 
 ExportsOption = Annotated[
     Path, typer.Option("--exports", help="Folder holding one <YYYY-MM-DD> folder per day.")
@@ -68,13 +77,36 @@ DateOption = Annotated[
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks and Prefect logs.")
     ] = False,
 ) -> None:
     """Support backlog flows."""
-    STATE["debug"] = debug
-    _quiet_prefect(debug)
+    ctx.ensure_object(RunOptions).debug = debug
+    # before any command imports a flow: Prefect reads its settings when it is imported
+    for name, value in prefect_environment(debug).items():
+        os.environ.setdefault(name, value)
+    if not debug:
+        logging.getLogger("prefect").setLevel(logging.CRITICAL)
+
+
+def prefect_environment(debug: bool) -> dict[str, str]:
+    """The Prefect settings of a `backlog` process (kept when already set).
+
+    Telemetry off (this tool runs on machines that reach only their package registry);
+    our own loggers (`backlog.*`) recorded as run logs; Prefect's console logs only with
+    `--debug`. The process's flow runs inherit them, `backlog serve`'s included;
+    prefect.yaml sets the same for the deployments a worker runs.
+    """
+    environment = {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "backlog",
+    }
+    if not debug:
+        environment["PREFECT_LOGGING_LEVEL"] = "CRITICAL"
+    return environment
 
 
 @app.command()
@@ -161,16 +193,9 @@ def backfill(
     config: ConfigOption = None,
 ) -> None:
     """Ingest every day from START to END in order; write the digest of END."""
-    from tasks.ingest import check_source, discover_exports
+    from tasks.ingest_days import backfill_days
 
-    if end < start:
-        raise BacklogError(f"--end {end} is before --start {start}; swap them.")
-    check_source(source)
-    if not discover_exports(exports, start, end, source):
-        raise BacklogError(
-            f"No export folders between {start} and {end} under {exports}; "
-            "check --exports and the dates."
-        )
+    backfill_days(exports, start, end, source)  # bad arguments are reported before Prefect starts
     digest = _run_flow(
         "backfill",
         exports=exports,
@@ -192,24 +217,13 @@ def digest(
     config: ConfigOption = None,
     post: PostOption = False,
 ) -> None:
-    """Rebuild day D's digest from the warehouse (no export is read); --post sends it."""
-    from flows.steps import deliver, slack_payload
-    from tasks import models, warehouse
-    from tasks.render import blocks
-    from tasks.reports import digest as digest_module
-
-    settings = _settings_with_warehouse(config, db, out)
-    with warehouse.connect(settings) as con:
-        models.build_models(
-            con, ext=settings.extensions, lookback_days=settings.models.lookback_days
-        )
-        result = digest_module.build_digest(con, day, settings)
-        digest_module.write_digest(result, settings.out_dir)
-        payload = slack_payload(result, settings)
-        blocks.write_payload(payload, settings.out_dir, day)
-        _show(result, settings.out_dir)
-        if post:
-            console.print(deliver(con, day, payload, settings, logging.getLogger("backlog")))
+    """Rebuild day D's digest and its files from the warehouse (no export is read); --post
+    sends it."""
+    settings = _settings_with_warehouse(config, db, out)  # stop early without a warehouse
+    run = _run_flow("digest", day=day, db=db, out=out, config=config, post=post)
+    _show(run.digest, settings.out_dir)
+    if run.delivery:
+        console.print(run.delivery)
 
 
 @app.command()
@@ -321,16 +335,18 @@ def _settings_with_warehouse(config: Path | None, db: Path | None, out: Path | N
     return settings
 
 
-def _run_flow(name: str, **parameters: Any) -> dict[str, Any]:
+def _run_flow(name: str, **parameters: Any) -> Any:
     """Run a flow in-process (Prefect's ephemeral mode when no server is configured)."""
     from tasks import quality
 
-    if name in ("backfill", "daily_backlog"):
+    if name in ("backfill", "daily_backlog", "digest"):
         # Great Expectations' import (once per process) overlaps Prefect's start-up; the
         # flow's own runner then finds it imported and only sets its suites up.
         quality.SuiteRunner().preload()
     if name == "backfill":
         from flows.backfill import backfill as chosen
+    elif name == "digest":
+        from flows.digest import digest as chosen
     elif name == "weekly_review":
         from flows.weekly_review import weekly_review as chosen
     else:
@@ -373,17 +389,10 @@ class _ProgressHandler(logging.Handler):
 
 
 def _show(result: dict[str, Any], out: Path | None) -> None:
-    from tasks.reports.digest import render_markdown
+    from tasks.render.markdown import render_markdown
 
     console.print(Markdown(render_markdown(result)))
     console.print(f"Digest files: {(out or Path('out')) / ('digest-' + result['date'])}.json/.md")
-
-
-def _quiet_prefect(debug: bool) -> None:
-    """Prefect's console logs are for --debug; the user sees our progress and messages."""
-    if not debug:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
-        logging.getLogger("prefect").setLevel(logging.CRITICAL)
 
 
 def main() -> None:
@@ -395,10 +404,11 @@ def main() -> None:
 
 
 def _run() -> int:
+    options = RunOptions()
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, obj=options)
     except BacklogError as exc:
-        if STATE["debug"]:
+        if options.debug:
             raise
         errors.print(f"[red]Error:[/red] {exc}", highlight=False)
         _forget(exc)
@@ -410,7 +420,7 @@ def _run() -> int:
         errors.print("Interrupted; the warehouse is left as it was before the current load.")
         return 130
     except Exception as exc:
-        if STATE["debug"]:
+        if options.debug:
             raise
         errors.print(
             f"[red]Error:[/red] unexpected {type(exc).__name__}: {exc}. "

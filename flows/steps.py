@@ -1,9 +1,9 @@
-"""The Prefect task wrappers around the plain functions in `tasks/`.
+"""The Prefect tasks of every flow: one thin wrapper per step around a plain function.
 
-The logic lives in `tasks/` with no Prefect import; here each step becomes a
-task so the flow run shows it. Inputs hold a DuckDB connection, so nothing is
-cached. Slack retries its own requests (tasks/delivery/slack.py); no task retries, so a
-failure is reported once and the digest stays pending for the next run.
+The logic lives in `tasks/` with no Prefect import; here each step becomes a task so
+the flow run shows it, and logs what it did. Inputs hold a DuckDB connection, so nothing
+is cached. Slack retries its own requests (tasks/delivery/slack.py); no task retries, so
+a failure is reported once and the digest stays pending for the next run.
 """
 
 from __future__ import annotations
@@ -16,12 +16,21 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import ingest, kb, models, quality
+from tasks import ingest, ingest_days, kb, models, quality
 from tasks.config import Settings
-from tasks.delivery import slack
+from tasks.delivery import digest as digest_delivery
+from tasks.delivery import review as review_delivery
 from tasks.errors import IncompleteDataError
-from tasks.render import blocks, charts
-from tasks.reports import digest
+from tasks.render import blocks
+from tasks.reports import digest, review
+
+
+@task(name="find-unloaded-days", cache_policy=NO_CACHE)
+def unloaded_days(
+    con: duckdb.DuckDBPyConnection, exports: Path, day: date, source: str
+) -> list[ingest.ExportDay]:
+    """Export days before `day` never loaded (a weekday schedule skips the weekend)."""
+    return ingest_days.unloaded_days(con, exports, day, source)
 
 
 @task(name="ingest-day", cache_policy=NO_CACHE)
@@ -56,30 +65,6 @@ def ingest_day(
             file.rows_quarantined,
         )
     return result
-
-
-def unloaded_days(
-    con: duckdb.DuckDBPyConnection, exports: Path, day: date, source: str
-) -> list[ingest.ExportDay]:
-    """Export days before `day` that were never loaded (nor failed), oldest first.
-
-    A corrected re-export of a day already loaded is not picked up here: run that day
-    again, or `backlog backfill`, to replace it.
-    """
-    known = {
-        row[0]
-        for row in con.execute(
-            "select export_date from ops.loads union select export_date from ops.load_failures"
-        ).fetchall()
-    }
-    if not known:
-        return []  # a first run starts at its day; `backlog backfill` loads history
-    first = min(known)
-    return [
-        candidate
-        for candidate in ingest.discover_exports(exports, first, day, source)
-        if candidate.export_date < day and candidate.export_date not in known
-    ]
 
 
 @task(name="build-models", cache_policy=NO_CACHE)
@@ -122,7 +107,7 @@ def write_digest(
     paths = list(digest.write_digest(result, settings.out_dir).values())
     paths += kb.write_drafts(con, day, settings.out_dir)
     paths.append(quality.write_data_docs(con, settings.out_dir, [day], settings.extensions))
-    payload = slack_payload(result, settings)
+    payload = digest_delivery.slack_payload(result, settings)
     paths += blocks.write_payload(payload, settings.out_dir, result["date"])
     get_run_logger().info("digest written to %s", ", ".join(str(p) for p in paths))
     return payload
@@ -133,7 +118,7 @@ def post_digest(
     con: duckdb.DuckDBPyConnection, day: date, payload: dict[str, Any], settings: Settings
 ) -> str:
     """Post (or update) the day's digest in Slack, then any digest still pending."""
-    return deliver(con, day, payload, settings, get_run_logger())
+    return digest_delivery.deliver(con, day, payload, settings, get_run_logger())
 
 
 @task(name="check-data-quality", cache_policy=NO_CACHE)
@@ -144,40 +129,21 @@ def fail_on_bad_data(result: dict[str, Any]) -> None:
         raise IncompleteDataError(reason, result)
 
 
-def slack_payload(result: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """The Block Kit message of a digest, with the configured links and list lengths."""
-    return blocks.build_payload(
-        result,
-        ticket_url_template=settings.slack.ticket_url_template,
-        max_list_items=settings.slack.max_list_items,
-    )
+@task(name="build-review", cache_policy=NO_CACHE)
+def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) -> dict[str, Any]:
+    """The review pack of one week, from the marts."""
+    return review.build_review(con, week, settings)
 
 
-def deliver(
-    con: duckdb.DuckDBPyConnection,
-    day: date,
-    payload: dict[str, Any],
-    settings: Settings,
-    logger: Any,
-) -> str:
-    """Slack delivery shared by the flow and `backlog digest --post`; what happened.
+@task(name="write-review", cache_policy=NO_CACHE)
+def write_review(pack: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Write the HTML, the Markdown and the charts."""
+    paths = review.write_review(pack, out_dir)
+    get_run_logger().info("review written to %s", ", ".join(str(p) for p in paths[:2]))
+    return paths
 
-    The credentials are read from the environment here, never passed as parameters.
-    """
-    target = slack.SlackTarget.from_env()
-    if target is None:
-        message = (
-            "Slack is not configured (SLACK_BOT_TOKEN + SLACK_CHANNEL, or SLACK_WEBHOOK_URL): "
-            "nothing posted; the digest is in the output folder."
-        )
-        logger.info(message)
-        return message
-    chart = charts.flow_chart_png(con, day, days=28) if settings.slack.chart else None
-    result = slack.deliver(con, day, payload, target, chart)
-    message = f"Slack: digest of {day} {result.action}"
-    if result.chart_error:
-        message += f" ({result.chart_error})"
-    for late in slack.deliver_pending(con, target):
-        message += f"; digest of {late.day} {late.action} (was pending)"
-    logger.info(message)
-    return message
+
+@task(name="post-review", cache_policy=NO_CACHE)
+def post_review(con: duckdb.DuckDBPyConnection, week: str, html: Path) -> str:
+    """Share the pack's HTML in Slack once, when a bot token and channel are configured."""
+    return review_delivery.share_review(con, week, html, get_run_logger())

@@ -7,43 +7,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import duckdb
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
+from flows import steps
 from tasks import warehouse
-from tasks.config import Settings, load_settings
-from tasks.delivery import slack
+from tasks.config import load_settings
 from tasks.reports import review
-
-
-@task(name="build-review", cache_policy=NO_CACHE)
-def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) -> dict[str, Any]:
-    """The review pack of one week, from the marts."""
-    return review.build_review(con, week, settings)
-
-
-@task(name="write-review", cache_policy=NO_CACHE)
-def write_review(pack: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Write the HTML, the Markdown and the charts."""
-    paths = review.write_review(pack, out_dir)
-    get_run_logger().info("review written to %s", ", ".join(str(p) for p in paths[:2]))
-    return paths
-
-
-@task(name="post-review", cache_policy=NO_CACHE)
-def post_review(con: duckdb.DuckDBPyConnection, week: str, html: Path) -> str:
-    """Share the pack's HTML in Slack once, when a bot token and channel are configured."""
-    logger = get_run_logger()
-    target = slack.SlackTarget.from_env()
-    if target is None:
-        logger.info("Slack is not configured: the review pack was not posted.")
-        return "not configured"
-    file_id = slack.share_file(
-        con, target, html, f"Weekly support review {week}", f"The weekly support review, {week}."
-    )
-    logger.info("Slack: review %s %s", week, "shared" if file_id else "already shared")
-    return "shared" if file_id else "already shared"
 
 
 @flow(name="weekly-review")
@@ -62,10 +31,10 @@ def weekly_review(
     week = week or last_complete_week(settings.report_timezone)
     review.parse_week(week)
     with warehouse.connect(settings) as con:
-        pack = build_review(con, week, settings)
-        paths = write_review(pack, settings.out_dir)
+        pack = steps.build_review(con, week, settings)
+        paths = steps.write_review(pack, settings.out_dir)
         if post:
-            post_review(con, week, next(p for p in paths if p.suffix == ".html"))
+            steps.post_review(con, week, next(p for p in paths if p.suffix == ".html"))
     summary = {key: value for key, value in pack.items() if key != "charts"}
     return summary | {"files": [str(path) for path in paths]}
 

@@ -48,14 +48,39 @@ def test_help_lists_the_commands(tmp_path):
             "Export folder nowhere does not exist",
         ),
         (["digest", "--date", "2026-03-01", "--db", "none.duckdb"], "No warehouse at none.duckdb"),
+        # the backfill's checks, made by the flow's own function before Prefect starts
+        (
+            ["backfill", "--exports", "empty", "--start", "2026-03-05", "--end", "2026-03-01"],
+            "--end 2026-03-01 is before --start 2026-03-05; swap them.",
+        ),
+        (
+            ["backfill", "--exports", "empty", "--start", "2026-03-01", "--end", "2026-03-05"],
+            "No export folders between 2026-03-01 and 2026-03-05 under empty; "
+            "check --exports and the dates.",
+        ),
+        (
+            [
+                *("backfill", "--exports", "empty", "--source", "nope"),
+                *("--start", "2026-03-01", "--end", "2026-03-05"),
+            ],
+            "Export source 'nope' is not supported",
+        ),
     ],
 )
 def test_errors_are_one_sentence_without_traceback(tmp_path, args, message):
+    (tmp_path / "empty").mkdir()
     done = backlog(*args, cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
     assert done.stderr.startswith("Error: ")
     assert message in " ".join(done.stderr.split())
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    done = backlog("--debug", "digest", "--date", "2026-03-01", "--db", "none.duckdb", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr
+    assert "No warehouse at none.duckdb" in done.stderr
 
 
 def test_bad_date_is_a_usage_error(tmp_path):
@@ -74,11 +99,26 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     day = json.loads(first)["date"]
     assert json.loads(first)["backlog"]["open_total"] > 0
 
+    # `backlog digest` writes every file the run of that day wrote: drafts and Data Docs too
+    out = tmp_path / "out"
+    ran = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    ran = {name: data for name, data in ran.items() if name.parts[0] != "demo"}
+    assert any(name.parts[0] == "kb" for name in ran)
+    assert any(name.parts[0] == "data-docs" for name in ran)
+    for name in ran:
+        (out / name).unlink()
+
     again = backlog(
         "digest", "--date", day, "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path
     )
     assert again.returncode == 0, again.stderr
     assert digests[0].read_bytes() == first
+    rebuilt = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    rebuilt = {name: data for name, data in rebuilt.items() if name.parts[0] != "demo"}
+    assert sorted(rebuilt) == sorted(ran)
+    for name, data in ran.items():
+        if name.parts[0] != "data-docs":  # Data Docs carry the time they were rendered
+            assert rebuilt[name] == data, name
 
     rerun = backlog(
         "run",

@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tasks import ingest, models, warehouse
 from tasks.config import load_settings
-from tasks.reports import digest
+from tasks.reports import digest, series
+from tasks.reports.coaching import automation_candidates_for_day
 
 try:
     from exports import ev, tk, write_events, write_tickets
@@ -336,3 +338,27 @@ def test_a_linked_follow_up_is_a_recontact_whoever_opened_it(tmp_path):
     )
     result = digests(root, tmp_path / "b.duckdb", ["2024-07-10"])["2024-07-10"]
     assert (result["rates"]["recontact_cohort"], result["rates"]["recontact_rate_7d"]) == (1, 1.0)
+
+
+def test_automation_candidates_have_one_reader_and_one_order():
+    """Two drivers with as many automatable tickets: the higher share comes first in the
+    digest's coaching list as in the review's chart (issue 15: the readers disagreed)."""
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_automation_candidates as select * from (values "
+            "(date '2024-07-01', 'api', 10, 2, 0.2), "
+            "(date '2024-07-01', 'billing', 4, 2, 0.5), "
+            "(date '2024-07-01', 'login', 6, 0, 0.0)) "
+            "as t(report_date, driver, solved_tickets, automatable_tickets, automatable_share)"
+        )
+        listed = automation_candidates_for_day(con, date(2024, 7, 1))
+        charted = series.automation_candidates(con, date(2024, 7, 1))
+    assert [row["driver"] for row in listed] == ["billing", "api"]
+    assert [c.driver for c in charted] == ["billing", "api", "login"]
+    assert listed[0] == {
+        "driver": "billing",
+        "solved_tickets": 4,
+        "automatable_tickets": 2,
+        "automatable_share": 0.5,
+    }

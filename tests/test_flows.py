@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from flows.backfill import backfill
+from flows.cli import prefect_environment
 from flows.daily_backlog import daily_backlog
+from flows.digest import digest as digest_flow
 from tasks import models, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
+from tasks.render import markdown
 from tasks.reports import digest
 
+ROOT = Path(__file__).resolve().parent.parent
 START = date(2026, 2, 2)
 DAYS = 21
 END = START + timedelta(days=DAYS - 1)
@@ -152,6 +160,93 @@ def test_a_monday_run_also_loads_the_weekend_exports(exports, tmp_path):
 
 
 def test_a_cut_list_names_the_digest_file_holding_the_rest():
-    lines = digest._more(list(range(7)), "2026-03-02", limit=5)
+    lines = markdown._more(list(range(7)), "2026-03-02", limit=5)
     assert lines == ["- and 2 more in digest-2026-03-02.json"]
-    assert digest._more(list(range(5)), "2026-03-02", limit=5) == []
+    assert markdown._more(list(range(5)), "2026-03-02", limit=5) == []
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_the_digest_flow_writes_the_files_of_the_run_of_day_d(exports, tmp_path):
+    db, run_out, digest_out = tmp_path / "backlog.duckdb", tmp_path / "run", tmp_path / "again"
+    last = START + timedelta(days=9)
+    expected = backfill(exports=exports, start=START, end=last, db=db, out=run_out)
+    written = _files(run_out)
+    assert any(name.startswith("kb/") for name in written), "the run wrote KB drafts"
+    assert any(name.startswith("data-docs/") for name in written), "the run wrote Data Docs"
+
+    run = digest_flow(day=last, db=db, out=digest_out)
+    assert run.digest == expected
+    assert run.delivery is None  # not asked to post
+    again = _files(digest_out)
+    assert sorted(again) == sorted(written)  # digest, drafts, Data Docs, message, preview
+    for name in (f"digest-{last}.json", f"digest-{last}.md", f"digest-{last}.blocks.json"):
+        assert again[name] == written[name]
+    drafts = [name for name in written if name.startswith("kb/")]
+    assert [again[name] for name in drafts] == [written[name] for name in drafts]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "source", "message"),
+    [
+        (END, START, "canonical", f"--end {START} is before --start {END}; swap them."),
+        (
+            END + timedelta(days=10),
+            END + timedelta(days=20),
+            "canonical",
+            "No export folders between",
+        ),
+        (START, END, "nope", "Export source 'nope' is not supported"),
+    ],
+)
+def test_backfill_checks_its_arguments_in_the_flow(exports, tmp_path, start, end, source, message):
+    state = backfill(
+        exports=exports,
+        start=start,
+        end=end,
+        source=source,
+        db=tmp_path / "x.duckdb",
+        return_state=True,
+    )
+    assert state.is_failed()
+    with pytest.raises(BacklogError) as raised:
+        state.result()
+    assert message in str(raised.value)
+    assert not (tmp_path / "x.duckdb").exists()  # stopped before opening the warehouse
+
+
+def test_importing_the_flows_changes_no_environment_and_the_cli_imports_no_prefect():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DO_NOT_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    code = (
+        "import os, sys\n"
+        "before = dict(os.environ)\n"
+        "import flows, flows.cli\n"
+        "assert 'prefect' not in sys.modules, 'flows.cli imports prefect'\n"
+        "import flows.daily_backlog, flows.backfill, flows.digest, flows.serve\n"
+        "assert dict(os.environ) == before, set(os.environ.items()) ^ set(before.items())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_prefect_yaml_matches_the_flows_and_runs_them_with_telemetry_off():
+    from flows.serve import deployments
+
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text("utf-8"))["deployments"]
+    served = {d.name: d for d in deployments(load_settings())}
+    assert sorted(d["name"] for d in declared) == sorted(served)
+    telemetry = prefect_environment(debug=True)
+    for deployment in declared:
+        path, name = deployment["entrypoint"].split(":")
+        module = path.removesuffix(".py").replace("/", ".")
+        chosen = getattr(__import__(module, fromlist=[name]), name)
+        assert chosen.name == served[deployment["name"]].flow_name
+        accepted = chosen.parameters.properties
+        assert set(deployment["parameters"]) <= set(accepted)
+        assert set(served[deployment["name"]].parameters) <= set(accepted)
+        assert deployment["work_pool"]["job_variables"]["env"] == telemetry

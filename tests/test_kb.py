@@ -30,6 +30,9 @@ from tasks import ingest, kb, models, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SOLVE_REPLIES, SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
+from tasks.kb.text import default_stop_words
+from tasks.kb.tickets import list_window, skip_pattern, solved_tickets
+from tasks.kb.vectors import Model
 from tasks.quality import rows as validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kb" / "planted.json"
@@ -209,7 +212,7 @@ def _skip_great_expectations(*args: Any, **kwargs: Any) -> None:
 
 
 def _build_models_kb_reads(con: duckdb.DuckDBPyConnection) -> None:
-    """Build the models sql/kb/ reads and what they depend on, nothing else."""
+    """Build the models sql/queries/kb/ reads and what they depend on, nothing else."""
     found = {model.table: model for model in models.discover_models()}
     needed: set[str] = set()
     todo = ["intermediate.int_ticket_status_history", "staging.stg_tickets"]
@@ -427,6 +430,19 @@ def test_digest_items_and_marts_hold_every_member(runs: Runs) -> None:
     assert kb.candidates_for_digest(runs.con, LAST + timedelta(days=1)) == []
 
 
+def test_the_kb_marts_are_models_the_runner_builds_as_the_refresh_does(runs: Runs) -> None:
+    found = {model.table: model for model in models.discover_models()}
+    for name in ("fct_kb_candidates", "fct_kb_candidate_tickets"):
+        model = found[f"marts.{name}"]
+        assert model.path == warehouse.SQL_DIR / "marts" / f"{name}.sql"
+        assert model.key is None  # rebuilt whole
+        assert model.sql().startswith("-- one row per ")
+        # built in another session (no KB refresh there): the rows the refresh stored
+        built = runs.con.cursor().execute(model.sql()).fetchall()
+        assert built == runs.con.execute(f"select * from marts.{name}").fetchall()
+        assert built
+
+
 def test_cluster_is_a_driver_dimension(runs: Runs) -> None:
     drivers = kb.driver_by_cluster(runs.con)
     for candidate in runs.after:
@@ -451,7 +467,7 @@ def test_drafts_have_the_sections_and_the_representative_ticket_first(runs: Runs
 
 
 def test_the_resolution_is_the_final_agent_reply_before_any_nudge(runs: Runs) -> None:
-    texts = kb._solved_tickets(runs.con, LAST, 28, kb._skip_pattern(runs.con))
+    texts = solved_tickets(runs.con, LAST, 28, skip_pattern(runs.con))
     resolution = dict(zip(texts.ticket_ids, texts.resolutions, strict=True))
     nudged = [t for t in runs.planted.group_of if "still seeing" in _replies(runs.con, t)]
     assert nudged
@@ -649,7 +665,7 @@ def sampled(runs: Runs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sa
     con = warehouse.connect(load_settings(db_path=path))
     for table in ("kb_candidate_member_lists", "kb_candidate_days", "kb_candidates"):
         con.execute(f"delete from ops.{table}")
-    solved = kb._solved_tickets(con, LAST - timedelta(days=1), 28, kb._skip_pattern(con))
+    solved = solved_tickets(con, LAST - timedelta(days=1), 28, skip_pattern(con))
     window = len(solved.ticket_ids)
     cap = 2 * window // 3
     settings = load_settings(db_path=path, kb={"max_cluster_texts": cap})
@@ -684,10 +700,10 @@ def sampled(runs: Runs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sa
 
 
 def test_the_window_listing_holds_the_solved_tickets(runs: Runs) -> None:
-    skip = kb._skip_pattern(runs.con)
+    skip = skip_pattern(runs.con)
     for day in (LAST - timedelta(days=10), LAST):
-        solved = kb._solved_tickets(runs.con, day, 28, skip).ticket_ids
-        assert kb._list_window(runs.con, "kb_window", day, 28) == len(solved) > 300
+        solved = solved_tickets(runs.con, day, 28, skip).ticket_ids
+        assert list_window(runs.con, "kb_window", day, 28) == len(solved) > 300
         listed = runs.con.execute("select ticket_id from kb_window order by ticket_id").fetchall()
         assert [row[0] for row in listed] == solved
     runs.con.execute("drop table kb_window")
@@ -763,6 +779,18 @@ def test_a_sampled_rerun_gives_the_same_candidates_and_a_new_clustering_keeps_th
     assert kb.refresh_candidates(sampled.con, LAST - timedelta(days=1), sampled.settings) == (
         sampled.before
     )
+    # the KB marts hold the day just refreshed, though a later day is stored; a model build
+    # in another session (no KB refresh) holds the latest KB day
+    for name in ("fct_kb_candidates", "fct_kb_candidate_tickets"):
+        days = sampled.con.execute(f"select distinct report_date from marts.{name}").fetchall()
+        assert days == [(LAST - timedelta(days=1),)]
+        sql = warehouse.read_sql(f"marts/{name}.sql")
+        days = sampled.con.cursor().execute(f"select distinct report_date from ({sql})").fetchall()
+        assert days == [(LAST,)]
+    # a refreshed day without candidates: empty marts, not the latest day that had some
+    assert kb.refresh_candidates(sampled.con, LAST + timedelta(days=60), sampled.settings) == []
+    for name in ("fct_kb_candidates", "fct_kb_candidate_tickets"):
+        assert sampled.con.execute(f"select count(*) from marts.{name}").fetchone()[0] == 0
 
 
 def test_a_stored_clustering_assigns_as_the_one_just_made() -> None:
@@ -772,7 +800,7 @@ def test_a_stored_clustering_assigns_as_the_one_just_made() -> None:
     resolutions += ["Sent a corrected invoice with the right VAT."] * 8
     clustering = kb.cluster_texts(problems, resolutions)
     model = clustering._model
-    loaded, boilerplate = kb._Model.load(model.dump(clustering.boilerplate), model.params)
+    loaded, boilerplate = Model.load(model.dump(clustering.boilerplate), model.params)
     assert boilerplate == clustering.boilerplate
     others = (
         ["Login fails\nPassword rejected", "Wrong VAT on invoice", "Printer on fire"],
@@ -783,4 +811,4 @@ def test_a_stored_clustering_assigns_as_the_one_just_made() -> None:
     loaded_labels, loaded_scores = loaded.assign_scored(*others)
     assert loaded_labels.tolist() == labels.tolist()
     assert loaded_scores.tolist() == scores.tolist()
-    assert loaded.problem_part.stop_words == kb._stop_words()
+    assert loaded.problem_part.stop_words == default_stop_words()

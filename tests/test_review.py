@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasks import ingest, models, warehouse
+from tasks import ingest, models, quality, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
 from tasks.quality import rows as validate
 from tasks.render import charts
-from tasks.reports import review
+from tasks.reports import review, review_drivers, series
 
 ZONE = "Europe/Berlin"
 START = date(2026, 2, 18)
@@ -340,6 +340,19 @@ def test_the_arithmetic_equals_the_marts(built):
     assert f"| {top[0][0]} | {top[0][1]} | {top[0][1] / 7:.1f} |" in md
 
 
+def _rebuild(con, *marts: str) -> None:
+    """Build these marts again, whole, from the marts they read (inside the caller's
+    transaction)."""
+    build_from = _one(con, "select getvariable('build_from')")
+    con.execute("set variable build_from = date '0001-01-01'")
+    try:
+        for name in marts:
+            sql = (warehouse.SQL_DIR / "marts" / f"{name}.sql").read_text(encoding="utf-8")
+            con.execute(f"create or replace table marts.{name} as {sql}")
+    finally:
+        con.execute("set variable build_from = ?", [build_from])
+
+
 def test_the_arithmetic_says_so_when_there_is_no_gap(built):
     con = built["con"]
     con.execute("begin transaction")
@@ -349,6 +362,7 @@ def test_the_arithmetic_says_so_when_there_is_no_gap(built):
             "update marts.fct_daily_staffing set outflow_needed_per_day = 1 where report_date = ?",
             [SUNDAY],
         )
+        _rebuild(con, "fct_staffing_gap", "fct_deflection_drivers")  # the marts the pack reads
         pack = review.build_review(con, WEEK, built["settings"])
     finally:
         con.execute("rollback")
@@ -489,10 +503,16 @@ def test_weeks_are_iso_weeks():
 
 def test_kb_candidates_link_their_drafts_when_the_mart_exists(built):
     con, settings = built["con"], built["settings"]
-    assert not built["pack"]["kb_candidates"]["available"]
-    assert "No knowledge-base candidates yet" in built["paths"][0].read_text(encoding="utf-8")
+    # the model runner builds the KB mart (sql/marts/): empty before any KB refresh
+    assert built["pack"]["kb_candidates"]["available"]
+    assert built["pack"]["kb_candidates"]["rows"] == []
+    assert "No knowledge-base candidates this week" in built["paths"][0].read_text("utf-8")
     con.execute("begin transaction")
     try:
+        con.execute("drop table marts.fct_kb_candidates")  # a warehouse without the mart
+        missing = review.build_review(con, WEEK, settings)
+        assert not missing["kb_candidates"]["available"]
+        assert "No knowledge-base candidates yet" in review.render_html(missing)
         # the shape of the KB mart: the candidates of the day it was last refreshed
         con.execute(
             "create table marts.fct_kb_candidates as select * from (values "
@@ -538,10 +558,10 @@ def test_exports_without_marts_are_a_clear_error(built):
 
 def test_charts_are_deterministic_pngs(built):
     con = built["con"]
-    first = charts.flow_chart_png(con, SUNDAY, days=28)
+    first = series.flow_chart_png(con, SUNDAY, days=28)
     assert first.startswith(PNG)
-    assert first == charts.flow_chart_png(con, SUNDAY, days=28)
-    assert charts.flow_chart_png(con, date(2020, 1, 5)).startswith(PNG)  # no data: still a PNG
+    assert first == series.flow_chart_png(con, SUNDAY, days=28)
+    assert series.flow_chart_png(con, date(2020, 1, 5)).startswith(PNG)  # no data: still a PNG
 
 
 # --- the HTML is one self-contained page ---------------------------------------------------
@@ -762,3 +782,125 @@ class _Cdp:
             self.errors.append(f"exception: {params['exceptionDetails'].get('text')}")
         elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
             self.errors.append(f"log: {params['entry'].get('text')}")
+
+
+# --- one driver definition, read by all (issue 15) -----------------------------------------
+
+
+AREAS = ("billing", "checkout", "identity")
+
+
+@pytest.fixture(scope="module")
+def by_area(tmp_path_factory) -> dict[str, Any]:
+    """A warehouse whose driver is a custom field, `product_area`, not the tags."""
+    root = tmp_path_factory.mktemp("areas")
+    exports = root / "exports"
+    start = date(2026, 3, 2)
+    generate_exports(exports, SyntheticConfig(start=start, days=14, seed=5, tickets_per_day=20))
+    for tickets_csv in sorted(exports.glob("*/tickets.csv")):
+        with tickets_csv.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        for row in rows:
+            row["product_area"] = _area(row["ticket_id"]).upper()  # staged lower-case
+        with tickets_csv.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    settings = load_settings(
+        db_path=root / "backlog.duckdb",
+        out_dir=root / "out",
+        drivers={"dimension": "field:product_area"},
+        work={"batch_min_size": 2},
+    )
+    con = warehouse.connect(settings)
+    with pytest.MonkeyPatch.context() as patch:
+        if hasattr(validate, SUITE_RUNNER):
+            patch.setattr(validate, SUITE_RUNNER, _suite_not_run)
+        for day in ingest.discover_exports(exports):
+            ingest.load_day(con, day, exports)
+    models.build_models(con, ext=settings.extensions)
+    last = start + timedelta(days=13)
+    pack = review.build_review(con, week_name := review.week_name(last), settings)
+    yield {"con": con, "pack": pack, "day": last, "week": week_name}
+    con.close()
+
+
+def _area(ticket_id: str) -> str:
+    return AREAS[sum(map(ord, ticket_id)) % len(AREAS)]
+
+
+def test_a_field_driver_is_the_driver_of_every_list(by_area):
+    con, pack, day = by_area["con"], by_area["pack"], by_area["day"]
+    drivers = {
+        name: {
+            row[0]
+            for row in con.execute(
+                f"select distinct driver from marts.{name} where driver is not null"
+            ).fetchall()
+        }
+        for name in (
+            "fct_drivers_daily",
+            "fct_backlog_batches",
+            "fct_work_next",
+            "fct_automation_candidates",
+        )
+    }
+    for name, found in drivers.items():
+        assert found, name
+        assert found <= set(AREAS), name
+    reasons = con.execute(
+        "select distinct reasons from marts.fct_work_next where driver is not null"
+    ).fetchall()
+    assert any(f"driver {area}:" in str(row) for row in reasons for area in AREAS)
+    assert {row["driver"] for row in pack["automation"]} <= set(AREAS)
+    # the review's hot spots and examples: product areas, each ticket in its own area
+    spots = pack["reopen_hotspots"]["rows"]
+    assert spots
+    assert {row["driver"] for row in spots} <= set(AREAS)
+    solved = con.execute(
+        "select ticket_id from marts.fct_ticket_metrics where first_solved_date between ? and ?",
+        [date.fromisoformat(pack["coverage"]["first_day"]), day],
+    ).fetchall()
+    expected: dict[str, int] = {}
+    for (ticket_id,) in solved:
+        expected[_area(ticket_id)] = expected.get(_area(ticket_id), 0) + 1
+    assert {row["driver"]: row["solved"] for row in spots} == expected
+    assert "by driver (its product_area)" in pack["reopen_hotspots"]["note"]
+    assert "two tags" not in pack["arithmetic"]["assumption"]
+    assert pack["drivers"]
+    for row in pack["drivers"]:
+        assert row["driver"] in AREAS
+        assert row["example_ticket_ids"]
+        assert all(_area(t) == row["driver"] for t in row["example_ticket_ids"])
+
+
+# --- one data-quality status, read by digest and review (issue 15) -------------------------
+
+
+def test_a_day_with_a_fatal_file_fails_in_the_review_as_in_the_digest(built):
+    con, fatal = built["con"], date(2026, 2, 16)  # the Monday before the first export
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert into ops.load_failures values (?, 'tickets', 'tickets.csv', null, null, "
+            "'2026-02-16/tickets.csv is not a CSV file.', now())",
+            [fatal],
+        )
+        digest_status = quality.data_quality_for_day(con, fatal)["status"]
+        pack = review.build_review(con, "2026-W08", built["settings"])
+    finally:
+        con.execute("rollback")
+    assert digest_status == "fail"
+    assert pack["data_quality"]["status"] == "fail"
+    monday = pack["data_quality"]["days"][0]
+    assert monday["date"] == fatal.isoformat()
+    assert monday["status"] == digest_status
+    assert monday["note"] == "the export failed to load"
+    assert pack["loaded_period"][0] == fatal.isoformat()
+
+
+def test_the_emerging_note_states_the_thresholds_the_mart_applies():
+    sql = (warehouse.SQL_DIR / "marts" / "fct_emerging_drivers.sql").read_text(encoding="utf-8")
+    assert f"tickets_7d >= {review_drivers.EMERGING_MIN_NEW} then 'new'" in sql
+    assert f"tickets_7d >= {review_drivers.EMERGING_MIN_TICKETS} and" in sql
+    assert f"growth >= {review_drivers.EMERGING_MIN_GROWTH:g} then 'growing'" in sql

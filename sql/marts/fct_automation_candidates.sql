@@ -8,14 +8,19 @@ days as (
     where is_after_first_export and report_date >= getvariable('build_from')
 ),
 
+ticket_drivers as (
+    select * from intermediate.int_ticket_drivers
+),
+
 solved as (
     select
         effort.ticket_id,
         effort.last_solved_date,
-        unnest(effort.tags) as driver,
+        ticket_drivers.driver,
         nature.is_automatable,
     from marts.fct_ticket_effort as effort
     inner join marts.fct_ticket_nature as nature using (ticket_id)
+    inner join ticket_drivers using (ticket_id)
 ),
 
 final as (

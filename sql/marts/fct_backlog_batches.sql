@@ -4,9 +4,10 @@
 with
 
 open_tickets as (
-    select report_date, ticket_id, unnest(tags) as driver
-    from marts.fct_open_tickets
-    where report_date >= getvariable('build_from')
+    select open_tickets.report_date, open_tickets.ticket_id, ticket_drivers.driver
+    from marts.fct_open_tickets as open_tickets
+    inner join intermediate.int_ticket_drivers as ticket_drivers using (ticket_id)
+    where open_tickets.report_date >= getvariable('build_from')
 ),
 
 settings as (

@@ -1,6 +1,6 @@
 -- one row per driver per report day from the first loaded export, where it has tickets
--- driver: a tag, or the value of the field named by config drivers.dimension
--- (staging.stg_tickets.driver_values).
+-- driver: intermediate.int_ticket_drivers (a tag, or the value of the field named by
+-- config drivers.dimension).
 -- tickets_7d: created in D-6..D; baseline_weekly: created in D-34..D-7, divided by 4.
 -- incremental: report_date
 with
@@ -13,14 +13,14 @@ settings as (
     select * from config.driver_settings
 ),
 
-drivers as (
-    select ticket_id, driver_values from staging.stg_tickets
+ticket_drivers as (
+    select * from intermediate.int_ticket_drivers
 ),
 
 tagged as (
-    select tickets.ticket_id, tickets.created_date, unnest(drivers.driver_values) as driver
+    select tickets.ticket_id, tickets.created_date, ticket_drivers.driver
     from marts.fct_ticket_metrics as tickets
-    inner join drivers using (ticket_id)
+    inner join ticket_drivers using (ticket_id)
 ),
 
 created_per_day as (

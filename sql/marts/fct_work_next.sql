@@ -39,10 +39,10 @@ largest_driver as (
 ticket_drivers as (
     select open_tickets.report_date, open_tickets.ticket_id, drivers.driver, drivers.tickets_7d
     from open_tickets
-    cross join unnest(open_tickets.tags) as tag(driver_name)
+    inner join intermediate.int_ticket_drivers as driver_values using (ticket_id)
     inner join drivers
         on drivers.report_date = open_tickets.report_date
-        and drivers.driver = tag.driver_name
+        and drivers.driver = driver_values.driver
 ),
 
 top_driver as (

@@ -1,26 +1,27 @@
-"""The morning digest as a Slack Block Kit message, and an HTML preview of it.
+"""The morning digest as a Slack Block Kit message, within Slack's limits.
 
 `build_payload` turns `digest-<D>.json` into `{"text": ..., "blocks": [...]}` that a
 support lead reads in 30 seconds: alerts first, then where the backlog stands, what
 is slipping, what to do this morning. It stays inside Slack's limits whatever the
 digest holds (long lists end with "and N more") and every value taken from the
 data passes through `tasks.redact.redact`, so no personal data is posted.
-`render_preview_html` shows the blocks roughly as Slack draws them, so the message
-can be checked by eye without a workspace.
+`write_payload` writes the message and its HTML preview (`tasks.render.preview`).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
 from tasks.redact import redact
+from tasks.render import format as fmt
+from tasks.render.preview import render_preview_html
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -32,7 +33,9 @@ MAX_FALLBACK_TEXT = 3000
 
 _PLAIN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
 _ORDER_OF_STATUS = ("new", "open", "pending", "hold")
-_STATUS_LABEL = {"new": "new", "open": "open", "pending": "pending", "hold": "on hold"}
+_STATUS_LABEL: Mapping[str, str] = MappingProxyType(
+    {"new": "new", "open": "open", "pending": "pending", "hold": "on hold"}
+)
 
 
 def build_payload(
@@ -79,8 +82,21 @@ def write_payload(payload: dict[str, Any], out_dir: Path, day: date | str) -> li
     stem = f"digest-{day.isoformat() if isinstance(day, date) else day}.blocks"
     json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
     json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    html_path.write_text(render_preview_html(payload), encoding="utf-8")
+    html_path.write_text(render_preview_html(payload, limits_note(payload)), encoding="utf-8")
     return [json_path, html_path]
+
+
+def limits_note(payload: dict[str, Any]) -> str:
+    """How close a payload comes to Slack's limits, said above its preview."""
+    blocks = payload.get("blocks") or []
+    longest = max(
+        (len(b.get("text", {}).get("text", "")) for b in blocks if b.get("type") == "section"),
+        default=0,
+    )
+    return (
+        f"Slack preview · {len(blocks)}/{MAX_BLOCKS} blocks · longest section "
+        f"{longest}/{MAX_SECTION_TEXT} characters"
+    )
 
 
 # --------------------------------------------------------------------------- rendering
@@ -90,6 +106,7 @@ class _Renderer:
     """Turns digest sections into blocks; holds the link template and list size."""
 
     def __init__(self, ticket_url_template: str | None, max_items: int) -> None:
+        """Keep the ticket link template (None: plain ids) and the list length."""
         self.template = ticket_url_template or None
         self.max_items = max_items
 
@@ -113,7 +130,8 @@ class _Renderer:
     # ---- blocks
 
     def header(self, d: dict[str, Any]) -> dict[str, Any]:
-        day = _day_label(d.get("date"))
+        """The message's title: the day as a lead reads it."""
+        day = fmt.day_label(d.get("date"))
         text = f"Support backlog · {day}"
         return {
             "type": "header",
@@ -121,6 +139,7 @@ class _Renderer:
         }
 
     def subtitle(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The line under the title: the day, the alert count, a data-quality warning."""
         alerts = d.get("alerts") or []
         quality = (d.get("data_quality") or {}).get("status")
         parts = [f"Morning standup digest for {_esc(d.get('date'))} ({_esc(d.get('timezone'))})"]
@@ -134,35 +153,40 @@ class _Renderer:
         return _context([" · ".join(parts)])
 
     def alerts(self, alerts: list[dict[str, Any]]) -> dict[str, Any]:
+        """Every alert, as many as the space allows."""
         lines = [f"• {_esc(a.get('message') or a.get('name'))}" for a in alerts]
         title = f":rotating_light: *{len(alerts)} alert{'s' if len(alerts) != 1 else ''}*"
         # alerts are few and all matter: show every one the space allows
         return _section(_fit(title, lines, max_items=max(self.max_items, 10)))
 
     def backlog(self, d: dict[str, Any]) -> dict[str, Any]:
+        """Where the backlog stands: size, change, status split, days of work."""
         b = d.get("backlog") or {}
         by_status = b.get("by_status") or {}
         change = (
-            f"{_arrow(b.get('change_1d'))} *{_signed(b.get('change_1d'))}* today · "
-            f"{_arrow(b.get('change_7d'))} {_signed(b.get('change_7d'))} in 7 days"
+            f"{_arrow(b.get('change_1d'))} *{fmt.signed(b.get('change_1d'))}* today · "
+            f"{_arrow(b.get('change_7d'))} {fmt.signed(b.get('change_7d'))} in 7 days"
         )
         split = " · ".join(f"{_int(by_status.get(s))} {_STATUS_LABEL[s]}" for s in _ORDER_OF_STATUS)
         level = d.get("backlog_days")
         if level is not None:
-            split += f" · *{_num(level)} days of work*"
+            split += f" · *{fmt.number(level)} days of work*"
         return _section(f"*Backlog: {_int(b.get('open_total'))} open*   {change}\n{split}")
 
     def flow(self, d: dict[str, Any]) -> dict[str, Any]:
+        """Inflow against outflow: today, the 7-day average and where it is heading."""
         f = d.get("flow") or {}
         inflow_avg = _float(f.get("inflow_7d_avg")) + _float(f.get("reopened_7d_avg"))
         outflow_avg = _float(f.get("outflow_7d_avg"))
         today = (
             f"*Inflow vs outflow*: today {_int(f.get('inflow'))} in, {_int(f.get('outflow'))} "
-            f"out, {_int(f.get('reopened'))} reopened (net {_signed(f.get('net'))})"
+            f"out, {_int(f.get('reopened'))} reopened (net {fmt.signed(f.get('net'))})"
         )
         avg = (
-            f"7-day average: *{_num(inflow_avg)} in* ({_num(f.get('inflow_7d_avg'))} new + "
-            f"{_num(f.get('reopened_7d_avg'))} reopened) vs *{_num(outflow_avg)} out* per day"
+            f"7-day average: *{fmt.number(inflow_avg)} in* "
+            f"({fmt.number(f.get('inflow_7d_avg'))} new + "
+            f"{fmt.number(f.get('reopened_7d_avg'))} reopened) "
+            f"vs *{fmt.number(outflow_avg)} out* per day"
         )
         projected = f.get("projected_backlog_14d")
         if f.get("inflow_above_outflow_since"):
@@ -174,12 +198,13 @@ class _Renderer:
             trend = f"Not draining: {_int(projected)} projected in 14 days"
         else:
             trend = (
-                f"Draining: about {_num(f['days_to_drain'], 0)} days to empty, "
+                f"Draining: about {fmt.number(f['days_to_drain'], 0)} days to empty, "
                 f"{_int(projected)} projected in 14 days"
             )
         return _section(f"{today}\n{avg}\n{trend}")
 
     def aging(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The age buckets, old ones in bold, and the oldest open ticket."""
         a = d.get("aging") or {}
         buckets = a.get("buckets") or {}
         old = {"14-30d", "30d+"}
@@ -191,26 +216,27 @@ class _Renderer:
         if a.get("oldest_ticket_id") is not None:
             text += (
                 f"\nOldest: {self.ticket(a['oldest_ticket_id'])}, "
-                f"{_num(a.get('oldest_age_days'))} days old"
+                f"{fmt.number(a.get('oldest_age_days'))} days old"
             )
         return _section(text)
 
     def quality_and_speed(self, d: dict[str, Any]) -> dict[str, Any]:
+        """Rates, reply and resolution times and SLA, as two-column fields."""
         rates = d.get("rates") or {}
         resp = d.get("response") or {}
         sla = d.get("sla") or {}
         reopen = rates.get("reopen_rate_7d")
         reopen_flag = " :warning:" if reopen is not None and reopen > 0.15 else ""
         fields = [
-            f"*Reopen rate (7 d)*{reopen_flag}\n{_pct(reopen)} of "
+            f"*Reopen rate (7 d)*{reopen_flag}\n{fmt.pct(reopen)} of "
             f"{_int(rates.get('reopen_cohort'))} solved",
-            f"*Recontact rate (7 d)*\n{_pct(rates.get('recontact_rate_7d'))} of "
+            f"*Recontact rate (7 d)*\n{fmt.pct(rates.get('recontact_rate_7d'))} of "
             f"{_int(rates.get('recontact_cohort'))} solved",
-            f"*First reply*\nmedian {_minutes(resp.get('first_reply_p50_minutes'))} · "
-            f"p90 {_minutes(resp.get('first_reply_p90_minutes'))}",
-            f"*First meaningful response*\nmedian {_minutes(resp.get('ttfmr_p50_minutes'))} · "
-            f"p90 {_minutes(resp.get('ttfmr_p90_minutes'))}",
-            f"*Resolution*\nmedian {_hours(resp.get('resolution_p50_hours'))} · "
+            f"*First reply*\nmedian {fmt.minutes(resp.get('first_reply_p50_minutes'))} · "
+            f"p90 {fmt.minutes(resp.get('first_reply_p90_minutes'))}",
+            f"*First meaningful response*\nmedian {fmt.minutes(resp.get('ttfmr_p50_minutes'))} · "
+            f"p90 {fmt.minutes(resp.get('ttfmr_p90_minutes'))}",
+            f"*Resolution*\nmedian {fmt.hours(resp.get('resolution_p50_hours'))} · "
             f"{_int(resp.get('unreplied_open'))} open without a reply",
             f"*SLA*\n{_int(sla.get('breached_open'))} breached · "
             f"{_int(sla.get('at_risk_open'))} at risk",
@@ -224,6 +250,7 @@ class _Renderer:
         }
 
     def drivers(self, drivers: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The top drivers of the last 7 days, spikes first; None without drivers."""
         if not drivers:
             return None
         # spikes first: a spike far down the ranking must not hide behind "and N more"
@@ -236,13 +263,13 @@ class _Renderer:
             versus = (
                 "new this week"
                 if growth is None
-                else f"x{_num(growth)} vs {_num(drv.get('baseline_weekly'))}/week"
+                else f"x{fmt.number(growth)} vs {fmt.number(drv.get('baseline_weekly'))}/week"
             )
             spike = ":chart_with_upwards_trend: " if drv.get("spike") else ""
             tail = " — *spike*" if drv.get("spike") else ""
             lines.append(
                 f"• {spike}*{_esc(drv.get('driver'))}*: {_int(drv.get('tickets_7d'))} tickets "
-                f"({_pct(drv.get('share_7d'))} of inflow), {versus}{tail}"
+                f"({fmt.pct(drv.get('share_7d'))} of inflow), {versus}{tail}"
             )
         spikes = sum(1 for x in drivers if x.get("spike"))
         title = "*Drivers (last 7 days)*" + (
@@ -251,6 +278,7 @@ class _Renderer:
         return _section(_fit(title, lines, max_items=self.max_items))
 
     def work_next(self, items: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The ranked tickets to work next, with why; None when there are none."""
         if not items:
             return None
         lines = []
@@ -260,18 +288,19 @@ class _Renderer:
                 reasons = [reasons]
             why = "; ".join(_esc(r) for r in reasons if r)
             lines.append(
-                f"{rank}. {self.ticket(item.get('ticket_id'))} · score {_num(item.get('score'), 0)}"
-                + (f" — {why}" if why else "")
+                f"{rank}. {self.ticket(item.get('ticket_id'))} · "
+                f"score {fmt.number(item.get('score'), 0)}" + (f" — {why}" if why else "")
             )
         return _section(_fit(":dart: *Work next*", lines, max_items=self.max_items))
 
     def stale(self, stale: dict[str, Any]) -> dict[str, Any] | None:
+        """The pending tickets to nudge and the nudge; None when there are none."""
         ids = stale.get("ticket_ids") or []
         count = max(_int_or_zero(stale.get("count")), len(ids))
         if not count:
             return None
         days = stale.get("min_pending_days")
-        since = f"pending {_num(days, 0)}+ days" if days is not None else "pending for days"
+        since = f"pending {fmt.number(days, 0)}+ days" if days is not None else "pending for days"
         title = (
             f":hourglass: *Stale: nudge {count} ticket{'s' if count != 1 else ''}* "
             f"({since}, no word from the customer)"
@@ -283,6 +312,7 @@ class _Renderer:
         return _section(text)
 
     def batches(self, batches: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Tickets to batch by driver; None when there are none."""
         if not batches:
             return None
         lines = [
@@ -294,6 +324,7 @@ class _Renderer:
         return _section(_fit(title, lines, max_items=self.max_items))
 
     def merge_candidates(self, merges: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Possible duplicates to merge; None when there are none."""
         if not merges:
             return None
         lines = []
@@ -306,6 +337,7 @@ class _Renderer:
         return _section(_fit(":link: *Possible duplicates to merge*", lines, self.max_items))
 
     def kb_candidates(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Knowledge-base candidates with their tickets; None when there are none."""
         if not candidates:
             return None
         lines = []
@@ -322,6 +354,7 @@ class _Renderer:
         return _section(_fit(title, lines, max_items=self.max_items))
 
     def data_quality(self, dq: dict[str, Any]) -> dict[str, Any]:
+        """The day's data-quality status and the checks that failed."""
         status = str(dq.get("status") or "unknown")
         icon = {"ok": ":white_check_mark:", "warn": ":warning:", "fail": ":x:"}.get(
             status, ":grey_question:"
@@ -341,7 +374,8 @@ class _Renderer:
         b, f = d.get("backlog") or {}, d.get("flow") or {}
         text = (
             f"Support backlog {_esc(d.get('date'))}: {_int(b.get('open_total'))} open "
-            f"({_signed(b.get('change_1d'))} today, {_signed(b.get('change_7d'))} in 7 days); "
+            f"({fmt.signed(b.get('change_1d'))} today, "
+            f"{fmt.signed(b.get('change_7d'))} in 7 days); "
             f"today {_int(f.get('inflow'))} in, {_int(f.get('outflow'))} out, "
             f"{_int(f.get('reopened'))} reopened."
         )
@@ -359,15 +393,18 @@ class _Renderer:
 
 
 def _section(text: str) -> dict[str, Any]:
+    """A mrkdwn section, clipped to Slack's limit."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION_TEXT)}}
 
 
 def _context(texts: Iterable[str]) -> dict[str, Any]:
+    """A context block (small grey text), within Slack's limits."""
     elements = [{"type": "mrkdwn", "text": _clip(t, MAX_SECTION_TEXT)} for t in texts]
     return {"type": "context", "elements": elements[:MAX_CONTEXT_ELEMENTS]}
 
 
 def _divider() -> dict[str, Any]:
+    """A divider block."""
     return {"type": "divider"}
 
 
@@ -376,7 +413,7 @@ def _within_block_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if len(blocks) <= MAX_BLOCKS:
         return blocks
     kept = blocks[: MAX_BLOCKS - 1]
-    return [*kept, _context([f"and {len(blocks) - len(kept)} more sections not shown"])]
+    return [*kept, _context([f"{fmt.and_more(len(blocks) - len(kept))} sections not shown"])]
 
 
 def _fit(title: str, lines: Sequence[str], max_items: int, limit: int = MAX_SECTION_TEXT) -> str:
@@ -397,7 +434,7 @@ def _fit(title: str, lines: Sequence[str], max_items: int, limit: int = MAX_SECT
         shown = 1
     rest = len(lines) - shown
     if rest > 0:
-        text += f"\n_and {rest} more_"
+        text += f"\n_{fmt.and_more(rest)}_"
     return text
 
 
@@ -415,7 +452,7 @@ def _join_fit(
         out += piece
         shown += 1
     rest = total - shown
-    return out + (f" and {rest} more" if rest > 0 else "")
+    return out + (f" {fmt.and_more(rest)}" if rest > 0 else "")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -432,6 +469,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _clip_plain(text: str, limit: int) -> str:
+    """Plain text within `limit` characters, an ellipsis where it was cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -457,205 +495,27 @@ def _ticket_text(ticket_id: Any) -> str:
 
 
 def _looks_like_phone(text: str) -> bool:
+    """Whether an id reads like a phone number (redacted then, never posted)."""
     return text.startswith("+") or bool(re.fullmatch(r"0\d{8,14}", text))
 
 
-def _day_label(value: Any) -> str:
-    try:
-        day = date.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return f"{day:%a} {day.day} {day:%b %Y}"
-
-
 def _float(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) else 0.0
+    """A figure to add up; a missing one counts as 0."""
+    return float(value) if fmt.is_number(value) else 0.0
 
 
 def _int_or_zero(value: Any) -> int:
-    return int(value) if isinstance(value, int | float) else 0
+    """A count to compare; a missing one counts as 0."""
+    return int(value) if fmt.is_number(value) else 0
 
 
 def _int(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, int | float):
-        return f"{round(value):,}"
-    return _esc(value)
-
-
-def _signed(value: Any) -> str:
-    return f"{round(value):+,}" if isinstance(value, int | float) else "n/a"
+    """A count; a value that is not a number is shown as text, escaped."""
+    return fmt.integer(value) if value is None or fmt.is_number(value) else _esc(value)
 
 
 def _arrow(value: Any) -> str:
-    if not isinstance(value, int | float) or value == 0:
+    """The emoji of a change's direction."""
+    if not fmt.is_number(value) or value == 0:
         return ":left_right_arrow:"
     return ":arrow_up:" if value > 0 else ":arrow_down:"
-
-
-def _num(value: Any, digits: int = 1) -> str:
-    return f"{value:,.{digits}f}" if isinstance(value, int | float) else "n/a"
-
-
-def _pct(value: Any) -> str:
-    return f"{value:.0%}" if isinstance(value, int | float) else "n/a"
-
-
-def _minutes(value: Any) -> str:
-    if not isinstance(value, int | float):
-        return "n/a"
-    if value < 120:
-        return f"{value:.0f} min"
-    return f"{value / 60:.1f} h" if value < 48 * 60 else f"{value / 1440:.1f} d"
-
-
-def _hours(value: Any) -> str:
-    if not isinstance(value, int | float):
-        return "n/a"
-    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
-
-
-# --------------------------------------------------------------------------- HTML preview
-
-_EMOJI = {
-    "rotating_light": "🚨",
-    "warning": "⚠️",
-    "white_check_mark": "✅",
-    "x": "❌",
-    "grey_question": "❔",
-    "chart_with_upwards_trend": "📈",
-    "arrow_up": "⬆️",
-    "arrow_down": "⬇️",
-    "left_right_arrow": "↔️",
-    "hourglass": "⏳",
-    "package": "📦",
-    "books": "📚",
-    "link": "🔗",
-    "dart": "🎯",
-}
-
-_PREVIEW_CSS = """
-body{margin:0;background:#f8f8f8;font:15px/1.46668 -apple-system,BlinkMacSystemFont,"Segoe UI",
-Lato,Helvetica,Arial,sans-serif;color:#1d1c1d}
-.note{max-width:760px;margin:16px auto 0;color:#616061;font-size:12px}
-.msg{max-width:760px;margin:8px auto 24px;background:#fff;border:1px solid #e0e0e0;
-border-radius:8px;padding:16px 20px;display:flex;gap:10px}
-.avatar{width:36px;height:36px;border-radius:6px;background:#4a154b;color:#fff;flex:none;
-display:flex;align-items:center;justify-content:center;font-weight:700}
-.body{flex:1;min-width:0}.who{font-weight:900}.app{font-size:10px;background:#ddd;color:#555;
-border-radius:2px;padding:1px 3px;margin-left:4px;font-weight:700}.time{color:#616061;
-font-size:12px;margin-left:6px}
-.h{font-size:18px;font-weight:900;margin:6px 0 4px}
-.s{margin:8px 0;overflow-wrap:anywhere}
-.f{display:grid;grid-template-columns:1fr 1fr;gap:8px 24px;margin:8px 0}
-.c{color:#616061;font-size:13px;margin:6px 0}
-hr{border:0;border-top:1px solid #e8e8e8;margin:10px 0}
-a{color:#1264a3;text-decoration:none}a:hover{text-decoration:underline}
-code{font:12px Monaco,Menlo,Consolas,monospace;background:#f6f6f6;border:1px solid #e0e0e0;
-border-radius:3px;padding:1px 3px;color:#e01e5a}
-.q{border-left:4px solid #ddd;padding-left:10px;color:#454245;display:block}
-img{max-width:100%}
-.fallback{max-width:760px;margin:0 auto 24px;color:#616061;font-size:12px}
-"""
-
-
-def render_preview_html(payload: dict[str, Any]) -> str:
-    """A self-contained HTML page showing the blocks roughly as Slack draws them."""
-    blocks = payload.get("blocks") or []
-    body = "\n".join(_block_html(block) for block in blocks)
-    longest = max(
-        (len(b.get("text", {}).get("text", "")) for b in blocks if b.get("type") == "section"),
-        default=0,
-    )
-    note = (
-        f"Slack preview · {len(blocks)}/{MAX_BLOCKS} blocks · longest section "
-        f"{longest}/{MAX_SECTION_TEXT} characters"
-    )
-    title = next((b["text"]["text"] for b in blocks if b.get("type") == "header"), "Slack message")
-    return (
-        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{_PREVIEW_CSS}</style></head><body>\n"
-        f"<div class='note'>{html.escape(note)}</div>\n"
-        "<div class='msg'><div class='avatar'>B</div><div class='body'>"
-        "<div><span class='who'>Backlog digest</span><span class='app'>APP</span>"
-        "<span class='time'>9:00 AM</span></div>\n"
-        f"{body}\n</div></div>\n"
-        f"<div class='fallback'>Notification text: {html.escape(str(payload.get('text', '')))}"
-        "</div>\n</body></html>\n"
-    )
-
-
-def _block_html(block: dict[str, Any]) -> str:
-    kind = block.get("type")
-    if kind == "header":
-        return f"<div class='h'>{_emoji(html.escape(block['text']['text']))}</div>"
-    if kind == "divider":
-        return "<hr>"
-    if kind == "context":
-        parts = [_text_html(e) for e in block.get("elements", [])]
-        return f"<div class='c'>{' '.join(parts)}</div>"
-    if kind == "image":
-        return (
-            f"<img src='{html.escape(block.get('image_url', ''), quote=True)}' "
-            f"alt='{html.escape(block.get('alt_text', ''), quote=True)}'>"
-        )
-    if kind == "section":
-        out = ""
-        if block.get("text"):
-            out += f"<div class='s'>{_text_html(block['text'])}</div>"
-        if block.get("fields"):
-            cells = "".join(f"<div>{_text_html(f)}</div>" for f in block["fields"])
-            out += f"<div class='f'>{cells}</div>"
-        return out
-    return f"<pre>{html.escape(json.dumps(block))}</pre>"
-
-
-def _text_html(obj: dict[str, Any]) -> str:
-    if obj.get("type") == "plain_text":
-        return _emoji(html.escape(obj.get("text", "")))
-    return mrkdwn_to_html(obj.get("text", ""))
-
-
-_LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
-_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
-_ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
-_STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
-_CODE = re.compile(r"`([^`\n]+)`")
-
-
-def mrkdwn_to_html(text: str) -> str:
-    """Slack mrkdwn (bold, italic, strike, code, links, quotes, emoji codes) as HTML."""
-    links: list[str] = []
-
-    def keep_link(match: re.Match[str]) -> str:
-        url = html.unescape(match.group(1))
-        label = match.group(2)
-        if not re.match(r"(?i)^(https?:|mailto:)", url):
-            links.append(html.escape(html.unescape(match.group(0))))
-        else:
-            shown = _inline(label) if label is not None else html.escape(url)
-            links.append(f"<a href='{html.escape(url, quote=True)}'>{shown}</a>")
-        return f"\x00{len(links) - 1}\x00"
-
-    lines = []
-    for line in _LINK.sub(keep_link, text).split("\n"):
-        quoted = line.startswith(">")
-        rendered = _inline(line[1:].lstrip() if quoted else line)
-        lines.append(f"<span class='q'>{rendered}</span>" if quoted else rendered)
-    out = "<br>".join(lines).replace("</span><br>", "</span>")
-    return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], out)
-
-
-def _inline(text: str) -> str:
-    """Inline formatting of text that Slack already entity-escaped (&amp; &lt; &gt;)."""
-    text = html.escape(html.unescape(text), quote=False)
-    text = _CODE.sub(r"<code>\1</code>", text)
-    text = _BOLD.sub(r"<b>\1</b>", text)
-    text = _ITALIC.sub(r"<i>\1</i>", text)
-    text = _STRIKE.sub(r"<s>\1</s>", text)
-    return _emoji(text)
-
-
-def _emoji(text: str) -> str:
-    return re.sub(r":([a-z0-9_+-]+):", lambda m: _EMOJI.get(m.group(1), m.group(0)), text)

@@ -1,7 +1,7 @@
 """Charts of the weekly review pack and the Slack digest, as PNG bytes.
 
-Each chart reads the marts through a small query function (also used by the
-review's tables, so a chart and its table show the same numbers) and draws
+Each chart takes values, read from the marts by `tasks/reports/series.py` (also used
+by the review's tables, so a chart and its table show the same numbers), and draws
 with matplotlib's object API on the Agg canvas: no display, no pyplot state.
 Colours are the Okabe-Ito palette (safe for colour-blind readers); sizes, fonts
 and margins are shared so the charts sit together as a set. The same input
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import duckdb
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -102,145 +101,6 @@ class Hotspot:
         return self.reopened / self.solved if self.solved else 0.0
 
 
-# --- queries: the numbers behind the charts (and the review's tables) -----------------------
-
-
-def flow_series(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[FlowDay]:
-    """The daily flow rows of `start..end` that the marts hold."""
-    rows = con.execute(
-        """
-        select
-            report_date, inflow, outflow, reopened, backlog,
-            inflow_7d_avg, outflow_7d_avg, reopened_7d_avg, is_inflow_above_outflow
-        from marts.fct_daily_flow
-        where report_date between ? and ?
-        order by report_date
-        """,
-        [start, end],
-    ).fetchall()
-    return [FlowDay(*row) for row in rows]
-
-
-def aging_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int] | None:
-    """Backlog tickets per age bucket at the end of `day`; None when the mart has no row."""
-    row = con.execute(
-        f"select {', '.join(AGE_COLUMNS)} from marts.fct_daily_backlog_health "
-        "where report_date = ?",
-        [day],
-    ).fetchone()
-    return None if row is None else dict(zip(AGE_BUCKETS, map(int, row), strict=True))
-
-
-def driver_weekly_counts(
-    con: duckdb.DuckDBPyConnection, drivers: Sequence[str], week_ends: Sequence[date]
-) -> dict[str, list[int | None]]:
-    """Tickets created in the 7 days ending on each day of `week_ends`, per driver.
-
-    The figure is `tickets_7d` of `marts.fct_drivers_daily`; a driver without a row on a
-    day the marts cover had no tickets (0); a day the marts do not cover is None.
-    """
-    if not drivers or not week_ends:
-        return {driver: [None] * len(week_ends) for driver in drivers}
-    covered = {
-        row[0]
-        for row in con.execute(
-            "select report_date from marts.fct_daily_flow where report_date in "
-            "(select unnest(?::date[]))",
-            [list(week_ends)],
-        ).fetchall()
-    }
-    found = {
-        (driver, day): int(count)
-        for driver, day, count in con.execute(
-            """
-            select driver, report_date, tickets_7d
-            from marts.fct_drivers_daily
-            where driver in (select unnest(?::varchar[]))
-                and report_date in (select unnest(?::date[]))
-            """,
-            [list(drivers), list(week_ends)],
-        ).fetchall()
-    }
-    return {
-        driver: [found.get((driver, day), 0) if day in covered else None for day in week_ends]
-        for driver in drivers
-    }
-
-
-def reopen_hotspots(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[Hotspot]:
-    """Per driver: tickets first solved in `start..end` and how many reopened within 7 days.
-
-    From `marts.fct_ticket_metrics` (`first_solved_date`, `is_reopened_within_7d`, `tags`);
-    a ticket with two tags counts for both. Sorted by reopen share, then count, then name;
-    drivers with fewer than `HOTSPOT_MIN_SOLVED` solved tickets last.
-    """
-    rows = con.execute(
-        """
-        with solved as (
-            select unnest(tags) as driver, ticket_id, is_reopened_within_7d
-            from marts.fct_ticket_metrics
-            where first_solved_date between ? and ?
-        )
-        select
-            driver,
-            count(distinct ticket_id) as solved,
-            count(distinct ticket_id) filter (where is_reopened_within_7d) as reopened,
-        from solved
-        where driver is not null
-        group by driver
-        """,
-        [start, end],
-    ).fetchall()
-    spots = [Hotspot(driver, int(solved), int(reopened)) for driver, solved, reopened in rows]
-    return sorted(
-        spots,
-        key=lambda s: (s.solved < HOTSPOT_MIN_SOLVED, -s.share, -s.reopened, s.driver),
-    )
-
-
-def inflow_heatmap(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[list[int]]:
-    """Tickets created in `start..end` per weekday (rows Monday..Sunday) and hour (0..23).
-
-    From `marts.fct_inflow_by_hour` (report time zone), whose `weekday` is DuckDB's
-    `dayofweek` (0 = Sunday).
-    """
-    cells = [[0] * 24 for _ in WEEKDAYS]
-    for weekday, hour, count in con.execute(
-        """
-        select weekday, hour_of_day, sum(tickets_created)
-        from marts.fct_inflow_by_hour
-        where report_date between ? and ?
-        group by all
-        """,
-        [start, end],
-    ).fetchall():
-        cells[(int(weekday) + 6) % 7][int(hour)] = int(count)
-    return cells
-
-
-def effort_distribution(
-    con: duckdb.DuckDBPyConnection, start: date, end: date
-) -> dict[str, dict[int, int]]:
-    """Tickets last solved in `start..end` per number of exchanges and of handoffs.
-
-    From `marts.fct_ticket_effort`; keys are the counts seen, values the tickets.
-    """
-    out: dict[str, dict[int, int]] = {"exchanges": {}, "handoffs": {}}
-    for measure in out:
-        rows = con.execute(
-            f"""
-            select {measure}, count(*)
-            from marts.fct_ticket_effort
-            where last_solved_date between ? and ?
-            group by all
-            order by 1
-            """,
-            [start, end],
-        ).fetchall()
-        out[measure] = {int(value): int(count) for value, count in rows}
-    return out
-
-
 @dataclass(frozen=True)
 class AutomationCandidate:
     """Tickets of one driver solved in the 28 days to a day, and how many are lookup/process."""
@@ -254,25 +114,11 @@ class AutomationCandidate:
         return self.automatable / self.solved if self.solved else 0.0
 
 
-def automation_candidates(con: duckdb.DuckDBPyConnection, day: date) -> list[AutomationCandidate]:
-    """`marts.fct_automation_candidates` on `day`: most automatable tickets first."""
-    rows = con.execute(
-        """
-        select driver, solved_tickets, automatable_tickets
-        from marts.fct_automation_candidates
-        where report_date = ?
-        order by automatable_tickets desc, automatable_share desc, driver
-        """,
-        [day],
-    ).fetchall()
-    return [AutomationCandidate(driver, int(s), int(a)) for driver, s, a in rows]
-
-
 # --- charts ---------------------------------------------------------------------------------
 
 
 def flow_chart_png(
-    con: duckdb.DuckDBPyConnection,
+    series: Sequence[FlowDay],
     end_day: date,
     days: int = 56,
     highlight: tuple[date, date] | None = None,
@@ -280,13 +126,12 @@ def flow_chart_png(
     """Inflow vs outflow (daily and 7-day average) above the backlog, for `days` days.
 
     Args:
-        con: The warehouse.
+        series: The daily flow rows of the `days` days ending on `end_day` that exist.
         end_day: Last day shown.
         days: How many days, ending on `end_day` (28 for the Slack digest, 56 for the pack).
         highlight: A period to shade, e.g. the review's week.
     """
     start = end_day - timedelta(days=days - 1)
-    series = flow_series(con, start, end_day)
     with matplotlib.rc_context(STYLE):
         fig = _figure(5.6)
         top, bottom = fig.subplots(
@@ -362,11 +207,16 @@ def flow_chart_png(
 
 
 def aging_chart_png(
-    con: duckdb.DuckDBPyConnection, day: date, compare_day: date | None = None
+    counts: dict[str, int] | None,
+    day: date,
+    before: dict[str, int] | None = None,
+    compare_day: date | None = None,
 ) -> bytes:
-    """Backlog tickets by age at the end of `day`, beside `compare_day` (e.g. a week earlier)."""
-    counts = aging_counts(con, day)
-    before = aging_counts(con, compare_day) if compare_day else None
+    """Backlog tickets by age at the end of `day`, beside `compare_day` (e.g. a week earlier).
+
+    `counts` and `before` are the tickets per age bucket (`AGE_BUCKETS`) on those days.
+    """
+    before = before if compare_day else None
     with matplotlib.rc_context(STYLE):
         fig = _figure(3.8)
         ax = fig.subplots()
@@ -403,14 +253,15 @@ def aging_chart_png(
 
 
 def drivers_trend_png(
-    con: duckdb.DuckDBPyConnection,
-    end_day: date,
+    counts: dict[str, list[int | None]],
+    week_ends: Sequence[date],
     drivers: Sequence[str],
-    weeks: int = 8,
 ) -> bytes:
-    """Tickets per week for each driver over the `weeks` weeks ending on `end_day`."""
-    week_ends = [end_day - timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
-    counts = driver_weekly_counts(con, drivers, week_ends)
+    """Tickets per week for each driver over the weeks ending on `week_ends` (oldest first).
+
+    `counts` holds per driver one value per week end, None where the marts hold no day.
+    """
+    weeks = len(week_ends)
     with matplotlib.rc_context(STYLE):
         fig = _figure(4.4)
         ax = fig.subplots()

@@ -111,4 +111,5 @@ def alerts_for_day(
 
 
 def _alert(name: str, value: Any, threshold: Any, message: str, **extra: Any) -> dict[str, Any]:
+    """One alert as the digest holds it: the figure, its threshold and what to say."""
     return {"name": name, "value": value, "threshold": threshold, "message": message, **extra}

@@ -7,6 +7,8 @@ from typing import Any
 
 import duckdb
 
+from tasks.reports import series
+
 
 def merge_candidates_for_day(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, Any]]:
     """Per requester, the backlog tickets that look like one conversation, oldest first."""
@@ -44,16 +46,18 @@ def merge_candidates_for_day(con: duckdb.DuckDBPyConnection, day: date) -> list[
 def automation_candidates_for_day(
     con: duckdb.DuckDBPyConnection, day: date, limit: int = 5
 ) -> list[dict[str, Any]]:
-    """Drivers whose solved tickets are mostly lookup or process work, largest first."""
-    rows = con.execute(
-        """
-        select driver, solved_tickets, automatable_tickets, automatable_share
-        from marts.fct_automation_candidates
-        where report_date = ? and automatable_tickets > 0
-        order by automatable_tickets desc, driver
-        limit ?
-        """,
-        [day, limit],
-    ).fetchall()
-    keys = ("driver", "solved_tickets", "automatable_tickets", "automatable_share")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    """Drivers with lookup or process work among their solved tickets, largest first.
+
+    The rows of `series.automation_candidates` (the one reader of the mart, in its order)
+    with at least one automatable ticket, at most `limit`.
+    """
+    rows = [c for c in series.automation_candidates(con, day) if c.automatable > 0][:limit]
+    return [
+        {
+            "driver": c.driver,
+            "solved_tickets": c.solved,
+            "automatable_tickets": c.automatable,
+            "automatable_share": c.share,
+        }
+        for c in rows
+    ]

@@ -65,6 +65,7 @@ def load_registry(path: Path = REGISTRY, extra_files: Sequence[Path] = ()) -> li
 
 
 def _read(path: Path, extension: bool) -> list[Metric]:
+    """The entries of one `metrics.toml`, checked; a BacklogError says what to fix."""
     try:
         entries = tomllib.loads(path.read_text(encoding="utf-8")).get("metric", [])
     except tomllib.TOMLDecodeError as exc:

@@ -6,7 +6,8 @@
 -- an agent created (the problem, not a reply). A ticket whose last solve the system made
 -- (an inactivity automation) has no resolution: its last reply was an unanswered question.
 -- Parameters: $report_date (date), $window_days (integer), $skip_pattern (one
--- case-insensitive regular expression: config.ack_patterns and tasks.kb.NUDGE_PATTERNS),
+-- case-insensitive regular expression: config.ack_patterns and
+-- tasks.kb.tickets.NUDGE_PATTERNS),
 -- $listed_only (boolean): only the tickets in the temporary table kb_listed (ticket_id).
 with
 

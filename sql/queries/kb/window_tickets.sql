@@ -1,5 +1,5 @@
 -- one row per ticket solved in the KB window as of the report day, without its texts: the
--- same tickets as kb/solved_tickets.sql (bar those with no text at all), cheap to list.
+-- same tickets as queries/kb/solved_tickets.sql (bar those with no text at all), cheap to list.
 -- Parameters: $report_date (date), $window_days (integer).
 with
 

@@ -1,0 +1,178 @@
+"""The morning digest as Markdown a support lead reads in 30 seconds (`digest-<D>.md`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tasks.render import format as fmt
+
+# lists in the text rendering stop here; digest-<D>.json keeps every item
+LIST_LIMIT = 5
+
+
+def render_markdown(d: dict[str, Any]) -> str:
+    """The digest (the dict of `digest-<D>.json`) as Markdown, sections in reading order."""
+    lines = [f"# Backlog digest, {d['date']} ({d['timezone']})", ""]
+    if d["alerts"]:
+        lines += ["## Alerts", *[f"- {alert['message']}" for alert in d["alerts"]], ""]
+    lines += _backlog(d)
+    lines += _aging(d["aging"])
+    lines += _quality_and_speed(d)
+    lines += _drivers(d["drivers"])
+    lines += _work_next(d["work_next"])
+    lines += _stale(d["stale"])
+    lines += _lists(d)
+    lines.append(_data_quality(d["data_quality"]))
+    return "\n".join(lines) + "\n"
+
+
+def _backlog(d: dict[str, Any]) -> list[str]:
+    """Where the backlog stands: size, status split, flow, drain."""
+    b, f = d["backlog"], d["flow"]
+    status = b["by_status"]
+    lines = [
+        "## Where the backlog stands",
+        f"- **{b['open_total']} open** ({_signed(b['change_1d'])} today, "
+        f"{_signed(b['change_7d'])} in 7 days): {status['new']} new, {status['open']} open, "
+        f"{status['pending']} pending, {status['hold']} on hold",
+        f"- Today: {f['inflow']} in, {f['outflow']} out, {f['reopened']} reopened "
+        f"(net {_signed(f['net'])})",
+        f"- 7-day average: {_num(f['inflow_7d_avg'])} in + {_num(f['reopened_7d_avg'])} "
+        f"reopened vs {_num(f['outflow_7d_avg'])} out per day",
+    ]
+    if f["inflow_above_outflow_since"]:
+        lines.append(f"- **Inflow above outflow since {f['inflow_above_outflow_since']}**")
+    drain = "growing" if f["days_to_drain"] is None else f"{_num(f['days_to_drain'])} days"
+    lines += [
+        f"- Days to drain: {drain}; projected in 14 days: {f['projected_backlog_14d']}; "
+        f"water level: {_num(d['backlog_days'])} days of work",
+        "",
+    ]
+    return lines
+
+
+def _aging(a: dict[str, Any]) -> list[str]:
+    """The age buckets and the oldest open ticket."""
+    lines = ["## Aging", "- " + ", ".join(f"{k}: {v}" for k, v in a["buckets"].items())]
+    if a["oldest_ticket_id"] is not None:
+        lines.append(f"- Oldest: #{a['oldest_ticket_id']}, {_num(a['oldest_age_days'])} days")
+    return [*lines, ""]
+
+
+def _quality_and_speed(d: dict[str, Any]) -> list[str]:
+    """Reopen and recontact rates, reply and resolution times, SLA."""
+    r, resp, sla = d["rates"], d["response"], d["sla"]
+    return [
+        "## Quality and speed",
+        f"- Reopen rate (7 d): {fmt.pct(r['reopen_rate_7d'])} of {r['reopen_cohort']}; "
+        f"recontact rate: {fmt.pct(r['recontact_rate_7d'])} of {r['recontact_cohort']}",
+        f"- First reply: median {fmt.minutes(resp['first_reply_p50_minutes'])}, "
+        f"p90 {fmt.minutes(resp['first_reply_p90_minutes'])}; first meaningful response: "
+        f"median {fmt.minutes(resp['ttfmr_p50_minutes'])}, "
+        f"p90 {fmt.minutes(resp['ttfmr_p90_minutes'])}",
+        f"- Resolution: median {fmt.hours(resp['resolution_p50_hours'])}; "
+        f"{resp['unreplied_open']} open tickets still without a reply",
+        f"- SLA: {sla['breached_open']} breached, {sla['at_risk_open']} at risk",
+        "",
+    ]
+
+
+def _drivers(drivers: list[dict[str, Any]]) -> list[str]:
+    """The top drivers of the last 7 days, spikes flagged."""
+    if not drivers:
+        return []
+    lines = ["## Drivers (last 7 days)"]
+    for drv in drivers:
+        growth = "new" if drv["growth"] is None else f"x{_num(drv['growth'])}"
+        spike = " **spike**" if drv["spike"] else ""
+        if drv["spike"] and not drv.get("baseline_complete", True):
+            spike += " (baseline still filling: fewer than 35 days loaded)"
+        lines.append(
+            f"- {drv['driver']}: {drv['tickets_7d']} tickets ({fmt.pct(drv['share_7d'])}), "
+            f"baseline {_num(drv['baseline_weekly'])}/week, {growth}{spike}"
+        )
+    return [*lines, ""]
+
+
+def _work_next(items: list[dict[str, Any]]) -> list[str]:
+    """The ranked tickets to work next, each with why."""
+    if not items:
+        return []
+    lines = ["## Work next"]
+    for rank, item in enumerate(items, start=1):
+        why = "; ".join(item["reasons"]) or "highest combined score"
+        lines.append(f"{rank}. #{item['ticket_id']} (score {_num(item['score'], 0)}): {why}")
+    return [*lines, ""]
+
+
+def _stale(stale: dict[str, Any]) -> list[str]:
+    """The pending tickets to nudge, with the nudge to send."""
+    if not stale["count"]:
+        return []
+    return [
+        f"## Nudge {stale['count']} stale tickets (pending, no reply from the customer)",
+        f"- {fmt.ticket_ids(stale['ticket_ids'])}",
+        f'- Send: "{stale.get("nudge", "")}"',
+        "",
+    ]
+
+
+def _lists(d: dict[str, Any]) -> list[str]:
+    """Batches, knowledge-base candidates and merges, each cut at LIST_LIMIT items."""
+    lines: list[str] = []
+    if d["batches"]:
+        lines.append("## Batch these (one person, one sitting, one saved reply)")
+        lines += [
+            f"- {b['driver']}: {b['open_tickets']} open tickets ({fmt.ticket_ids(b['ticket_ids'])})"
+            for b in d["batches"][:LIST_LIMIT]
+        ]
+        lines += _more(d["batches"], d["date"])
+        lines.append("")
+    if d["kb_candidates"]:
+        lines.append("## Knowledge-base candidates (repeated resolutions)")
+        lines += [
+            f"- {c['title']} ({c['tickets']} tickets, {c['status']}): `backlog kb show "
+            f"{c['candidate_id']}`"
+            for c in d["kb_candidates"][:LIST_LIMIT]
+        ]
+        lines += _more(d["kb_candidates"], d["date"])
+        lines.append("")
+    if d["merge_candidates"]:
+        lines.append("## Merge these follow-ups")
+        lines += [
+            f"- {fmt.ticket_ids(m['ticket_ids'])} (requester {m['requester_id']}): {m['reason']}"
+            for m in d["merge_candidates"][:LIST_LIMIT]
+        ]
+        lines += _more(d["merge_candidates"], d["date"])
+        lines.append("")
+    return lines
+
+
+def _data_quality(dq: dict[str, Any]) -> str:
+    """The day's data-quality status, what was loaded and the failed checks."""
+    return (
+        f"## Data quality: {dq['status']}\n"
+        + (
+            f"- {dq['summary']}"
+            if dq.get("summary")
+            else f"- {dq['rows_loaded']} rows loaded, {dq['rows_quarantined']} quarantined"
+        )
+        + "".join(f"\n- {check}" for check in dq["checks_failed"])
+    )
+
+
+def _more(items: list, day: str, limit: int = LIST_LIMIT) -> list[str]:
+    """The "and N more" line of a list cut for reading; the JSON keeps every item."""
+    if len(items) <= limit:
+        return []
+    return [f"- {fmt.and_more(len(items) - limit)} in digest-{day}.json"]
+
+
+def _signed(value: Any) -> str:
+    """A change as the Markdown has always shown it: no thousands separator."""
+    return fmt.signed(value, grouped=False)
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    """A figure as the Markdown has always shown it: no thousands separator."""
+    return fmt.number(value, digits, grouped=False)

@@ -1,0 +1,153 @@
+"""The one formatter set: each figure reads the same in the Markdown digest and in Slack."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tasks.render import format as fmt
+from tasks.render.blocks import build_payload
+from tasks.render.markdown import render_markdown
+
+
+def full_digest(**response: Any) -> dict[str, Any]:
+    """The smallest digest both renderers draw, with the given response figures."""
+    return {
+        "date": "2026-03-03",
+        "timezone": "UTC",
+        "backlog": {
+            "open_total": 10,
+            "by_status": {"new": 1, "open": 2, "pending": 3, "hold": 4},
+            "change_1d": 1,
+            "change_7d": -2,
+        },
+        "flow": {
+            "inflow": 3,
+            "outflow": 2,
+            "reopened": 0,
+            "net": 1,
+            "inflow_7d_avg": 3.0,
+            "outflow_7d_avg": 2.0,
+            "reopened_7d_avg": 0.0,
+            "inflow_above_outflow_since": None,
+            "days_to_drain": None,
+            "projected_backlog_14d": 24,
+        },
+        "aging": {"buckets": {"0-1d": 10}, "oldest_ticket_id": None, "oldest_age_days": None},
+        "rates": {
+            "reopen_rate_7d": None,
+            "reopen_cohort": 0,
+            "recontact_rate_7d": None,
+            "recontact_cohort": 0,
+        },
+        "response": {
+            "first_reply_p50_minutes": None,
+            "first_reply_p90_minutes": None,
+            "ttfmr_p50_minutes": None,
+            "ttfmr_p90_minutes": None,
+            "resolution_p50_hours": None,
+            "unreplied_open": 0,
+            **response,
+        },
+        "sla": {"breached_open": 0, "at_risk_open": 0},
+        "drivers": [],
+        "work_next": [],
+        "stale": {"count": 0, "ticket_ids": []},
+        "batches": [],
+        "kb_candidates": [],
+        "alerts": [],
+        "backlog_days": None,
+        "merge_candidates": [],
+        "data_quality": {
+            "status": "ok",
+            "rows_loaded": 3,
+            "rows_quarantined": 0,
+            "checks_failed": [],
+        },
+    }
+
+
+def slack_field(payload: dict[str, Any], title: str) -> str:
+    """The text of the Block Kit field that starts with `*title*`."""
+    fields = [f["text"] for b in payload["blocks"] for f in b.get("fields", [])]
+    return next(text for text in fields if text.startswith(f"*{title}*"))
+
+
+@pytest.mark.parametrize(
+    ("hours", "expected"),
+    [(50.0, "2.1 d"), (27.1, "27.1 h"), (0.75, "45 min"), (74.5, "3.1 d"), (1.0, "1.0 h")],
+)
+def test_a_resolution_time_reads_the_same_in_markdown_and_slack(hours, expected):
+    """The bug: 50 hours read "50.0 h" in the Markdown digest and "2.1 d" in Slack."""
+    digest = full_digest(resolution_p50_hours=hours)
+    markdown = re.search(r"- Resolution: median (.+?);", render_markdown(digest)).group(1)
+    slack = re.search(r"median (.+?) ·", slack_field(build_payload(digest), "Resolution")).group(1)
+    assert markdown == slack == expected
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [(3000.0, "2.1 d"), (95.0, "1.6 h"), (45.0, "45 min"), (1256.3, "20.9 h")],
+)
+def test_a_reply_time_reads_the_same_in_markdown_and_slack(minutes, expected):
+    digest = full_digest(first_reply_p90_minutes=minutes)
+    markdown = re.search(r"- First reply: median n/a, p90 (.+?);", render_markdown(digest))
+    slack = re.search(r"p90 (.+)$", slack_field(build_payload(digest), "First reply"))
+    assert markdown.group(1) == slack.group(1) == expected
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [
+        (0, "0 min"),
+        (1, "1 min"),
+        (59.4, "59 min"),
+        (59.6, "1.0 h"),  # the unit follows the rounded text: never "60 min"
+        (60, "1.0 h"),
+        (95, "1.6 h"),
+        (47.9 * 60, "47.9 h"),
+        (47.96 * 60, "2.0 d"),  # never "48.0 h"
+        (48 * 60, "2.0 d"),
+        (3000, "2.1 d"),
+        (None, "n/a"),
+        ("x", "n/a"),
+    ],
+)
+def test_one_duration_rule_minutes_under_an_hour_hours_under_two_days(minutes, expected):
+    assert fmt.minutes(minutes) == expected
+    if isinstance(minutes, int | float):
+        assert fmt.hours(minutes / 60) == expected
+
+
+def test_durations_stored_in_hours_keep_their_figures():
+    assert fmt.hours(29.8) == "29.8 h"
+    assert fmt.hours(74.5) == "3.1 d"
+    assert fmt.hours(0.5) == "30 min"
+    assert fmt.hours(None) == "n/a"
+
+
+def test_numbers_counts_changes_and_shares():
+    assert fmt.number(1234.56) == "1,234.6"
+    assert fmt.number(1234.56, grouped=False) == "1234.6"
+    assert fmt.number(42.4, 0) == "42"
+    assert fmt.number(None) == "n/a"
+    assert fmt.integer(1234.4) == "1,234"
+    assert fmt.integer(None) == "n/a"
+    assert fmt.signed(17) == "+17"
+    assert fmt.signed(-11) == "-11"
+    assert fmt.signed(0) == "+0"
+    assert fmt.signed(1500) == "+1,500"
+    assert fmt.signed(1500, grouped=False) == "+1500"
+    assert fmt.signed(None) == "n/a"
+    assert fmt.pct(0.18) == "18%"
+    assert fmt.pct(None) == "n/a"
+
+
+def test_day_labels_and_ticket_lists():
+    assert fmt.day_label("2026-03-03") == "Tue 3 Mar 2026"
+    assert fmt.day_label("not a date") == "not a date"
+    assert fmt.and_more(3) == "and 3 more"
+    assert fmt.ticket_ids(["1", "2"]) == "#1, #2"
+    assert fmt.ticket_ids([str(i) for i in range(10)], limit=3) == "#0, #1, #2 and 7 more"
