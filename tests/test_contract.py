@@ -182,9 +182,9 @@ def test_one_suite_per_entity():
     )
 
 
-def test_python_read_queries_bind_named_parameters_only():
-    """Queries read from Python take `$name` parameters, never `?` or session variables."""
-    for path in sorted((SQL_DIR / "queries").rglob("*.sql")):
+def test_ingest_queries_bind_named_parameters_only():
+    """The ingest's queries take `$name` parameters, never `?` or session variables."""
+    for path in sorted((SQL_DIR / "queries" / "ingest").glob("*.sql")):
         code = "\n".join(line.split("--")[0] for line in path.read_text().splitlines())
         assert "?" not in code, path
         assert "getvariable" not in code, path
