@@ -147,9 +147,11 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     sys.path.insert(0, str(REPO))
     import duckdb
 
-    from tasks import ingest, kb, models, validate, warehouse
+    from tasks import ingest, kb, models, quality, warehouse
     from tasks.config import load_settings
     from tasks.delivery.digest import slack_payload
+    from tasks.ingest import load
+    from tasks.quality import rows as quality_rows
     from tasks.render import blocks
     from tasks.reports import digest
 
@@ -170,11 +172,11 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
         setattr(module, name, wrapper)
 
     # ingest's inner steps: read the file, type it, validate (GX + duplicates)
-    timed(ingest, "_read_records", "ingest: read files -> load_records")
-    timed(validate, "validate_load", "ingest: validate (GX suite + duplicates)")
-    timed(validate, "_run_suite", "ingest: validate: GX suite only")
-    timed(ingest, "_new_columns", "ingest: schema-drift check")
-    timed(ingest, "_forget_day", "ingest: forget earlier load of the day")
+    timed(load, "read_records", "ingest: read files -> load_records")
+    timed(quality, "validate_load", "ingest: validate (GX suite + duplicates)")
+    timed(quality_rows, "_run_suite", "ingest: validate: GX suite only")
+    timed(load, "_new_columns", "ingest: schema-drift check")
+    timed(load, "forget_day", "ingest: forget earlier load of the day")
     timed(kb, "cluster_texts", "kb: cluster_texts")
     timed(kb, "_solved_tickets", "kb: read solved tickets")
     timed(kb, "_store", "kb: store + KB marts")
@@ -212,7 +214,7 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     started = time.perf_counter()
     digest.write_digest(result, settings.out_dir)
     kb.write_drafts(con, day, settings.out_dir)
-    validate.write_data_docs(con, settings.out_dir, [day])
+    quality.write_data_docs(con, settings.out_dir, [day])
     blocks.write_payload(slack_payload(result, settings), settings.out_dir, result["date"])
     steps["write digest/drafts/data docs/payload"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -233,13 +235,13 @@ def _warm(db: str, exports: str, day_text: str, out: str, timings: str) -> None:
     from prefect import flow
 
     from flows.daily_backlog import daily_backlog
-    from tasks import validate
+    from tasks import quality
 
     @flow(name="bench-warm-up")
     def warm_up() -> int:
         return 1
 
-    loading = validate.preload()
+    loading = quality.SuiteRunner().preload()
     warm_up()
     if loading is not None:
         loading.join()
@@ -467,8 +469,7 @@ def bench(scale: str, days: int, profile: bool) -> dict:
             [
                 str(PYTHON),
                 "-c",
-                "import flows.cli, flows.daily_backlog, "
-                "tasks.validate, great_expectations, sklearn",
+                "import flows.cli, flows.daily_backlog, tasks.quality, great_expectations, sklearn",
             ],
             work,
             work / "imports.log",

@@ -11,7 +11,7 @@ from prefect import flow
 
 from flows import steps
 from flows.digest import digest
-from tasks import ingest_days, warehouse
+from tasks import ingest_days, quality, warehouse
 from tasks.config import load_settings
 
 
@@ -28,12 +28,14 @@ def backfill(
     """Ingest every export day in [start, end], oldest first; digest of `end`."""
     days = ingest_days.backfill_days(exports, start, end, source)
     settings = load_settings(config, db_path=db, out_dir=out)
+    runner = quality.SuiteRunner()  # this run's GX set-up, shared by its loads
+    runner.preload(settings.extensions)  # GX's import overlaps with opening the warehouse
     # progress lines: Prefect records them as run logs (PREFECT_LOGGING_EXTRA_LOGGERS),
     # the CLI draws them as a progress bar
     progress = logging.getLogger("backlog.progress")
     with warehouse.connect(settings) as con:
         for number, day in enumerate(days, start=1):
-            steps.ingest_day(con, exports, day, settings)
+            steps.ingest_day(con, exports, day, settings, runner)
             progress.info(
                 "loaded %s (%s of %s)",
                 day.export_date,

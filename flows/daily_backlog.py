@@ -12,9 +12,9 @@ from prefect import flow
 
 from flows import steps
 from flows.digest import digest
-from tasks import ingest, warehouse
+from tasks import ingest, quality, warehouse
 from tasks.config import load_settings
-from tasks.sources import check_source
+from tasks.ingest import check_source
 
 
 @flow(name="daily-backlog")
@@ -34,6 +34,8 @@ def daily_backlog(
     `full_refresh` rebuilds them from everything loaded.
     """
     settings = load_settings(config, db_path=db, out_dir=out)
+    runner = quality.SuiteRunner()  # this run's GX set-up, shared by its loads
+    runner.preload(settings.extensions)  # GX's import overlaps with finding the exports
     day = day or yesterday(settings.report_timezone)
     check_source(source)
     export = ingest.export_day(exports, day, source)
@@ -41,8 +43,8 @@ def daily_backlog(
         warehouse.defer_vacuum(con)  # the weekly review's connection vacuums instead
         # a weekday schedule skips Saturday's run: Monday loads the weekend's exports too
         for missed in steps.unloaded_days(con, exports, day, source):
-            steps.ingest_day(con, exports, missed, settings)
-        steps.ingest_day(con, exports, export, settings)
+            steps.ingest_day(con, exports, missed, settings, runner)
+        steps.ingest_day(con, exports, export, settings, runner)
         steps.build_models(con, settings, full_refresh)
         steps.refresh_kb(con, day, settings)
         # the digest flow opens its own connection; this one closes last, so the

@@ -16,7 +16,7 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import ingest, ingest_days, kb, models, quality, validate
+from tasks import ingest, ingest_days, kb, models, quality
 from tasks.config import Settings
 from tasks.delivery import digest as digest_delivery
 from tasks.delivery import review as review_delivery
@@ -35,17 +35,22 @@ def unloaded_days(
 
 @task(name="ingest-day", cache_policy=NO_CACHE)
 def ingest_day(
-    con: duckdb.DuckDBPyConnection, exports: Path, day: ingest.ExportDay, settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    exports: Path,
+    day: ingest.ExportDay,
+    settings: Settings,
+    runner: quality.SuiteRunner,
 ) -> ingest.DayLoad | None:
     """Load one day's export folder; log what it did.
 
     A fatal file (unreadable, a required column missing, ...) rolls the day back and is
     recorded in `ops.load_failures`; the run goes on, so the digest says plainly that the
-    day is incomplete and why, and the flow ends failed after writing it.
+    day is incomplete and why, and the flow ends failed after writing it. `runner` is
+    the flow run's GX set-up, shared by its loads.
     """
     logger = get_run_logger()
     try:
-        result = ingest.load_day(con, day, exports, settings.quality, settings.extensions)
+        result = ingest.load_day(con, day, exports, settings.quality, settings.extensions, runner)
     except ingest.ExportFileError as error:
         logger.error("%s", error)
         return None
@@ -101,7 +106,7 @@ def write_digest(
     day = date.fromisoformat(result["date"])
     paths = list(digest.write_digest(result, settings.out_dir).values())
     paths += kb.write_drafts(con, day, settings.out_dir)
-    paths.append(validate.write_data_docs(con, settings.out_dir, [day], settings.extensions))
+    paths.append(quality.write_data_docs(con, settings.out_dir, [day], settings.extensions))
     payload = digest_delivery.slack_payload(result, settings)
     paths += blocks.write_payload(payload, settings.out_dir, result["date"])
     get_run_logger().info("digest written to %s", ", ".join(str(p) for p in paths))

@@ -9,7 +9,7 @@ import duckdb
 
 from tasks import ingest
 from tasks.errors import BacklogError
-from tasks.sources import check_source
+from tasks.ingest import check_source
 
 
 def unloaded_days(

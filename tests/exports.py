@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tasks.ingest import CANONICAL_COLUMNS
+from tasks.contract import CANONICAL_COLUMNS
 
 # every canonical column, as ingest defines them (SPEC 3.1)
 TICKET_COLUMNS = CANONICAL_COLUMNS["tickets"]

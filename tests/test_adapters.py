@@ -7,17 +7,22 @@ the figures below are computed by hand from them (all times UTC).
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from tasks import ingest, models, warehouse
-from tasks.adapters import MAPPINGS_DIR
+from tasks.adapters import BUILTIN_MAPPINGS, MAPPINGS_DIR
 from tasks.config import load_settings
 from tasks.errors import BacklogError
+from tasks.ingest import check_source
 from tasks.reports import digest
-from tasks.sources import check_source
 from tests.conftest import FIXTURES
 
 D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
@@ -272,3 +277,59 @@ def test_a_new_helpdesk_is_one_mapping_file_through_the_cli(tmp_path):
     assert result["backlog"]["by_status"]["pending"] == 1
     assert result["response"]["resolution_p50_hours"] == 5.0
     assert result["data_quality"]["rows_quarantined"] == 0
+
+
+# ----------------------------------------------------------------------- the installed package
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _wheel_layout() -> dict[Path, Path]:
+    """What hatch puts in the wheel, by pyproject.toml: source folder -> folder in the wheel."""
+    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"][
+        "targets"
+    ]["wheel"]
+    layout = {Path(package): Path(package) for package in wheel["packages"]}
+    layout.update({Path(src): Path(dst) for src, dst in wheel.get("force-include", {}).items()})
+    return layout
+
+
+def _in_wheel(path: Path) -> Path | None:
+    """Where a file of the source tree lands in the wheel, or None when it is not shipped."""
+    relative = path.resolve().relative_to(ROOT)
+    for source, target in _wheel_layout().items():
+        if relative.is_relative_to(source):
+            return target / relative.relative_to(source)
+    return None
+
+
+def test_the_wheel_ships_each_builtin_mapping_where_the_installed_adapter_reads_it():
+    """An installed package reads the shipped mappings beside its own `tasks/` (as `sql/`)."""
+    for name in BUILTIN_MAPPINGS.values():
+        shipped = _in_wheel(MAPPINGS_DIR / name)
+        assert shipped is not None, f"{name} is not in the wheel"
+        assert shipped == (MAPPINGS_DIR / name).relative_to(ROOT)
+
+
+def test_an_installed_package_reads_its_shipped_freshdesk_mapping(tmp_path):
+    """The wheel's layout, outside the source tree: `--source freshdesk` still loads."""
+    site = tmp_path / "site-packages"
+    for source, target in _wheel_layout().items():
+        shutil.copytree(ROOT / source, site / target, ignore=shutil.ignore_patterns("__pycache__"))
+    script = (
+        "import tasks; from tasks.ingest import check_source; "
+        "from tasks.adapters import get_adapter; check_source('freshdesk'); "
+        "print(tasks.__file__, get_adapter('freshdesk').mapping.path)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    package, mapping = done.stdout.split()
+    assert Path(package).is_relative_to(site)
+    assert Path(mapping).is_relative_to(site)

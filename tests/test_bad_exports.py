@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import ingest, quality, validate, warehouse
+from tasks import contract, ingest, quality, warehouse
 from tasks.config import Settings, load_settings
 from tasks.errors import BacklogError
 from tests.conftest import FIXTURES
@@ -257,7 +257,7 @@ def _assert_nothing_lost(con: duckdb.DuckDBPyConnection) -> None:
     for load_id, entity, read, loaded, quarantined in con.execute(
         "select load_id, entity, rows_read, rows_loaded, rows_quarantined from ops.loads"
     ).fetchall():
-        staging = ingest.STAGING_TABLES[entity]
+        staging = contract.STAGING_TABLES[entity]
         in_raw, in_staging, in_quarantine, without_text = con.execute(
             f"""
             select
@@ -579,7 +579,7 @@ def test_data_docs_show_every_validation_run(con, tmp_path):
         root = tmp_path / case
         shutil.copytree(CORPUS / case, root)
     load(con, tmp_path / "events_rows")
-    index = validate.write_data_docs(con, tmp_path / "out", [DAY])
+    index = quality.write_data_docs(con, tmp_path / "out", [DAY])
     assert index == (tmp_path / "out" / "data-docs" / "index.html").resolve()
     pages = sorted(p.parent.parent.name for p in (index.parent / "validations").rglob("*.html"))
     assert pages == [
@@ -589,7 +589,7 @@ def test_data_docs_show_every_validation_run(con, tmp_path):
     assert "2026-03-02_tickets" in index.read_text()
     # a corrected re-export replaces the day: its old pages leave the index
     load(con, tmp_path / "dates_out_of_range")
-    validate.write_data_docs(con, tmp_path / "out")
+    quality.write_data_docs(con, tmp_path / "out")
     pages = sorted(p.parent.parent.name for p in (index.parent / "validations").rglob("*.html"))
     assert pages == ["2026-03-02_tickets_" + _sha(con, "tickets")]
     assert (index.parent / "expectations" / "tickets.html").is_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,9 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import ingest, validate, warehouse
+from tasks import ingest, quality, warehouse
 from tasks.config import Settings, load_settings
 from tasks.errors import BacklogError
+from tasks.quality import suites
 
 
 @pytest.fixture
@@ -31,8 +33,11 @@ def con(settings: Settings):
     connection.close()
 
 
-def load_all(con: duckdb.DuckDBPyConnection, root: Path) -> list[ingest.DayLoad]:
-    return [ingest.load_day(con, day, root) for day in ingest.discover_exports(root)]
+def load_all(
+    con: duckdb.DuckDBPyConnection, root: Path, runner: quality.SuiteRunner | None = None
+) -> list[ingest.DayLoad]:
+    runner = runner or quality.SuiteRunner()
+    return [ingest.load_day(con, day, root, runner=runner) for day in ingest.discover_exports(root)]
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -259,14 +264,14 @@ def test_every_failing_row_of_a_large_file_is_quarantined_with_its_reason(con, t
     (stored,) = con.execute("select result from ops.validation_runs").fetchone()
     results = json.loads(stored)["results"]
     assert len(results) == len(
-        json.loads(validate.suite_path("tickets").read_text())["expectations"]
+        json.loads(quality.suite_path("tickets").read_text())["expectations"]
     )
     for item in results:
         kwargs = item["expectation_config"]["kwargs"]
         column = kwargs.get("column") or f"{kwargs['column_A']},{kwargs['column_B']}"
         key = (item["expectation_config"]["type"], column)
         assert item["result"]["unexpected_count"] == counts[key], key
-        assert not set(item["result"]) & set(validate.ROW_LISTS), key
+        assert not set(item["result"]) & set(quality.rows.ROW_LISTS), key
 
 
 def test_a_days_commit_does_not_rewrite_earlier_row_groups(con, small_exports):
@@ -284,9 +289,9 @@ def test_a_days_commit_does_not_rewrite_earlier_row_groups(con, small_exports):
 
 @pytest.fixture
 def gx_set_ups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """No GX set-up built yet in this process; the threads that build one, as they do."""
+    """The threads that build a GX set-up, as they do."""
     built: list[str] = []
-    real = validate._Gx
+    real = suites._Gx
 
     def recorded(ext=None):
         built.append(threading.current_thread().name)
@@ -294,29 +299,39 @@ def gx_set_ups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             raise RuntimeError("no GX in the background")
         return real(ext)
 
-    monkeypatch.setattr(validate, "_SET_UPS", {})
-    monkeypatch.setattr(validate, "_Gx", recorded)
+    monkeypatch.setattr(suites, "_Gx", recorded)
     return built
 
 
 def test_preloaded_gx_is_set_up_once_in_the_background(con, small_exports, gx_set_ups):
-    thread = validate.preload()
+    runner = quality.SuiteRunner()
+    thread = runner.preload()
     assert thread is not None
-    assert validate.preload() is None  # already under way
-    load_all(con, small_exports)  # the first validation waits for the set-up, then uses it
+    assert runner.preload() is None  # already under way
+    # the first validation waits for the set-up, then every load of the run uses it
+    load_all(con, small_exports, runner)
     thread.join()
     assert gx_set_ups == ["gx-preload"]
     assert con.execute("select count(*) from ops.validation_runs").fetchone() == (3,)
 
 
 def test_a_failed_preload_is_set_up_again_by_the_first_validation(con, small_exports, gx_set_ups):
-    validate._Gx.fail_in_background = True
-    thread = validate.preload()
+    suites._Gx.fail_in_background = True
+    runner = quality.SuiteRunner()
+    thread = runner.preload()
     assert thread is not None
     thread.join()
-    load_all(con, small_exports)
+    load_all(con, small_exports, runner)
     assert gx_set_ups == ["gx-preload", "MainThread"]
     assert con.execute("select count(*) from ops.validation_runs").fetchone() == (3,)
+
+
+def test_runners_share_nothing(gx_set_ups):
+    """A runner is its caller's: another runner builds its own set-up; none is global."""
+    first = quality.SuiteRunner()
+    assert first.gx() is first.gx()
+    assert quality.SuiteRunner().gx() is not first.gx()
+    assert gx_set_ups == ["MainThread", "MainThread"]
 
 
 def test_fatal_file_rolls_back_the_whole_day(con, small_exports, tmp_path):
@@ -388,14 +403,14 @@ def test_kill_mid_load_leaves_the_warehouse_as_before(settings, small_exports, t
         import os, signal
         from datetime import date
         from pathlib import Path
-        from tasks import ingest, validate, warehouse
+        from tasks import ingest, quality, warehouse
         from tasks.config import load_settings
 
-        real = validate.validate_load
+        real = quality.validate_load
         def validate_then_die(*args, **kwargs):
             real(*args, **kwargs)
             os.kill(os.getpid(), signal.SIGKILL)  # mid-transaction: raw rows already written
-        validate.validate_load = validate_then_die
+        quality.validate_load = validate_then_die
         settings = load_settings(db_path=Path({str(settings.db_path)!r}))
         con = warehouse.connect(settings)
         root = Path({str(root)!r})
@@ -434,3 +449,34 @@ def test_second_run_waits_then_stops_with_a_clear_message(tmp_path):
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def test_importing_the_ingest_changes_no_process_state():
+    """No csv limit, environment or GX import at import time; they happen when used."""
+    script = (
+        "import csv, os, sys; default = csv.field_size_limit(); "
+        "import flows.cli, tasks.ingest, tasks.quality, tasks.adapters; "
+        "print(csv.field_size_limit() == default, 'GX_ANALYTICS_ENABLED' in os.environ, "
+        "'great_expectations' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GX_ANALYTICS_ENABLED"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.split() == ["True", "False", "False"]
+
+
+def test_a_field_longer_than_the_csv_default_limit_is_one_field(con, tmp_path):
+    """csv's default limit is 128 KiB; a longer description still loads as one field."""
+    day = tmp_path / "exports" / "2026-03-02"
+    day.mkdir(parents=True)
+    description = "x" * (300 * 1024)
+    (day / "tickets.csv").write_text(
+        "ticket_id,created_at,updated_at,status,requester_id,description\n"
+        f'T1,2026-03-02T09:00:00Z,2026-03-02T09:00:00Z,new,r1,"{description}"\n'
+    )
+    root = tmp_path / "exports"
+    ingest.load_day(con, ingest.export_day(root, date(2026, 3, 2)), root)
+    assert con.execute(
+        "select length(description) from staging.stg_ticket_versions"
+    ).fetchall() == [(len(description),)]

@@ -26,13 +26,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from tasks import ingest, kb, models, validate, warehouse
+from tasks import ingest, kb, models, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SOLVE_REPLIES, SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
 from tasks.kb.text import default_stop_words
 from tasks.kb.tickets import list_window, skip_pattern, solved_tickets
 from tasks.kb.vectors import Model
+from tasks.quality import rows as validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kb" / "planted.json"
 START = date(2026, 1, 5)

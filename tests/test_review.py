@@ -26,10 +26,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasks import ingest, models, quality, validate, warehouse
+from tasks import ingest, models, quality, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
+from tasks.quality import rows as validate
 from tasks.render import charts
 from tasks.reports import review, review_drivers, series
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
+from tasks.contract import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from tasks.demo.synthetic import GeneratedHistory, SyntheticConfig, generate_exports
-from tasks.ingest import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 
 TICKET_REQUIRED = REQUIRED_COLUMNS["tickets"]
 TICKET_COLUMNS = tuple(CANONICAL_COLUMNS["tickets"])

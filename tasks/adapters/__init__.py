@@ -1,114 +1,61 @@
-"""Vendor export adapters: a day's folder in a helpdesk's own shape -> canonical records.
+"""Source readers: a day's export folder, canonical or in a helpdesk's shape -> canonical records.
 
-An adapter finds a source's files in a day's folder and turns each into one or more
-load units: the canonical records (SPEC 3.1 keys) of one entity read from one file,
-each with the text it was read from, so the ingest validates, quarantines and
-ledgers them exactly as it does canonical files (rows read = loaded + quarantined,
-per file and entity). Vendor specifics are data: Zendesk's field tables live in
-`tasks/adapters/zendesk.py`; every CSV/JSONL helpdesk (Freshdesk, ServiceNow, Jira
-Service Management, an in-house tool) is a mapping file read by
-`tasks/adapters/mapping.py` (see `mappings/README.md`).
+The canonical files (SPEC 3.1) are read by `canonical` through the text readers of
+`files`. A vendor adapter finds a source's files in a day's folder and turns each
+into one or more load units (`base.LoadUnit`): the canonical records of one entity
+read from one file, each with the text it was read from, so the ingest validates,
+quarantines and ledgers them exactly as canonical files (rows read = loaded +
+quarantined, per file and entity). Vendor specifics are data: Zendesk's field tables
+live in `zendesk`; every CSV/JSONL helpdesk (Freshdesk, ServiceNow, Jira Service
+Management, an in-house tool) is a mapping file read by `mapping` (see
+`mappings/README.md`).
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
 
+from tasks.adapters.base import (
+    CANONICAL,
+    MAPPING_PREFIX,
+    Adapter,
+    DayFiles,
+    LoadUnit,
+    SourceRow,
+    glob_files,
+    unit_sha256,
+)
+from tasks.adapters.mapping import BUILTIN_MAPPINGS, MAPPINGS_DIR, MappingAdapter, load_mapping
+from tasks.adapters.zendesk import ZendeskAdapter
 from tasks.errors import BacklogError
 
-CANONICAL = "canonical"
-MAPPING_PREFIX = "mapping:"
-MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
-# Sources that are a shipped mapping file under mappings/.
-BUILTIN_MAPPINGS = {"freshdesk": "freshdesk.toml"}
 VENDOR_SOURCES = ("zendesk", *BUILTIN_MAPPINGS)
 
-
-@dataclass
-class SourceRow:
-    """One canonical record read from a vendor file, or why it could not be read.
-
-    `record` holds canonical keys (plus vendor extras, kept in `extra`); `problem`
-    set means the row is quarantined as not well formed; `raw_text` is the item as
-    in the file (a JSON object, a CSV line).
-    """
-
-    raw_text: str
-    record: dict[str, Any] | None
-    problem: str | None = None
-    line_number: int | None = None
-
-
-@dataclass
-class LoadUnit:
-    """The canonical rows of one entity read from one file: one ledger row."""
-
-    entity: str
-    path: Path
-    sha256: str
-    rows: list[SourceRow]
-    columns: list[str]
-    expected: str
-    renamed: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DayFiles:
-    """A source's files in one day's folder: those that yield rows, and auxiliary ones."""
-
-    data: tuple[Path, ...]
-    aux: tuple[Path, ...] = ()
-
-
-class Adapter(Protocol):
-    """What a vendor source does with a day's folder."""
-
-    name: str
-
-    def find_files(self, folder: Path) -> DayFiles:
-        """The day's files of this source; a clear error when there is none."""
-        ...
-
-    def entities(self, path: Path) -> tuple[str, ...]:
-        """The entities (tickets, events) one data file yields, in load order."""
-        ...
-
-    def read_day(self, files: DayFiles, hashes: dict[Path, str]) -> list[LoadUnit]:
-        """Every load unit of the day, tickets before events."""
-        ...
+__all__ = [
+    "BUILTIN_MAPPINGS",
+    "CANONICAL",
+    "MAPPINGS_DIR",
+    "MAPPING_PREFIX",
+    "VENDOR_SOURCES",
+    "Adapter",
+    "DayFiles",
+    "LoadUnit",
+    "SourceRow",
+    "get_adapter",
+    "glob_files",
+    "unit_sha256",
+]
 
 
 def get_adapter(source: str) -> Adapter:
-    """The adapter of a `--source` value (canonical has none: tasks.ingest reads it)."""
-    from tasks.adapters import mapping, zendesk
-
+    """The adapter of a `--source` value (canonical has none: `canonical` reads it)."""
     if source == "zendesk":
-        return zendesk.ZendeskAdapter()
+        return ZendeskAdapter()
     if source in BUILTIN_MAPPINGS:
-        return mapping.MappingAdapter(mapping.load_mapping(MAPPINGS_DIR / BUILTIN_MAPPINGS[source]))
+        return MappingAdapter(load_mapping(MAPPINGS_DIR / BUILTIN_MAPPINGS[source]))
     if source.startswith(MAPPING_PREFIX):
-        return mapping.MappingAdapter(mapping.load_mapping(Path(source[len(MAPPING_PREFIX) :])))
+        return MappingAdapter(load_mapping(Path(source[len(MAPPING_PREFIX) :])))
     raise BacklogError(
         f"Export source {source!r} is not supported; use canonical, "
         f"{', '.join(VENDOR_SOURCES)} or mapping:<file.toml>."
     )
-
-
-def unit_sha256(file_sha: str, aux_hashes: list[str]) -> str:
-    """The fingerprint of a unit: its file's sha256, folded with the auxiliary files'."""
-    if not aux_hashes:
-        return file_sha
-    return hashlib.sha256(":".join([file_sha, *aux_hashes]).encode()).hexdigest()
-
-
-def glob_files(folder: Path, patterns: list[str] | tuple[str, ...]) -> list[Path]:
-    """The files of a folder matching any of the glob patterns, sorted by name."""
-    found: dict[Path, None] = {}
-    for pattern in patterns:
-        for path in sorted(folder.glob(pattern)):
-            if path.is_file():
-                found[path] = None
-    return sorted(found)

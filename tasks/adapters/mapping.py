@@ -12,7 +12,9 @@ final values on every row; they are never read as the state at a row.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import re
 import tomllib
@@ -22,15 +24,21 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tasks.adapters import BUILTIN_MAPPINGS, MAPPINGS_DIR, DayFiles, LoadUnit, SourceRow, glob_files
+from tasks.adapters.base import DayFiles, LoadUnit, SourceRow, glob_files
+from tasks.adapters.files import allow_long_fields, decode, parse_csv
+from tasks.contract import CANONICAL_COLUMNS, REQUIRED_COLUMNS, TICKETS
 from tasks.errors import BacklogError
-from tasks.ingest import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 
+# The shipped mappings: `mappings/` beside `tasks/`, in the source tree as in the wheel
+# (pyproject.toml force-includes it, as it does `sql/`).
+MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
+# Sources that are a shipped mapping file under mappings/.
+BUILTIN_MAPPINGS = {"freshdesk": "freshdesk.toml"}
 KINDS = ("snapshot", "event_log")
-# the canonical ticket columns, as ingest defines them
+# the canonical ticket columns, as the contract defines them
 REQUIRED = REQUIRED_COLUMNS["tickets"]
 TICKET_FIELDS = tuple(CANONICAL_COLUMNS["tickets"])
-TIMESTAMP_FIELDS = ("created_at", "updated_at", "solved_at", "first_reply_at")
+TIMESTAMP_FIELDS = tuple(column.name for column in TICKETS.columns if column.is_timestamp)
 VALUE_MAPS = ("status", "priority", "channel", "type", "satisfaction", "customer_tier")
 # status_category: a fallback column read when the status value is not in values.status
 EXTRA_FIELDS = ("status_category",)
@@ -264,15 +272,13 @@ class MappingAdapter:
         return folded in mapped or folded in {_fold(c) for c in self.mapping.tag_columns}
 
     def _read(self, path: Path) -> tuple[list[str], list[_Parsed]]:
-        from tasks import ingest
-
         fmt = self.mapping.fmt or path.suffix.lstrip(".")
-        text, has_bad_bytes = ingest._decode(path, "tickets")
+        text, has_bad_bytes = decode(path, "tickets")
         if fmt == "jsonl":
             return self._read_jsonl(text)
         if self.mapping.delimiter != ",":
             text = _to_commas(text, self.mapping.delimiter)
-        rows, header, _renamed, values = ingest._parse_csv(
+        rows, header, _renamed, values = parse_csv(
             text, has_bad_bytes, path, "tickets", columns_of=_header_columns
         )
         parsed = []
@@ -524,9 +530,7 @@ def _header_columns(header: list[str], path: Path, entity: str) -> tuple[list[st
 
 def _to_commas(text: str, delimiter: str) -> str:
     """Re-write a CSV with another delimiter as comma-separated text, line by line."""
-    import csv
-    import io
-
+    allow_long_fields()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for fields in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tasks.adapters import DayFiles, LoadUnit, SourceRow, glob_files, unit_sha256
+from tasks.adapters.base import DayFiles, LoadUnit, SourceRow, glob_files, unit_sha256
+from tasks.adapters.files import ExportFileError
+from tasks.contract import CANONICAL_COLUMNS
 from tasks.errors import BacklogError
-from tasks.ingest import CANONICAL_COLUMNS
 
 TICKET_PATTERNS = ("tickets*.json", "tickets*.jsonl")
 EVENT_PATTERNS = ("ticket_events*.json", "ticket_events*.jsonl")
@@ -108,8 +109,6 @@ class ZendeskAdapter:
 
     def read_day(self, files: DayFiles, hashes: dict[Path, str]) -> list[LoadUnit]:
         """Tickets pages first (their requesters decide comment roles), then events."""
-        from tasks.ingest import ExportFileError
-
         users: dict[str, str] = {}
         categories: dict[str, str] = {}
         for path in files.aux:

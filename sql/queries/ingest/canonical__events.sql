@@ -2,6 +2,7 @@
 -- Reads the temp table `load_records` (the load's rows as read), the rows the reader
 -- could split into columns. A missing event_id is derived from a hash of the record,
 -- so the same row always gets the same id.
+-- Parameter: $source_timezone, the zone of timestamps written without an offset.
 with
 
 records as (
@@ -41,7 +42,7 @@ final as (
         event_id,
         ticket_id,
         occurred_at_text,
-        parse_instant(occurred_at_text, getvariable('source_timezone')) as occurred_at,
+        parse_instant(occurred_at_text, $source_timezone) as occurred_at,
         kind,
         case when kind = 'status_change' then lower(from_value) else from_value end
             as from_value,

@@ -1,4 +1,5 @@
 -- one row per entity: rows read on $export_date against earlier loaded days of the window
+-- ($entities: the canonical entities; $window_days: the window's length)
 -- Only days of the same kind count (weekdays against weekdays, Saturdays and Sundays
 -- against weekend days): a quiet weekend is not a truncated export. An earlier day
 -- counts when any file of it is loaded; an entity without a file that day counts as
@@ -10,7 +11,7 @@ loads as (
 ),
 
 entities as (
-    select unnest(['tickets', 'events']) as entity
+    select unnest($entities::varchar[]) as entity
 ),
 
 history_days as (

@@ -2,6 +2,7 @@
 -- Reads the temp table `load_records` (the load's rows as read), the rows the reader
 -- could split into columns. Text values of timestamps are kept beside their cast so
 -- validation can tell "missing" from "unparseable". Unknown columns stay in `extra`.
+-- Parameter: $source_timezone, the zone of timestamps written without an offset.
 with
 
 records as (
@@ -54,9 +55,9 @@ final as (
         row_number,
         ticket_id,
         created_at_text,
-        parse_instant(created_at_text, getvariable('source_timezone')) as created_at,
+        parse_instant(created_at_text, $source_timezone) as created_at,
         updated_at_text,
-        parse_instant(updated_at_text, getvariable('source_timezone')) as updated_at,
+        parse_instant(updated_at_text, $source_timezone) as updated_at,
         status,
         requester_id,
         priority,
@@ -72,9 +73,9 @@ final as (
             list_filter(list_transform(tag_list, lambda tag: lower(trim(tag))), lambda tag: tag <> '')
         )) as tags,
         solved_at_text,
-        parse_instant(solved_at_text, getvariable('source_timezone')) as solved_at,
+        parse_instant(solved_at_text, $source_timezone) as solved_at,
         first_reply_at_text,
-        parse_instant(first_reply_at_text, getvariable('source_timezone')) as first_reply_at,
+        parse_instant(first_reply_at_text, $source_timezone) as first_reply_at,
         satisfaction,
         case when extra = '{}' then null else extra end as extra,
     from extracted

@@ -1,12 +1,12 @@
 -- one row per kind of row one load could not split into columns, with how many rows
 -- A kind is the quarantine reason without its per-row details in parentheses (line
--- spans, bytes, parser messages). Parameter: the load_id.
+-- spans, bytes, parser messages). Parameter: $load_id.
 with
 
 malformed as (
     select reason
     from ops.quarantine
-    where load_id = ? and record is null
+    where load_id = $load_id and record is null
 ),
 
 final as (

@@ -1,8 +1,9 @@
-"""Export sources the ingest understands (SPEC 3): canonical, the vendor adapters, mappings."""
+"""The export sources a run can read (SPEC 3): canonical, the vendor adapters, mappings."""
 
 from pathlib import Path
 
-from tasks.adapters import BUILTIN_MAPPINGS, CANONICAL, MAPPING_PREFIX, VENDOR_SOURCES
+from tasks.adapters import BUILTIN_MAPPINGS, CANONICAL, MAPPING_PREFIX, VENDOR_SOURCES, get_adapter
+from tasks.adapters.mapping import load_mapping
 from tasks.errors import BacklogError
 
 SOURCES = (CANONICAL, *VENDOR_SOURCES)
@@ -21,13 +22,9 @@ def check_source(source: str) -> None:
     """
     if source in SOURCES:
         if source in BUILTIN_MAPPINGS:
-            from tasks.adapters import get_adapter
-
             get_adapter(source)
         return
     if source.startswith(MAPPING_PREFIX) and source[len(MAPPING_PREFIX) :]:
-        from tasks.adapters.mapping import load_mapping
-
         load_mapping(Path(source[len(MAPPING_PREFIX) :]))
         return
     raise BacklogError(

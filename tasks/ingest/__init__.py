@@ -1,0 +1,28 @@
+"""Ingest: find export days, check the source, load a day in one transaction, forget a day.
+
+`discover` finds the day folders and their files, `sources` checks a `--source`
+value before a run, `load` loads a day (readers from `tasks/adapters`, validation
+from `tasks/quality`) with its ledger in `ops.loads`. Ingest imports adapters and
+quality; neither imports ingest.
+"""
+
+from tasks.adapters.files import ExportFileError
+from tasks.ingest.discover import ExportDay, discover_exports, export_day
+from tasks.ingest.load import DayLoad, file_sha256, forget_day, load_day
+from tasks.ingest.sources import SOURCE_HELP, SOURCES, check_source
+from tasks.quality import FileLoad
+
+__all__ = [
+    "SOURCES",
+    "SOURCE_HELP",
+    "DayLoad",
+    "ExportDay",
+    "ExportFileError",
+    "FileLoad",
+    "check_source",
+    "discover_exports",
+    "export_day",
+    "file_sha256",
+    "forget_day",
+    "load_day",
+]

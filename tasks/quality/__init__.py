@@ -1,0 +1,41 @@
+"""Data quality: GX validation of each load, file and day checks, Data Docs, the day's status.
+
+`suites` (the GX suites and the `SuiteRunner` a run owns), `rows` (row-level
+validation: malformed rows, the suite, duplicates), `checks` (file and day checks, the
+failure ledger), `status` (the day's ok/warn/fail for the digest and the review),
+`docs` (the HTML Data Docs). The names below are the package's public face.
+"""
+
+from tasks.quality.checks import (
+    FileLoad,
+    QualityCheck,
+    clear_load_failure,
+    file_checks,
+    record_checks,
+    record_load_failure,
+    volume_checks,
+)
+from tasks.quality.docs import write_data_docs
+from tasks.quality.rows import ValidationOutcome, store_run, validate_load
+from tasks.quality.status import data_quality_for_day, day_has_failed, failure_reason
+from tasks.quality.suites import SuiteRunner, load_suite, suite_path
+
+__all__ = [
+    "FileLoad",
+    "QualityCheck",
+    "SuiteRunner",
+    "ValidationOutcome",
+    "clear_load_failure",
+    "data_quality_for_day",
+    "day_has_failed",
+    "failure_reason",
+    "file_checks",
+    "load_suite",
+    "record_checks",
+    "record_load_failure",
+    "store_run",
+    "suite_path",
+    "validate_load",
+    "volume_checks",
+    "write_data_docs",
+]

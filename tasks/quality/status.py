@@ -1,0 +1,138 @@
+"""The data-quality status of an export day (ok, warn, fail): what the digest and review read.
+
+`data_quality_for_day` summarises the day's ledger (`ops.loads`), its fatal file
+(`ops.load_failures`), its row-level results (`ops.validation_results`) and its file
+and day checks (`ops.quality_checks`): `ok` only when nothing was quarantined and no
+check warned, `fail` when a file was fatal, the day has no export, or a check set to
+`fail` failed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from tasks.config import Settings
+from tasks.quality.rows import WELL_FORMED_CHECK
+from tasks.warehouse import read_sql
+
+LEVELS = {"ok": 0, "warn": 1, "fail": 2}
+
+
+def data_quality_for_day(
+    con: duckdb.DuckDBPyConnection, day: date, settings: Settings | None = None
+) -> dict[str, Any]:
+    """How the files of day D's export fared: the digest's `data_quality`.
+
+    Keys: status (ok|warn|fail), rows_read, rows_loaded, rows_quarantined,
+    checks_failed (sentences, worst first), deleted_tickets (a count, not a warning),
+    files (the ledger of the day), volume (per entity: rows read, trailing median,
+    ratio), notes (reported, not warnings), summary (one sentence). `settings` is
+    accepted for the digest's call; every threshold was applied when the day loaded.
+    """
+    del settings  # thresholds were applied at load time and are stored with the checks
+    level = 0
+    failed: list[tuple[int, str]] = []
+    notes: list[str] = []
+
+    on_day = {"export_date": day}
+    files = con.execute(_query("quality__day_files"), on_day).fetchall()
+    failure = con.execute(_query("quality__load_failure"), on_day).fetchone()
+    if failure:
+        kept = " The day's earlier load is kept." if files else ""
+        failed.append((2, failure[0] + kept))
+    elif not files:
+        failed.append((2, f"No export was loaded for {day}."))
+
+    for load_id, source_file, expectation, severity, count, message, *_ in con.execute(
+        _query("quality__failed_row_checks"), on_day
+    ).fetchall():
+        outcome = "quarantined" if severity == "quarantine" else "loaded"
+        if expectation == WELL_FORMED_CHECK:
+            kinds = con.execute(_query("quality__malformed_rows"), {"load_id": load_id})
+            for kind, rows in kinds.fetchall():
+                failed.append((1, f"{source_file}: {kind} ({_rows(rows)}, {outcome})"))
+        else:
+            failed.append((1, f"{source_file}: {message} ({_rows(count)}, {outcome})"))
+
+    volume: dict[str, dict[str, Any]] = {}
+    for entity, check_name, severity, success, observed, threshold, message, *_ in con.execute(
+        _query("quality__day_checks"), on_day
+    ).fetchall():
+        if check_name == "volume":
+            volume[entity] = {
+                "rows_read": int(observed),
+                "trailing_median": threshold,
+                "ratio": observed / threshold if threshold else None,
+            }
+        if success:
+            continue
+        if severity == "info":
+            notes.append(message)
+        else:
+            failed.append((LEVELS[severity], message))
+
+    rows_read = sum(int(f[2]) for f in files)
+    rows_loaded = sum(int(f[3]) for f in files)
+    rows_quarantined = sum(int(f[4]) for f in files)
+    level = max([level, *(lvl for lvl, _ in failed), 1 if rows_quarantined else 0])
+    status = next(name for name, value in LEVELS.items() if value == level)
+    checks_failed = [message for _, message in sorted(failed, key=lambda item: -item[0])]
+    (deleted,) = con.execute(_query("quality__deleted_tickets"), on_day).fetchone()
+    return {
+        "status": status,
+        "rows_read": rows_read,
+        "rows_loaded": rows_loaded,
+        "rows_quarantined": rows_quarantined,
+        "checks_failed": checks_failed,
+        "deleted_tickets": int(deleted),
+        "files": [
+            {
+                "entity": entity,
+                "file": source_file,
+                "rows_read": int(read),
+                "rows_loaded": int(loaded),
+                "rows_quarantined": int(quarantined),
+            }
+            for entity, source_file, read, loaded, quarantined in files
+        ],
+        "volume": volume,
+        "notes": notes,
+        "summary": _summary(day, status, rows_loaded, rows_quarantined, checks_failed),
+    }
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'s' if count != 1 else ''}"
+
+
+def _summary(
+    day: date, status: str, rows_loaded: int, rows_quarantined: int, checks_failed: list[str]
+) -> str:
+    if status == "fail":
+        reason = checks_failed[0].rstrip(".") if checks_failed else "a check failed"
+        return f"Data for {day} is incomplete: {reason}."
+    if status == "warn":
+        return (
+            f"Data for {day} loaded with warnings: {rows_loaded} rows loaded, "
+            f"{rows_quarantined} quarantined, {len(checks_failed)} check(s) flagged."
+        )
+    return f"Data for {day} is complete: {rows_loaded} rows loaded, none quarantined."
+
+
+def day_has_failed(con: duckdb.DuckDBPyConnection, day: date) -> str | None:
+    """Why day D's data quality is `fail` (one sentence), or None when it is not."""
+    return failure_reason(data_quality_for_day(con, day))
+
+
+def failure_reason(quality: dict[str, Any]) -> str | None:
+    """The summary of a `data_quality_for_day` result (or a digest's `data_quality`) that
+    failed, else None."""
+    return quality["summary"] if quality["status"] == "fail" else None
+
+
+def _query(name: str) -> str:
+    """A query of `sql/queries/ingest/`."""
+    return read_sql(f"queries/ingest/{name}.sql")
