@@ -11,7 +11,7 @@ from prefect import flow
 
 from flows import steps
 from flows.digest import digest
-from tasks import ingest_days, quality, warehouse
+from tasks import ingest, quality, warehouse
 from tasks.config import load_settings
 
 
@@ -26,7 +26,7 @@ def backfill(
     config: Path | None = None,
 ) -> dict[str, Any]:
     """Ingest every export day in [start, end], oldest first; digest of `end`."""
-    days = ingest_days.backfill_days(exports, start, end, source)
+    days = ingest.backfill_days(exports, start, end, source)
     settings = load_settings(config, db_path=db, out_dir=out)
     runner = quality.SuiteRunner()  # this run's GX set-up, shared by its loads
     runner.preload(settings.extensions)  # GX's import overlaps with opening the warehouse

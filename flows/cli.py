@@ -193,7 +193,7 @@ def backfill(
     config: ConfigOption = None,
 ) -> None:
     """Ingest every day from START to END in order; write the digest of END."""
-    from tasks.ingest_days import backfill_days
+    from tasks.ingest import backfill_days
 
     backfill_days(exports, start, end, source)  # bad arguments are reported before Prefect starts
     digest = _run_flow(

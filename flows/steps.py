@@ -16,7 +16,7 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import ingest, ingest_days, kb, models, quality
+from tasks import ingest, kb, models, quality
 from tasks.config import Settings
 from tasks.delivery import digest as digest_delivery
 from tasks.delivery import review as review_delivery
@@ -30,7 +30,7 @@ def unloaded_days(
     con: duckdb.DuckDBPyConnection, exports: Path, day: date, source: str
 ) -> list[ingest.ExportDay]:
     """Export days before `day` never loaded (a weekday schedule skips the weekend)."""
-    return ingest_days.unloaded_days(con, exports, day, source)
+    return ingest.unloaded_days(con, exports, day, source)
 
 
 @task(name="ingest-day", cache_policy=NO_CACHE)

@@ -1,12 +1,14 @@
 """Ingest: find export days, check the source, load a day in one transaction, forget a day.
 
-`discover` finds the day folders and their files, `sources` checks a `--source`
+`discover` finds the day folders and their files, `days` picks the days a run loads
+(the mornings a schedule missed, a backfill's range), `sources` checks a `--source`
 value before a run, `load` loads a day (readers from `tasks/adapters`, validation
 from `tasks/quality`) with its ledger in `ops.loads`. Ingest imports adapters and
 quality; neither imports ingest.
 """
 
 from tasks.adapters.files import ExportFileError
+from tasks.ingest.days import backfill_days, unloaded_days
 from tasks.ingest.discover import ExportDay, discover_exports, export_day
 from tasks.ingest.load import DayLoad, file_sha256, forget_day, load_day
 from tasks.ingest.sources import SOURCE_HELP, SOURCES, check_source
@@ -19,10 +21,12 @@ __all__ = [
     "ExportDay",
     "ExportFileError",
     "FileLoad",
+    "backfill_days",
     "check_source",
     "discover_exports",
     "export_day",
     "file_sha256",
     "forget_day",
     "load_day",
+    "unloaded_days",
 ]

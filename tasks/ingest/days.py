@@ -7,14 +7,14 @@ from pathlib import Path
 
 import duckdb
 
-from tasks import ingest
 from tasks.errors import BacklogError
-from tasks.ingest import check_source
+from tasks.ingest.discover import ExportDay, discover_exports
+from tasks.ingest.sources import check_source
 
 
 def unloaded_days(
     con: duckdb.DuckDBPyConnection, exports: Path, day: date, source: str
-) -> list[ingest.ExportDay]:
+) -> list[ExportDay]:
     """Export days before `day` that were never loaded (nor failed), oldest first.
 
     A corrected re-export of a day already loaded is not picked up here: run that day
@@ -31,12 +31,12 @@ def unloaded_days(
     first = min(known)
     return [
         candidate
-        for candidate in ingest.discover_exports(exports, first, day, source)
+        for candidate in discover_exports(exports, first, day, source)
         if candidate.export_date < day and candidate.export_date not in known
     ]
 
 
-def backfill_days(exports: Path, start: date, end: date, source: str) -> list[ingest.ExportDay]:
+def backfill_days(exports: Path, start: date, end: date, source: str) -> list[ExportDay]:
     """The export days of a backfill over [start, end], oldest first.
 
     The one check of a backfill's arguments, made by the CLI before Prefect starts and by
@@ -45,7 +45,7 @@ def backfill_days(exports: Path, start: date, end: date, source: str) -> list[in
     if end < start:
         raise BacklogError(f"--end {end} is before --start {start}; swap them.")
     check_source(source)
-    days = ingest.discover_exports(exports, start, end, source)
+    days = discover_exports(exports, start, end, source)
     if not days:
         raise BacklogError(
             f"No export folders between {start} and {end} under {exports}; "
