@@ -2,7 +2,7 @@
 
 The one definition the readers (`tasks/adapters`), the load (`tasks/ingest`), the GX
 frames and suites (`tasks/quality`, `expectations/`) and the warehouse's fixed tables
-(`sql/schema/core.sql`) follow; `tests/test_contract.py` fails when any of them drifts.
+(`sql/schema/core.sql`) follow; `tests/tasks/test_contract.py` fails when any of them drifts.
 A canonical column is named as in an export file (`type`, `public`); `staged_as` is its
 name in the staging table when the SQL name differs (`ticket_type`, `is_public`).
 """

@@ -1,14 +1,20 @@
-"""Shared test set-up: an isolated environment and one Prefect harness per session."""
+"""What every test shares: an isolated environment, one Prefect harness per session, settings
+and a warehouse connection in a temporary folder, and the demo team run once per session."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from tasks import warehouse
+from tasks.config import Settings, load_settings
+from tests.golden import capture
+from tests.support.paths import FIXTURES, ROOT
 
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
@@ -36,3 +42,41 @@ def prefect_harness() -> Iterator[None]:
 def small_exports() -> Path:
     """Two days of hand-written canonical exports with planted bad rows."""
     return FIXTURES / "canonical" / "small"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Default settings with the warehouse and the outputs in the test's own folder."""
+    return load_settings(db_path=tmp_path / "backlog.duckdb", out_dir=tmp_path / "out")
+
+
+@pytest.fixture
+def con(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a new warehouse of `settings`, closed after the test."""
+    connection = warehouse.connect(settings)
+    yield connection
+    connection.close()
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The demo's team run through the flows: its exports, warehouse, and the files kept."""
+
+    work: Path
+    exports: Path
+    db: Path
+    made: Path
+
+
+@pytest.fixture(scope="session")
+def demo_run(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The golden demo case (60 days of the demo's team, backfill then two mornings and the
+    weekly review), run once per session; read it, never write to it."""
+    work = tmp_path_factory.mktemp("demo")
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        capture.run_case("demo", work, work / "made")
+    finally:
+        os.chdir(cwd)
+    return DemoRun(work, work / "exports", work / "backlog.duckdb", work / "made")

@@ -8,32 +8,25 @@ rewrites them with the capture script in the same commit, and says which figure 
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-GOLDEN = Path(__file__).parent / "golden"
+from tests.golden import capture as CAPTURE
+from tests.support.paths import ROOT, TESTS
+
+GOLDEN = TESTS / "golden"
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
-def _capture():
-    spec = importlib.util.spec_from_file_location("golden_capture", GOLDEN / "capture.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CAPTURE = _capture()
-
-
 @pytest.mark.parametrize("case", [*CAPTURE.CASES, *CAPTURE.FIXTURE_CASES])
-def test_outputs_equal_the_committed_ones(case, tmp_path, monkeypatch):
-    monkeypatch.chdir(GOLDEN.parent.parent)  # mapping paths are relative to the project
-    made = tmp_path / "made"
-    run = CAPTURE.run_case if case in CAPTURE.CASES else CAPTURE.run_fixture_case
-    run(case, tmp_path / "work", made)
+def test_outputs_equal_the_committed_ones(case, tmp_path, monkeypatch, request):
+    monkeypatch.chdir(ROOT)  # mapping paths are relative to the project
+    if case == "demo":
+        made = request.getfixturevalue("demo_run").made  # shared with other tests
+    else:
+        made = tmp_path / "made"
+        run = CAPTURE.run_case if case in CAPTURE.CASES else CAPTURE.run_fixture_case
+        run(case, tmp_path / "work", made)
     expected = sorted(path.name for path in (GOLDEN / case).iterdir())
     assert sorted(path.name for path in made.iterdir()) == expected
     for name in expected:

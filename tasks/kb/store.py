@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from tasks import models
 from tasks.warehouse import read_sql
 
 
@@ -93,15 +94,15 @@ MARTS = ("fct_kb_candidates", "fct_kb_candidate_tickets")
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, day: date) -> None:
-    """Rebuild the KB marts (`sql/marts/fct_kb_*.sql`) as of `day`.
+    """Rebuild the KB marts (`sql/marts/fct_kb_*.sql`) as of `day`, checked and commented as the
+    runner does.
 
     The models read the day from session variable `kb_report_date` (else the latest KB
     day), so the marts hold the day just stored even when it is not the latest one or found
     no candidate; a later model build in this session keeps that day.
     """
     con.execute("set variable kb_report_date = $report_date::date", {"report_date": day})
-    for name in MARTS:
-        con.execute(f"create or replace table marts.{name} as {read_sql(f'marts/{name}.sql')}")
+    models.rebuild_models(con, [f"marts.{name}" for name in MARTS])
 
 
 def latest_mart_day(con: duckdb.DuckDBPyConnection) -> date | None:

@@ -4,7 +4,7 @@ from tasks.models.discover import KEYS, LAYERS, REFERENCE, Model, discover_model
 from tasks.models.invariants import failing_invariants
 from tasks.models.manifest import Column, ModelSpec, check_model, load_manifest, write_comments
 from tasks.models.plan import EARLIEST, VARIABLES, BuildPlan, plan_build, set_full_scope
-from tasks.models.runner import build_models
+from tasks.models.runner import build_models, rebuild_models
 
 __all__ = [
     "EARLIEST",
@@ -22,6 +22,7 @@ __all__ = [
     "failing_invariants",
     "load_manifest",
     "plan_build",
+    "rebuild_models",
     "set_full_scope",
     "write_comments",
 ]

@@ -90,3 +90,19 @@ def build_models(
         con.execute("rollback")
         raise
     return plan
+
+
+def rebuild_models(
+    con: duckdb.DuckDBPyConnection, tables: list[str], sql_dir: Path = warehouse.SQL_DIR
+) -> None:
+    """Rebuild the named shipped models whole, check them and comment them, in the caller's
+    transaction: for a step that changes what a few models read after the build (the KB
+    refresh and its two marts)."""
+    found = {model.table: model for model in discover_models(sql_dir)}
+    specs = load_manifest([sql_dir])
+    for table in tables:
+        model = found[table]
+        con.execute(f"create or replace table {table} as {model.sql()}")
+        if table in specs:
+            check_model(con, specs[table], None)
+    write_comments(con, [specs[table] for table in tables if table in specs])

@@ -22,8 +22,8 @@ from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
 from tasks.render import markdown
 from tasks.reports import digest
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 START = date(2026, 2, 2)
 DAYS = 21
 END = START + timedelta(days=DAYS - 1)
@@ -101,7 +101,7 @@ def test_daily_flow_posts_once_then_updates_and_keeps_the_token_out_of_prefect(
     try:
         from fake_slack import FakeSlack
     except ImportError:  # tests/ imported as a package
-        from tests.fake_slack import FakeSlack
+        from tests.support.fake_slack import FakeSlack
 
     token = "xoxb-9999-8888-FLOWsecretTOKEN"
     with FakeSlack(token=token) as fake:

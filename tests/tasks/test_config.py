@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tasks.config import DEFAULT_ACK_PATTERNS, load_settings
 from tasks.errors import BacklogError
+from tests.support.paths import ROOT
 
-EXAMPLE = Path(__file__).parent.parent / "backlog.example.toml"
+EXAMPLE = ROOT / "backlog.example.toml"
 
 
 def test_example_file_states_the_defaults():

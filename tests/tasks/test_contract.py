@@ -1,6 +1,7 @@
 """The canonical contract (tasks/contract.py) against every copy of it: a drift fails here.
 
-Checked: the staging and raw tables of `sql/schema/core.sql`, the typing queries
+Checked: the raw tables of `sql/schema/core.sql` and the staging tables the ingest fills
+(`sql/staging/loaded/*.sql`), the typing queries
 `sql/queries/ingest/canonical__*.sql`, the GX frames `sql/queries/ingest/frame__*.sql`
 and the suites `expectations/*.json`.
 """
@@ -18,6 +19,7 @@ from tasks import contract
 from tasks.quality import suite_path
 from tasks.quality.suites import EXPECTATIONS_DIR
 from tasks.warehouse import SQL_DIR, read_sql
+from tasks.warehouse.migrations import schema_files
 
 ENTITIES = list(contract.ENTITY.values())
 # Frame columns the suites compute from canonical ones (not columns of an export).
@@ -44,7 +46,8 @@ PARAMETERS = {"source_timezone": "UTC"}
 def con():
     """An in-memory warehouse with the fixed tables, and an empty load as the reader leaves it."""
     connection = duckdb.connect()
-    connection.execute(read_sql("schema/core.sql"))
+    for path in schema_files():
+        connection.execute(path.read_text(encoding="utf-8"))
     connection.execute(
         "create temp table load_records (load_id varchar, export_date date, "
         "source_file varchar, row_number bigint, line_number bigint, record json, "
@@ -76,7 +79,7 @@ def _suite(entity: contract.Entity) -> list[dict]:
 
 @pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.name)
 def test_staging_table_is_the_contract(con, entity):
-    """core.sql's staging table has the contract's columns, types and not-nulls, in order."""
+    """The staging table has the contract's columns, types and not-nulls, in order."""
     definition = ", ".join(
         f"{name} {sql_type}{' not null' if not_null else ''}"
         for name, sql_type, not_null in entity.staging_columns()

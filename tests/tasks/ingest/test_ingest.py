@@ -16,21 +16,9 @@ import duckdb
 import pytest
 
 from tasks import ingest, quality, warehouse
-from tasks.config import Settings, load_settings
+from tasks.config import load_settings
 from tasks.errors import BacklogError
 from tasks.quality import suites
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(db_path=tmp_path / "backlog.duckdb", out_dir=tmp_path / "out")
-
-
-@pytest.fixture
-def con(settings: Settings):
-    connection = warehouse.connect(settings)
-    yield connection
-    connection.close()
 
 
 def load_all(

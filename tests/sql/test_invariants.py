@@ -21,7 +21,7 @@ from tasks.reports import digest
 try:
     import oracle
 except ImportError:  # tests/ imported as a package
-    from tests import oracle
+    from tests.support import oracle
 
 START = date(2026, 1, 5)
 DAYS = 60

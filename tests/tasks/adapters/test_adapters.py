@@ -23,7 +23,7 @@ from tasks.config import load_settings
 from tasks.errors import BacklogError
 from tasks.ingest import check_source
 from tasks.reports import digest
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES, ROOT
 
 D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
 
@@ -248,7 +248,7 @@ def test_a_new_helpdesk_is_one_mapping_file_through_the_cli(tmp_path):
         "[values.priority]\n"
         'P1 = "urgent"\nP3 = "low"\n'
     )
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     done = subprocess.run(
         [
             str(Path(sys.executable).parent / "backlog"),
@@ -280,8 +280,6 @@ def test_a_new_helpdesk_is_one_mapping_file_through_the_cli(tmp_path):
 
 
 # ----------------------------------------------------------------------- the installed package
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _wheel_layout() -> dict[Path, Path]:

@@ -1,6 +1,6 @@
 """Two implementations of the SPEC 5 figures behind one signature, for the same tests.
 
-`oracle`: tests/oracle.py, plain Python written from the SPEC alone.
+`oracle`: tests/support/oracle.py, plain Python written from the SPEC alone.
 `warehouse`: the product: ingest -> models -> digest on a temporary DuckDB file.
 """
 
@@ -18,7 +18,7 @@ from tasks.reports import digest
 try:
     import oracle
 except ImportError:  # tests/ imported as a package
-    from tests import oracle
+    from tests.support import oracle
 
 
 def _sla(overrides: dict | None) -> dict[str, SlaTarget]:

@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import contract, ingest, quality, warehouse
-from tasks.config import Settings, load_settings
+from tasks import contract, ingest, quality
+from tasks.config import load_settings
 from tasks.errors import BacklogError
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 CORPUS = FIXTURES / "bad"
 DAY = date(2026, 3, 2)
@@ -172,18 +172,6 @@ OUTCOMES: dict[str, Fatal | Loaded] = {
         },
     ),
 }
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(db_path=tmp_path / "backlog.duckdb", out_dir=tmp_path / "out")
-
-
-@pytest.fixture
-def con(settings: Settings):
-    connection = warehouse.connect(settings)
-    yield connection
-    connection.close()
 
 
 def load(con: duckdb.DuckDBPyConnection, root: Path, day: date = DAY, **kwargs) -> ingest.DayLoad:

@@ -34,8 +34,9 @@ from tasks.kb.text import default_stop_words
 from tasks.kb.tickets import list_window, skip_pattern, solved_tickets
 from tasks.kb.vectors import Model
 from tasks.quality import rows as validate
+from tests.support.paths import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "kb" / "planted.json"
+FIXTURE = FIXTURES / "kb" / "planted.json"
 START = date(2026, 1, 5)
 DAYS = 30
 LAST = START + timedelta(days=DAYS - 1)

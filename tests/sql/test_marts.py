@@ -24,7 +24,7 @@ D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    from tests.conftest import FIXTURES
+    from tests.support.paths import FIXTURES
 
     tmp = tmp_path_factory.mktemp("marts")
     root = FIXTURES / "canonical" / "small"

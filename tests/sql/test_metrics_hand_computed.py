@@ -1,8 +1,8 @@
-"""Hand-computed checks of the reference oracle (tests/oracle.py).
+"""Hand-computed checks of the reference oracle (tests/support/oracle.py).
 
 Every expected figure below was worked out by hand from SPEC.md section 5 and
 DECISIONLOG.md; the arithmetic is in the comments. None of them came from
-running the oracle. Every case runs against both implementations in tests/impls.py.
+running the oracle. Every case runs against both implementations in tests/support/impls.py.
 
 All instants are UTC unless a test says otherwise. "as of D" = D+1 00:00.
 """
@@ -21,9 +21,9 @@ try:
     from impls import IMPLEMENTATIONS
     from oracle import quantile_cont
 except ImportError:  # tests/ imported as a package
-    from tests.exports import ev, tk, utc, write_events, write_tickets
-    from tests.impls import IMPLEMENTATIONS
-    from tests.oracle import quantile_cont
+    from tests.support.exports import ev, tk, utc, write_events, write_tickets
+    from tests.support.impls import IMPLEMENTATIONS
+    from tests.support.oracle import quantile_cont
 
 
 @pytest.fixture(params=IMPLEMENTATIONS, ids=lambda impl: impl.name)

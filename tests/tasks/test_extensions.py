@@ -23,8 +23,8 @@ from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
 from tasks.reports import metrics
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 BACKLOG = Path(sys.executable).parent / "backlog"
 START = date(2026, 1, 5)

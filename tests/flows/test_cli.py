@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import ROOT
+
 BACKLOG = Path(sys.executable).parent / "backlog"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def backlog(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ from tasks.reports import digest
 try:
     from exports import ev, tk, write_events, write_tickets
 except ImportError:  # tests/ imported as a package
-    from tests.exports import ev, tk, write_events, write_tickets
+    from tests.support.exports import ev, tk, write_events, write_tickets
 
 DAY = "2024-05-20"
 

@@ -12,12 +12,9 @@ import pytest
 from tasks import extensions, ingest, models, warehouse
 from tasks.config import load_settings
 from tasks.errors import BacklogError
+from tests.support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 
-
-# entries for models that other branches of the architecture step add to sql/ (the KB marts,
-# the review's marts and the one driver definition): empty once those branches are merged
 def _loaded(tmp: Path) -> duckdb.DuckDBPyConnection:
     root = FIXTURES / "canonical" / "small"
     con = warehouse.connect(load_settings(db_path=tmp / "m.duckdb", out_dir=tmp / "out"))
@@ -38,7 +35,16 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [row[0] for row in con.execute(f"select column_name from (describe {table})").fetchall()]
 
 
-def test_every_shipped_model_has_an_entry_matching_its_built_columns(built) -> None:
+@pytest.fixture(scope="module")
+def demo(demo_run):
+    """The demo team's warehouse (events, KB candidates, every mart filled), read only."""
+    con = duckdb.connect(str(demo_run.db), read_only=True)
+    yield con
+    con.close()
+
+
+def test_every_shipped_model_has_an_entry_matching_its_built_columns(demo) -> None:
+    built = demo
     specs = models.load_manifest([warehouse.SQL_DIR])
     shipped = [model.table for model in models.discover_models()]
     assert [table for table in shipped if table not in specs] == []
@@ -165,3 +171,24 @@ def test_an_extension_model_without_a_manifest_is_not_checked(tmp_path: Path) ->
     with _loaded(tmp_path) as con:
         models.build_models(con, ext=ext)
         assert con.execute("select count(*) from marts.fct_ext").fetchone() == (3,)
+
+
+def test_the_demo_warehouse_meets_every_check_and_carries_the_comments(demo) -> None:
+    specs = models.load_manifest([warehouse.SQL_DIR])
+    for table, spec in specs.items():
+        schema, name = table.split(".")
+        comment = demo.execute(
+            "select comment from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+        assert comment, table
+        for column in spec.key:
+            nulls = demo.execute(f"select count(*) from {table} where {column} is null")
+            assert nulls.fetchone()[0] == 0, (table, column)
+        if spec.key:
+            keys = ", ".join(spec.key)
+            repeated = demo.execute(
+                f"select count(*) from (select {keys} from {table} "
+                "group by all having count(*) > 1)"
+            ).fetchone()[0]
+            assert repeated == 0, table

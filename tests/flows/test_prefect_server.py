@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PREFECT = Path(sys.executable).parent / "prefect"
 START = date(2026, 1, 5)
 DAYS = 3

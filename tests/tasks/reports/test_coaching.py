@@ -20,7 +20,7 @@ from tasks.reports.coaching import automation_candidates_for_day
 try:
     from exports import ev, tk, write_events, write_tickets
 except ImportError:  # tests/ imported as a package
-    from tests.exports import ev, tk, write_events, write_tickets
+    from tests.support.exports import ev, tk, write_events, write_tickets
 
 
 def digests(root: Path, db: Path, days: list[str], **overrides) -> dict[str, dict]:

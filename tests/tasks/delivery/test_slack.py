@@ -24,8 +24,8 @@ from tasks.config import load_settings
 from tasks.delivery.slack import SlackTarget, deliver, deliver_pending, pending_days, share_file
 from tasks.errors import BacklogError
 from tasks.render.blocks import build_payload, write_payload
-from tests.fake_slack import Failure, FakeSlack
-from tests.test_blocks import make_digest
+from tests.support.digests import make_digest
+from tests.support.fake_slack import Failure, FakeSlack
 
 DAY = date(2026, 3, 3)
 TOKEN = "xoxb-1111-2222-SECRETtokenVALUE"
