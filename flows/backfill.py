@@ -10,7 +10,7 @@ from typing import Any
 from prefect import flow
 
 from flows import steps
-from flows.digest import digest
+from flows.digest import publish
 from tasks import ingest, quality, warehouse
 from tasks.config import load_settings
 
@@ -45,13 +45,6 @@ def backfill(
             )
         steps.build_models(con, settings)
         steps.refresh_kb(con, end, settings)
-    result = digest(
-        day=end,
-        db=settings.db_path,
-        out=settings.out_dir,
-        config=config,
-        post=False,
-        update_models=False,
-    ).digest
+        result = publish(con, end, settings).digest
     steps.fail_on_bad_data(result)
     return result

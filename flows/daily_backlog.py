@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from prefect import flow
 
 from flows import steps
-from flows.digest import digest
+from flows.digest import publish
 from tasks import ingest, quality, warehouse
 from tasks.config import load_settings
 from tasks.ingest import check_source
@@ -47,16 +47,7 @@ def daily_backlog(
         steps.ingest_day(con, exports, export, settings, runner)
         steps.build_models(con, settings, full_refresh)
         steps.refresh_kb(con, day, settings)
-        # the digest flow opens its own connection; this one closes last, so the
-        # checkpoint on close still leaves the vacuum out
-        result = digest(
-            day=day,
-            db=settings.db_path,
-            out=settings.out_dir,
-            config=config,
-            post=post,
-            update_models=False,
-        ).digest
+        result = publish(con, day, settings, post).digest
     steps.fail_on_bad_data(result)
     return result
 

@@ -1,8 +1,9 @@
 """The digest flow: day D's digest from the warehouse, its files written, posted on request.
 
-The one definition of a run's end: the daily flow and the backfill call it as a subflow
-after loading, and `backlog digest --date D` runs it alone, so all three write the same
-files (digest, KB drafts, Data Docs, Slack message and preview) the same way.
+`publish` is the one definition of a run's end: the daily flow and the backfill call it
+after loading, with their own connection and settings, and `backlog digest --date D` runs
+it in this flow, so all three write the same files (digest, KB drafts, Data Docs, Slack
+message and preview) the same way.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from prefect import flow
 
 from flows import steps
 from tasks import warehouse
-from tasks.config import load_settings
+from tasks.config import Settings, load_settings
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,18 @@ class DigestRun:
     delivery: str | None = None
 
 
+def publish(
+    con: duckdb.DuckDBPyConnection, day: date, settings: Settings, post: bool = False
+) -> DigestRun:
+    """The end of every run, as tasks of the calling flow: build day D's digest from the
+    marts, write its files (digest, KB drafts, Data Docs, Slack message and preview) and,
+    with `post`, deliver it."""
+    result = steps.build_digest(con, day, settings)
+    payload = steps.write_digest(con, result, settings)
+    delivery = steps.post_digest(con, day, payload, settings) if post else None
+    return DigestRun(result, delivery)
+
+
 @flow(name="digest")
 def digest(
     day: date,
@@ -34,18 +48,10 @@ def digest(
     out: Path | None = None,
     config: Path | None = None,
     post: bool = False,
-    update_models: bool = True,
 ) -> DigestRun:
-    """Build, write (and with `post`, deliver) day D's digest; no export is read.
-
-    `update_models` first brings the marts up to date with what is loaded (incrementally);
-    the daily flow and the backfill have just built them and pass False.
-    """
+    """`backlog digest`: bring the marts up to date with what is loaded (incrementally),
+    then `publish` day D's digest; no export is read."""
     settings = load_settings(config, db_path=db, out_dir=out)
     with warehouse.connect(settings) as con:
-        if update_models:
-            steps.build_models(con, settings)
-        result = steps.build_digest(con, day, settings)
-        payload = steps.write_digest(con, result, settings)
-        delivery = steps.post_digest(con, day, payload, settings) if post else None
-    return DigestRun(result, delivery)
+        steps.build_models(con, settings)
+        return publish(con, day, settings, post)
