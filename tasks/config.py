@@ -72,7 +72,7 @@ class DriverSettings(BaseModel):
 
 
 class SlackSettings(BaseModel):
-    """How the digest looks in Slack. Credentials are never here: see tasks/delivery/slack.py."""
+    """How the digest looks in Slack. Credentials are never here: see tasks/delivery/slack/."""
 
     ticket_url_template: str | None = Field(
         default=None, description="e.g. https://acme.zendesk.com/agent/tickets/{ticket_id}"
@@ -274,7 +274,7 @@ class NatureSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    """How the SQL models are brought up to date (tasks/models.py)."""
+    """How the SQL models are brought up to date (tasks/models/)."""
 
     # report days an incremental build recomputes, up to the last loaded export; older
     # days keep their rows (late data older than this reaches them with a full rebuild)

@@ -59,7 +59,7 @@ select
     unnest(similarities) as similarity,
 from ops.kb_candidate_member_lists;
 
--- What tasks/kb.py keeps between runs when the KB window holds more solved tickets than
+-- What tasks/kb/ keeps between runs when the KB window holds more solved tickets than
 -- kb.max_cluster_texts: the clusterings of a sample of the window (kb_models, one per day
 -- a sample was clustered), which candidate each of their clusters is (kb_model_clusters)
 -- and the cluster each solved ticket was put in (kb_ticket_labels).

@@ -1,4 +1,4 @@
--- Slack delivery ledger (tasks/slack.py): what makes the digest exactly-once per day and channel.
+-- Slack delivery ledger (tasks/delivery/slack/): what makes the digest exactly-once per day and channel.
 -- A row is written before the first request, so an undelivered digest stays `pending` and the
 -- next run or `backlog digest --post` sends it; `ts` + `message_channel` let a re-run update the
 -- message it posted instead of posting again. No credential is ever stored here: a webhook
