@@ -151,6 +151,7 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     from tasks.config import load_settings
     from tasks.delivery.digest import slack_payload
     from tasks.ingest import load
+    from tasks.kb import refresh as kb_refresh
     from tasks.quality import rows as quality_rows
     from tasks.render import blocks
     from tasks.reports import digest
@@ -177,9 +178,10 @@ def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_mod
     timed(quality_rows, "_run_suite", "ingest: validate: GX suite only")
     timed(load, "_new_columns", "ingest: schema-drift check")
     timed(load, "forget_day", "ingest: forget earlier load of the day")
-    timed(kb, "cluster_texts", "kb: cluster_texts")
-    timed(kb, "_solved_tickets", "kb: read solved tickets")
-    timed(kb, "_store", "kb: store + KB marts")
+    # the KB's steps, patched where the refresh calls them
+    timed(kb_refresh, "cluster_texts", "kb: cluster_texts")
+    timed(kb_refresh, "solved_tickets", "kb: read solved tickets")
+    timed(kb_refresh, "store_day", "kb: store + KB marts")
 
     day = date.fromisoformat(day_text)
     settings = load_settings(None, db_path=Path(db), out_dir=Path(out))
