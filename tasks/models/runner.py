@@ -50,7 +50,7 @@ def build_models(
     """Bring every model up to date with what is loaded, in one transaction; the plan run.
 
     Incremental when the last build's models, configuration and loads still hold (see
-    `plan_build`), else full (`full=True` forces it). `ext` (default: the active ones)
+    `plan_build`), else full (`full=True` forces it). `ext` (default: none)
     adds models and sets the driver dimension (`getvariable('driver_dimension')`);
     `timings`, when given, receives each model's seconds (benchmarks/run.py).
 
@@ -60,10 +60,9 @@ def build_models(
     model without one is not checked. Then the manifest's descriptions become the
     tables' and columns' comments.
     """
-    chosen = ext
-    con.execute("set variable driver_dimension = $value", {"value": chosen.driver_dimension})
-    found = discover_models(sql_dir, chosen.model_dirs())
-    specs = load_manifest([sql_dir, *chosen.model_dirs()])
+    con.execute("set variable driver_dimension = $value", {"value": ext.driver_dimension})
+    found = discover_models(sql_dir, ext.model_dirs())
+    specs = load_manifest([sql_dir, *ext.model_dirs()])
     con.execute("begin transaction")
     try:
         plan = plan_build(con, found, lookback_days, force_full=full)
