@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -410,7 +411,7 @@ def _run() -> int:
     except BacklogError as exc:
         if options.debug:
             raise
-        errors.print(f"[red]Error:[/red] {exc}", highlight=False)
+        errors.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
         _forget(exc)
         return 1
     except typer.exceptions.TyperException as exc:  # usage errors: typer shows them
@@ -423,7 +424,7 @@ def _run() -> int:
         if options.debug:
             raise
         errors.print(
-            f"[red]Error:[/red] unexpected {type(exc).__name__}: {exc}. "
+            f"[red]Error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))}. "
             "Run again with --debug for the traceback, and report it.",
             highlight=False,
         )

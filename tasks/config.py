@@ -15,16 +15,22 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings.exceptions import SettingsError
 
+from tasks.config_errors import config_error, read_toml, unknown_variables
 from tasks.errors import BacklogError
 from tasks.extensions import Extensions
+
+Priority = Literal["urgent", "high", "normal", "low"]
+WorkComponent = Literal["impact", "urgency", "customer_value", "sla_risk", "sentiment"]
 
 DEFAULT_ACK_PATTERNS = [
     r"automated (acknowledg|response|reply|message)",
@@ -34,7 +40,13 @@ DEFAULT_ACK_PATTERNS = [
 ]
 
 
-class SlaTarget(BaseModel):
+class Section(BaseModel):
+    """A `[section]` of backlog.toml: an unknown key in it is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SlaTarget(Section):
     """Calendar-time targets for one priority, in minutes."""
 
     first_reply_minutes: float = Field(gt=0)
@@ -50,7 +62,7 @@ def _default_sla() -> dict[str, SlaTarget]:
     }
 
 
-class DriverSettings(BaseModel):
+class DriverSettings(Section):
     """How drivers are found and when one spikes (SPEC 5, drivers)."""
 
     ignore_tags: list[str] = Field(default_factory=list)
@@ -71,7 +83,7 @@ class DriverSettings(BaseModel):
         raise ValueError(f'{value!r} is not a driver dimension; use "tags" or "field:<name>"')
 
 
-class SlackSettings(BaseModel):
+class SlackSettings(Section):
     """How the digest looks in Slack. Credentials are never here: see tasks/delivery/slack/."""
 
     ticket_url_template: str | None = Field(
@@ -81,7 +93,7 @@ class SlackSettings(BaseModel):
     max_list_items: int = Field(default=5, ge=1, le=20)
 
 
-class KbSettings(BaseModel):
+class KbSettings(Section):
     """Knowledge-base candidates from clusters of solved tickets (SPEC section 7)."""
 
     window_days: int = Field(default=28, ge=7)
@@ -92,7 +104,7 @@ class KbSettings(BaseModel):
     recluster_days: int = Field(default=7, ge=1)
 
 
-class QualitySettings(BaseModel):
+class QualitySettings(Section):
     """Volume checks of each day's export (SPEC section 6)."""
 
     volume_window_days: int = Field(default=14, ge=3)
@@ -102,7 +114,7 @@ class QualitySettings(BaseModel):
     quarantine_severity: Literal["warn", "fail"] = "warn"
 
 
-class WorkSettings(BaseModel):
+class WorkSettings(Section):
     """What to do this morning: stale nudges, batches, the work-next score (SPEC 5)."""
 
     stale_days: float = Field(default=5.0, gt=0)
@@ -112,7 +124,7 @@ class WorkSettings(BaseModel):
         "Hi, are you still seeing this? If we don't hear back within 48 hours we'll close "
         "this ticket; replying reopens it any time."
     )
-    weights: dict[str, float] = Field(
+    weights: dict[WorkComponent, float] = Field(
         default_factory=lambda: {
             "impact": 0.35,
             "urgency": 0.25,
@@ -121,7 +133,7 @@ class WorkSettings(BaseModel):
             "sentiment": 0.10,
         }
     )
-    urgency: dict[str, float] = Field(
+    urgency: dict[Priority, float] = Field(
         default_factory=lambda: {"urgent": 1.0, "high": 0.75, "normal": 0.4, "low": 0.1}
     )
     customer_value: dict[str, float] = Field(
@@ -132,17 +144,6 @@ class WorkSettings(BaseModel):
     @classmethod
     def _over_defaults(cls, value: Any, info: Any) -> Any:
         return _merged(cls.model_fields[info.field_name].default_factory(), value)
-
-    @field_validator("weights")
-    @classmethod
-    def _known_components(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = set(value) - {"impact", "urgency", "customer_value", "sla_risk", "sentiment"}
-        if unknown:
-            raise ValueError(
-                f"unknown work-next weight {sorted(unknown)[0]!r}; the components are impact, "
-                "urgency, customer_value, sla_risk and sentiment"
-            )
-        return value
 
     @field_validator("urgency", "customer_value")
     @classmethod
@@ -162,7 +163,7 @@ def _merged(defaults: dict[str, float], value: Any) -> Any:
     )
 
 
-class AlertSettings(BaseModel):
+class AlertSettings(Section):
     """Thresholds of the coaching alerts listed first in the digest (SPEC 5.1)."""
 
     inflow_above_outflow_days: int = Field(default=3, ge=1)
@@ -171,18 +172,18 @@ class AlertSettings(BaseModel):
     oldest_unreplied_hours: float = Field(default=24.0, gt=0)
 
 
-class EscalationRule(BaseModel):
+class EscalationRule(Section):
     """A field rule: tickets of this tier carrying this tag are raised to this priority."""
 
     customer_tier: str | None = None
     tag: str | None = None
-    priority: Literal["urgent", "high", "normal", "low"] = "high"
+    priority: Priority = "high"
 
 
-class EscalationSettings(BaseModel):
+class EscalationSettings(Section):
     """Words in the customer's own text, and field rules, that raise urgency (SPEC 5.1)."""
 
-    keywords: dict[str, Literal["urgent", "high", "normal", "low"]] = Field(
+    keywords: dict[str, Priority] = Field(
         default_factory=lambda: {
             "leak": "urgent",
             "breach": "urgent",
@@ -199,7 +200,7 @@ class EscalationSettings(BaseModel):
     )
 
 
-class MergeSettings(BaseModel):
+class MergeSettings(Section):
     """Follow-ups of one requester offered for merging (SPEC 5.1)."""
 
     window_hours: float = Field(default=72.0, gt=0)
@@ -215,14 +216,14 @@ class MergeSettings(BaseModel):
     )
 
 
-class StaffingSettings(BaseModel):
+class StaffingSettings(Section):
     """The staffing view's target: drain the backlog to this many days of work (SPEC 5.1)."""
 
     target_backlog_days: float = Field(default=1.0, ge=0)
     drain_within_days: int = Field(default=14, ge=1)
 
 
-class NatureSettings(BaseModel):
+class NatureSettings(Section):
     """Rules that sort tickets by nature; the first nature whose pattern matches wins."""
 
     rules: dict[str, list[str]] = Field(
@@ -273,7 +274,7 @@ class NatureSettings(BaseModel):
     automatable: list[str] = Field(default_factory=lambda: ["lookup", "process"])
 
 
-class ModelSettings(BaseModel):
+class ModelSettings(Section):
     """How the SQL models are brought up to date (tasks/models/)."""
 
     # report days an incremental build recomputes, up to the last loaded export; older
@@ -281,7 +282,7 @@ class ModelSettings(BaseModel):
     lookback_days: int = Field(default=7, ge=1)
 
 
-class ScheduleSettings(BaseModel):
+class ScheduleSettings(Section):
     """When `backlog serve` runs the flows (cron, in the report time zone)."""
 
     daily_cron: str = "30 6 * * 1-5"
@@ -302,7 +303,7 @@ class Settings(BaseSettings):
     out_dir: Path = Path("out")
     report_timezone: str = "UTC"
     source_timezone: str = "UTC"
-    sla: dict[str, SlaTarget] = Field(default_factory=_default_sla)
+    sla: dict[Priority, SlaTarget] = Field(default_factory=_default_sla)
     ack_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_ACK_PATTERNS))
     drivers: DriverSettings = Field(default_factory=DriverSettings)
     work: WorkSettings = Field(default_factory=WorkSettings)
@@ -342,7 +343,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from exc
+            raise ValueError(
+                f"unknown time zone {value!r}, use an IANA name such as Europe/Berlin"
+            ) from exc
         return value
 
     @field_validator("sla", mode="before")
@@ -366,7 +369,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources = [init_settings, env_settings, _UnknownVariables(settings_cls)]
         if cls.toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_path))
         return tuple(sources)
@@ -381,19 +384,23 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     if config_file is not None and not path.is_file():
         raise BacklogError(f"Config file {path} does not exist; pass an existing backlog.toml.")
 
+    file = path if path.is_file() else None
+    read_toml(file)  # a syntax error is reported with its line and column
+
     class _Settings(Settings):
-        toml_path = path if path.is_file() else None
+        toml_path = file
 
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
         settings = _Settings(**given)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        source = path if path.is_file() else "the environment or the command line"
+        raise config_error(exc, Settings, file, given) from exc
+    except SettingsError as exc:  # a variable of a section or list that is not JSON
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = f"BACKLOG_{found.group(1).upper()}" if found else "A BACKLOG_* variable"
         raise BacklogError(
-            f"Config in {source} is invalid ({where}: {first['msg']}); "
-            "fix it or remove the setting to use the default."
+            f"{name} is not valid JSON; set its keys one by one instead "
+            f"({name}__<KEY>=<value>, as backlog.example.toml names them)."
         ) from exc
     base = path.resolve().parent if path.is_file() else Path.cwd()
     settings.extensions_dirs = [base / folder for folder in settings.extensions_dirs]
@@ -404,3 +411,14 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             "remove it from the config."
         )
     return settings
+
+
+class _UnknownVariables(PydanticBaseSettingsSource):
+    """`BACKLOG_*` variables that name no setting, handed on so the model rejects them."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: this source reports whole variables, not fields."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return unknown_variables(self.settings_cls.model_fields)

@@ -15,8 +15,11 @@ from tests.support.paths import ROOT
 BACKLOG = Path(sys.executable).parent / "backlog"
 
 
-def backlog(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def backlog(
+    *args: str, cwd: Path, variables: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKLOG_")}
+    env.update(variables or {})
     env["COLUMNS"] = "100"
     env["PYTHONPATH"] = str(ROOT)  # the code under test, whatever the venv was installed from
     return subprocess.run(
@@ -75,6 +78,30 @@ def test_errors_are_one_sentence_without_traceback(tmp_path, args, message):
     assert "Traceback" not in done.stderr + done.stdout
     assert done.stderr.startswith("Error: ")
     assert message in " ".join(done.stderr.split())
+
+
+def test_config_mistakes_are_one_sentence_naming_the_file_or_the_variable(tmp_path):
+    (tmp_path / "backlog.toml").write_text("[sla.hihg]\nfirst_reply_minutes = 5\n")
+    done = backlog(
+        *("digest", "--date", "2026-03-01"),
+        cwd=tmp_path,
+        variables={"BACKLOG_REPORT_TIMZONE": "UTC"},
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    assert " ".join(done.stderr.split()) == (
+        "Error: Invalid config (2 mistakes): unknown section `sla.hihg` in backlog.toml (did "
+        "you mean `sla.high`?); BACKLOG_REPORT_TIMZONE is not a setting (did you mean "
+        "BACKLOG_REPORT_TIMEZONE?); fix them or remove them to use the defaults."
+    )
+    (tmp_path / "backlog.toml").write_text("[sla.high\n")
+    done = backlog("digest", "--date", "2026-03-01", cwd=tmp_path)
+    assert done.returncode == 1
+    assert " ".join(done.stderr.split()) == (
+        "Error: Config file backlog.toml is not valid TOML at line 1, column 10 (Expected ']' "
+        "at the end of a table declaration); fix the syntax there (backlog.example.toml shows "
+        "every key)."
+    )
 
 
 def test_debug_shows_the_traceback(tmp_path):
