@@ -20,7 +20,7 @@ comments as (
         tickets.created_at,
         row_number() over (
             partition by events.ticket_id
-            order by events.occurred_at, events.export_date, events.row_number
+            order by events.occurred_at, events.export_date, events.row_number, events.load_id
         ) as comment_seq,
     from staging.stg_events as events
     inner join tickets using (ticket_id)

@@ -18,6 +18,7 @@ status_events as (
         events.to_value as to_status,
         events.export_date,
         events.row_number,
+        events.load_id,
     from staging.stg_events as events
     inner join tickets using (ticket_id)
     where events.ticket_id in (select ticket_id from scope_tickets)
@@ -28,7 +29,10 @@ status_events as (
 event_tickets as (
     select
         ticket_id,
-        arg_min(from_value, (changed_at, export_date, row_number)) as first_from_value,
+        -- arg_min_null: the first event's from, NULL included (arg_min skips NULLs and would
+        -- take a later event's from, inventing a solve at creation)
+        arg_min_null(from_value, (changed_at, export_date, row_number, load_id))
+            as first_from_value,
         min(changed_at) as first_event_at,
     from status_events
     group by ticket_id
@@ -46,6 +50,7 @@ versions as (
         versions.status,
         versions.export_date,
         versions.row_number,
+        versions.load_id,
     from staging.stg_ticket_versions as versions
     inner join tickets using (ticket_id)
     left join event_tickets using (ticket_id)
@@ -68,7 +73,7 @@ versions_with_previous as (
         lag(solved_at) over version_order as previous_solved_at,
     from versions
     window version_order as (
-        partition by ticket_id order by updated_at, export_date, row_number
+        partition by ticket_id order by updated_at, export_date, row_number, load_id
     )
 ),
 
@@ -139,17 +144,18 @@ solved_at_creation as (
 
 all_changes as (
     select ticket_id, changed_at, to_status, 'creation' as source, 0 as sort_1, 0 as sort_2,
-        0 as sort_3
+        0 as sort_3, '' as sort_4
     from creations
     union all
-    select ticket_id, changed_at, to_status, 'events' as source, 0, 1, 0
+    select ticket_id, changed_at, to_status, 'events' as source, 0, 1, 0, ''
     from solved_at_creation
     union all
+    -- events tied on the instant keep the export's order: day, row, then file (load id)
     select ticket_id, changed_at, to_status, 'events' as source, 1,
-        epoch_ms(export_date::timestamp), row_number
+        epoch_ms(export_date::timestamp), row_number, load_id
     from status_events
     union all
-    select ticket_id, changed_at, to_status, 'snapshots' as source, 1, version_seq, step
+    select ticket_id, changed_at, to_status, 'snapshots' as source, 1, version_seq, step, ''
     from snapshot_changes
 ),
 
@@ -163,7 +169,7 @@ chained as (
         row_number() over change_order as change_order,
     from all_changes
     window change_order as (
-        partition by ticket_id order by changed_at, sort_1, sort_2, sort_3
+        partition by ticket_id order by changed_at, sort_1, sort_2, sort_3, sort_4
     )
 ),
 

@@ -25,7 +25,7 @@ ranked as (
         *,
         row_number() over (
             partition by ticket_id
-            order by updated_at desc, export_date desc, row_number desc
+            order by updated_at desc, export_date desc, row_number desc, load_id desc
         ) as recency_rank,
         count(*) over (partition by ticket_id) as version_count,
     from versions

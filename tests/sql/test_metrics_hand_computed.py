@@ -954,6 +954,57 @@ def test_event_history_starting_solved(impl, tmp_path: Path):
     ]
 
 
+def test_a_first_event_without_from_value_invents_no_solve(impl, tmp_path: Path):
+    # DuckDB's arg_min skips NULL arguments: the first event's from (NULL) must stay the
+    # first from, not the next event's "solved". Created 10:00; ev 11:00 NULL -> pending;
+    # ev 12:00 solved -> open (its solve was never exported): no solve at creation, so no
+    # reopen at 11:00; the chain is new -> pending -> open.
+    root = tmp_path / "exports"
+    write_tickets(
+        root, "2024-03-05", [tk("N1", "2024-03-05T10:00:00Z", "2024-03-05T12:00:00Z", "open")]
+    )
+    sc = "status_change"
+    write_events(
+        root,
+        "2024-03-05",
+        [
+            ev("n1", "N1", "2024-03-05T11:00:00Z", sc, None, "pending"),
+            ev("n2", "N1", "2024-03-05T12:00:00Z", sc, "solved", "open"),
+        ],
+    )
+    assert impl.history(root)["N1"] == [
+        (utc("2024-03-05T10:00:00"), None, "new"),
+        (utc("2024-03-05T11:00:00"), "new", "pending"),
+        (utc("2024-03-05T12:00:00"), "pending", "open"),
+    ]
+    # inflow 1 (N1), outflow 0 (no solve), reopened 0 -> backlog 0 + 1 - 0 + 0 = 1
+    f = impl.compute(root, date(2024, 3, 5))
+    assert_close(f["flow"], {"inflow": 1, "outflow": 0, "reopened": 0, "net": 1})
+
+
+def test_events_tied_on_time_keep_their_file_order(impl, tmp_path: Path):
+    # Two status events at one instant: the row order of the export decides (open -> solved
+    # at 11:00 then solved -> closed at 11:00), whatever the event ids say.
+    root = tmp_path / "exports"
+    write_tickets(
+        root, "2024-03-05", [tk("N2", "2024-03-05T10:00:00Z", "2024-03-05T11:00:00Z", "closed")]
+    )
+    sc = "status_change"
+    write_events(
+        root,
+        "2024-03-05",
+        [
+            ev("z9", "N2", "2024-03-05T11:00:00Z", sc, "new", "solved"),
+            ev("a1", "N2", "2024-03-05T11:00:00Z", sc, "solved", "closed"),
+        ],
+    )
+    assert impl.history(root)["N2"] == [
+        (utc("2024-03-05T10:00:00"), None, "new"),
+        (utc("2024-03-05T11:00:00"), "new", "solved"),
+        (utc("2024-03-05T11:00:00"), "solved", "closed"),
+    ]
+
+
 # --------------------------------------------------------------------------
 # SLA
 # --------------------------------------------------------------------------

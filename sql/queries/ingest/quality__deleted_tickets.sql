@@ -17,7 +17,7 @@ ever_deleted as (
 latest as (
     select
         ticket_id,
-        arg_max(status, (updated_at, export_date, row_number)) as status,
+        arg_max(status, (updated_at, export_date, row_number, load_id)) as status,
     from versions
     where ticket_id in (select ticket_id from ever_deleted)
     group by ticket_id

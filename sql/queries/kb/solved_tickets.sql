@@ -73,9 +73,10 @@ comments as (
         events.occurred_at,
         events.export_date,
         events.row_number,
+        events.load_id,
         events.occurred_at <= tickets.created_at and row_number() over (
             partition by events.ticket_id
-            order by events.occurred_at, events.export_date, events.row_number
+            order by events.occurred_at, events.export_date, events.row_number, events.load_id
         ) = 1 as is_opening_comment,
     from staging.stg_events as events
     inner join tickets using (ticket_id)
@@ -85,7 +86,7 @@ comments as (
 ),
 
 agent_replies as (
-    select ticket_id, body, occurred_at, export_date, row_number,
+    select ticket_id, body, occurred_at, export_date, row_number, load_id,
     from comments
     where author_role = 'agent'
         and is_public
@@ -104,15 +105,18 @@ system_solves as (
         and events.to_value = 'solved'
         and events.occurred_at < bounds.as_of
     group by events.ticket_id
-    having arg_max(
-        events.author_role, (events.occurred_at, events.export_date, events.row_number)
+    -- arg_max_null: a last solve with no author role is not the system's (arg_max would
+    -- skip it and read an earlier solve's role)
+    having arg_max_null(
+        events.author_role,
+        (events.occurred_at, events.export_date, events.row_number, events.load_id)
     ) = 'system'
 ),
 
 final_replies as (
     select
         ticket_id,
-        arg_max(body, (occurred_at, export_date, row_number)) as resolution,
+        arg_max(body, (occurred_at, export_date, row_number, load_id)) as resolution,
     from agent_replies
     where ticket_id not in (select ticket_id from system_solves)
     group by ticket_id

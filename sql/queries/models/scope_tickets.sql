@@ -19,9 +19,9 @@ touched_ids as (
 now_known as (
     select
         ticket_id,
-        arg_max(requester_id, (updated_at, export_date, row_number)) as requester_id,
-        arg_max(created_at, (updated_at, export_date, row_number)) as created_at,
-        arg_max(status, (updated_at, export_date, row_number)) = 'deleted' as is_deleted,
+        arg_max(requester_id, (updated_at, export_date, row_number, load_id)) as requester_id,
+        arg_max(created_at, (updated_at, export_date, row_number, load_id)) as created_at,
+        arg_max(status, (updated_at, export_date, row_number, load_id)) = 'deleted' as is_deleted,
     from staging.stg_ticket_versions
     where ticket_id in (select ticket_id from touched_ids)
     group by ticket_id
