@@ -104,6 +104,8 @@ def prefect_environment(debug: bool) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "backlog",
+        # the temporary server's 20 s default is too short on a busy 2-core machine
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     }
     if not debug:
         environment["PREFECT_LOGGING_LEVEL"] = "CRITICAL"
