@@ -105,13 +105,15 @@ class KbSettings(Section):
 
 
 class QualitySettings(Section):
-    """Volume checks of each day's export (SPEC section 6)."""
+    """Volume checks and row repairs of each day's export (SPEC section 6)."""
 
     volume_window_days: int = Field(default=14, ge=3)
     volume_min_ratio: float = Field(default=0.5, gt=0, le=1)
     volume_severity: Literal["warn", "fail"] = "warn"
     quarantine_max_share: float = Field(default=0.05, ge=0, le=1)
     quarantine_severity: Literal["warn", "fail"] = "warn"
+    # updated_at / solved_at this little before created_at is clock skew: clamped, loaded
+    clock_skew_minutes: float = Field(default=5.0, ge=0)
 
 
 class WorkSettings(Section):

@@ -1,9 +1,10 @@
 """Canonical file readers: a file's bytes -> UTF-8 text -> rows of CSV or JSONL, checked.
 
 Every row of a file is accounted for (SPEC 4): a line the CSV grammar cannot fit into
-the header's columns (a truncated line, a stray delimiter, bytes that are not UTF-8, a
-NUL byte) becomes a problem row with its text, never a silently dropped or merged one;
-a quoted newline stays inside its row. A problem of the whole file (SPEC 6,
+the header's columns (a truncated line, a stray delimiter, bytes that are not UTF-8)
+becomes a problem row with its text, never a silently dropped or merged one; a
+quoted newline stays inside its row; a NUL byte in a field is kept for the ingest to
+strip and count (`tasks/quality/repairs.py`). A problem of the whole file (SPEC 6,
 structural) raises `ExportFileError`. The vendor adapters read their CSV and JSONL
 through the same functions.
 """
@@ -107,7 +108,8 @@ def decode(path: Path, entity: str) -> tuple[str, bool]:
     data = path.read_bytes()
     if not data.strip():
         raise ExportFileError(
-            f"{path} is empty; expected {expected_content(path, entity)}.",
+            f"{path} is empty; expected {expected_content(path, entity)}, so re-export "
+            "the day and load it again.",
             path=path,
             entity=entity,
         )
@@ -151,8 +153,6 @@ def _row_problem(raw: str, has_bad_bytes: bool) -> str | None:
         if match:
             byte = ord(match.group()) - 0xDC00
             return f"row is not valid UTF-8 (byte 0x{byte:02X}); expected UTF-8 text"
-    if "\x00" in raw:
-        return "row contains a NUL byte (binary corruption?); expected text"
     return None
 
 
@@ -220,7 +220,8 @@ def parse_csv(
             fields = next(reader)
         except StopIteration:
             raise ExportFileError(
-                f"{path} is empty; expected {expected_content(path, entity)}.",
+                f"{path} is empty; expected {expected_content(path, entity)}, so re-export "
+                "the day and load it again.",
                 path=path,
                 entity=entity,
             ) from None
@@ -234,7 +235,7 @@ def parse_csv(
         header_text = lines.take()
         if not _is_blank(fields):
             header = fields
-    if _row_problem(header_text, has_bad_bytes):
+    if _row_problem(header_text, has_bad_bytes) or "\x00" in header_text:
         raise ExportFileError(
             f"{path} has a header line that is not UTF-8 text (it holds NUL or undecodable "
             "bytes, as UTF-16 files do); expected UTF-8, so re-export it as UTF-8.",
@@ -350,7 +351,10 @@ def parse_jsonl(
         record = None
         if problem is None:
             try:
-                parsed = json.loads(line, parse_constant=_reject_constant)
+                # a raw NUL inside a string is read as an escaped one, stripped at ingest
+                parsed = json.loads(
+                    line.replace("\x00", "\\u0000"), parse_constant=_reject_constant
+                )
             except ValueError as exc:
                 detail = f"{exc.msg}: column {exc.colno}" if hasattr(exc, "colno") else str(exc)
                 problem = f"line is not valid JSON ({detail}); expected one JSON object per line"
@@ -360,8 +364,6 @@ def parse_jsonl(
                         f"line is a JSON {type(parsed).__name__}, not an object; "
                         "expected one JSON object per line"
                     )
-                elif "\\u0000" in line:
-                    problem = "row contains a NUL character (binary corruption?); expected text"
                 else:
                     parsed = _rename_keys(parsed, renames, renamed, canonical)
                     keys.update(dict.fromkeys(parsed))
@@ -456,7 +458,8 @@ def check_required(columns: list[str], path: Path, entity: str) -> None:
     raise ExportFileError(
         f"{path} lacks the required column{'s' if len(missing) > 1 else ''} "
         f"{', '.join(missing)}{hint}; the canonical {entity} format needs "
-        f"{', '.join(required)}.",
+        f"{', '.join(required)}, so fix the file's header (or pass the right --source) "
+        "and load the day again.",
         path=path,
         entity=entity,
         column=missing[0],

@@ -245,11 +245,13 @@ def _load_file(
         "case when record is null then raw_text end from load_records"
     )
 
+    repairs = [quality.strip_nul_bytes(con)]  # after raw: raw keeps the rows as read
     con.execute(
         "create or replace temp table load_typed as "
         + read_sql(f"queries/ingest/canonical__{entity}.sql"),
         {"source_timezone": source_timezone},
     )
+    repairs += quality.clamp_clock_skew(con, entity, settings.clock_skew_minutes)
     run_name = f"{day.export_date.isoformat()}_{entity}_{sha256[:12]}"
     outcome = quality.validate_load(
         con,
@@ -260,6 +262,7 @@ def _load_file(
         runner=runner,
         source_timezone=source_timezone,
     )
+    outcome.checks.extend(repairs)
     if outcome.fatal:
         raise ExportFileError(
             f"{path}: {outcome.fatal}; expected {expected}, "

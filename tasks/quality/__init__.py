@@ -3,7 +3,8 @@
 `suites` (the GX suites and the `SuiteRunner` a run owns), `rows` (row-level
 validation: malformed rows, the suite, duplicates), `checks` (file and day checks, the
 failure ledger), `status` (the day's ok/warn/fail for the digest and the review),
-`docs` (the HTML Data Docs). The names below are the package's public face.
+`docs` (the HTML Data Docs), `repairs` (NUL bytes and clock skew fixed in place, counted
+as warnings). The names below are the package's public face.
 """
 
 from tasks.quality.checks import (
@@ -16,6 +17,7 @@ from tasks.quality.checks import (
     volume_checks,
 )
 from tasks.quality.docs import write_data_docs
+from tasks.quality.repairs import clamp_clock_skew, strip_nul_bytes
 from tasks.quality.rows import ValidationOutcome, store_run, validate_load
 from tasks.quality.status import data_quality_for_day, day_has_failed, failure_reason
 from tasks.quality.suites import SuiteRunner, load_suite, suite_path
@@ -25,6 +27,7 @@ __all__ = [
     "QualityCheck",
     "SuiteRunner",
     "ValidationOutcome",
+    "clamp_clock_skew",
     "clear_load_failure",
     "data_quality_for_day",
     "day_has_failed",
@@ -34,6 +37,7 @@ __all__ = [
     "record_checks",
     "record_load_failure",
     "store_run",
+    "strip_nul_bytes",
     "suite_path",
     "validate_load",
     "volume_checks",
