@@ -25,8 +25,14 @@ def backfill(
     out: Path | None = None,
     config: Path | None = None,
 ) -> dict[str, Any]:
-    """Ingest every export day in [start, end], oldest first; digest of `end`."""
-    days = ingest.backfill_days(exports, start, end, source)
+    """Ingest every export day in [start, end], oldest first; digest of `end`.
+
+    A day without an export folder is kept as a failed day; the run loads the others,
+    writes the digest and ends failed, naming every day that did not load.
+    """
+    found = {day.export_date: day for day in ingest.backfill_days(exports, start, end, source)}
+    missing = ingest.missing_days(list(found.values()), start, end)
+    days = sorted([*found, *missing])
     settings = load_settings(config, db_path=db, out_dir=out)
     runner = quality.SuiteRunner()  # this run's GX set-up, shared by its loads
     runner.preload(settings.extensions)  # GX's import overlaps with opening the warehouse
@@ -34,17 +40,26 @@ def backfill(
     # the CLI draws them as a progress bar
     progress = logging.getLogger("backlog.progress")
     with warehouse.connect(settings) as con:
+        loads = []
         for number, day in enumerate(days, start=1):
-            steps.ingest_day(con, exports, day, settings, runner)
+            if day in found:
+                loads.append(steps.ingest_day(con, exports, found[day], settings, runner))
+            else:
+                steps.note_missing_day(con, exports, day)
             progress.info(
-                "loaded %s (%s of %s)",
-                day.export_date,
+                "%s %s (%s of %s)",
+                "loaded" if day in found else "no export for",
+                day,
                 number,
                 len(days),
                 extra={"step": number, "total": len(days)},
             )
-        steps.build_models(con, settings)
-        steps.refresh_kb(con, end, settings)
+        after = ingest.after_loads(con, end, loads)
+        if after.build_models:
+            steps.build_models(con, settings)
+        if after.kb_day is not None:
+            steps.refresh_kb(con, after.kb_day, settings)
         result = publish(con, end, settings).digest
-    steps.fail_on_bad_data(result)
+        failed_days = ingest.range_failure(con, start, end)
+    steps.fail_on_bad_data(result, failed_days)
     return result

@@ -167,10 +167,12 @@ def run(
     full_refresh: FullRefreshOption = False,
 ) -> None:
     """Ingest day D's export, rebuild the marts and write D's digest."""
-    from tasks.ingest import check_source, export_day
+    from tasks.ingest import check_source, discover_exports
 
     check_source(source)
-    export_day(exports, day, source)  # a missing folder is reported before Prefect starts
+    # a wrong --exports is reported before Prefect starts; a missing day's folder is a
+    # failed day: the flow records it, writes the digest and exits 1
+    discover_exports(exports, day, day, source)
     digest = _run_flow(
         "daily_backlog",
         exports=exports,

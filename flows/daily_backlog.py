@@ -38,15 +38,24 @@ def daily_backlog(
     runner.preload(settings.extensions)  # GX's import overlaps with finding the exports
     day = day or yesterday(settings.report_timezone)
     check_source(source)
-    export = ingest.export_day(exports, day, source)
+    export = ingest.find_export_day(exports, day, source)  # None: no folder for the day
     with warehouse.connect(settings) as con:
         warehouse.defer_vacuum(con)  # the weekly review's connection vacuums instead
         # a weekday schedule skips Saturday's run: Monday loads the weekend's exports too
-        for missed in steps.unloaded_days(con, exports, day, source):
+        loads = [
             steps.ingest_day(con, exports, missed, settings, runner)
-        steps.ingest_day(con, exports, export, settings, runner)
-        steps.build_models(con, settings, full_refresh)
-        steps.refresh_kb(con, day, settings)
+            for missed in steps.unloaded_days(con, exports, day, source)
+        ]
+        if export is None:
+            steps.note_missing_day(con, exports, day, run_day=True)
+        else:
+            loads.append(steps.ingest_day(con, exports, export, settings, runner))
+        # a failed or missing day changes nothing outside ops (tasks/ingest/days.py)
+        after = ingest.after_loads(con, day, loads)
+        if after.build_models:
+            steps.build_models(con, settings, full_refresh)
+        if after.kb_day is not None:
+            steps.refresh_kb(con, after.kb_day, settings)
         result = publish(con, day, settings, post).digest
     steps.fail_on_bad_data(result)
     return result

@@ -17,7 +17,7 @@ import duckdb
 from prefect import flow
 
 from flows import steps
-from tasks import warehouse
+from tasks import ingest, warehouse
 from tasks.config import Settings, load_settings
 
 
@@ -53,5 +53,8 @@ def digest(
     then `publish` day D's digest; no export is read."""
     settings = load_settings(config, db_path=db, out_dir=out)
     with warehouse.connect(settings) as con:
-        steps.build_models(con, settings)
-        return publish(con, day, settings, post)
+        if ingest.has_loads(con):  # nothing loaded yet: no models to build
+            steps.build_models(con, settings)
+        run = publish(con, day, settings, post)
+    steps.fail_on_bad_data(run.digest)  # a failed day exits as its run did
+    return run

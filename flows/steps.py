@@ -121,10 +121,23 @@ def post_digest(
     return digest_delivery.deliver(con, day, payload, settings, get_run_logger())
 
 
+@task(name="note-missing-day", cache_policy=NO_CACHE)
+def note_missing_day(
+    con: duckdb.DuckDBPyConnection, exports: Path, day: date, run_day: bool = False
+) -> None:
+    """Keep a day without an export folder as a failed day; log it. `run_day`: the morning
+    run's own day, a wrong date when it is before the history (then it raises)."""
+    note = ingest.note_missing_run_day if run_day else ingest.note_missing_day
+    message = note(con, exports, day)
+    if message:
+        get_run_logger().error("%s", message)
+
+
 @task(name="check-data-quality", cache_policy=NO_CACHE)
-def fail_on_bad_data(result: dict[str, Any]) -> None:
-    """End the flow run failed when day D's data failed (after the digest says so)."""
-    reason = quality.failure_reason(result["data_quality"])  # the digest computed it
+def fail_on_bad_data(result: dict[str, Any], failed_days: str | None = None) -> None:
+    """End the flow run failed when day D's data failed, or (`failed_days`) when days of a
+    range did not load, after the digest says so."""
+    reason = failed_days or quality.failure_reason(result["data_quality"])
     if reason:
         raise IncompleteDataError(reason, result)
 

@@ -8,7 +8,18 @@ quality; neither imports ingest.
 """
 
 from tasks.adapters.files import ExportFileError
-from tasks.ingest.days import backfill_days, unloaded_days
+from tasks.ingest.days import (
+    AfterLoads,
+    after_loads,
+    backfill_days,
+    find_export_day,
+    has_loads,
+    missing_days,
+    note_missing_day,
+    note_missing_run_day,
+    range_failure,
+    unloaded_days,
+)
 from tasks.ingest.discover import ExportDay, discover_exports, export_day
 from tasks.ingest.load import DayLoad, file_sha256, forget_day, load_day
 from tasks.ingest.sources import SOURCE_HELP, SOURCES, check_source
@@ -17,16 +28,24 @@ from tasks.quality import FileLoad
 __all__ = [
     "SOURCES",
     "SOURCE_HELP",
+    "AfterLoads",
     "DayLoad",
     "ExportDay",
     "ExportFileError",
     "FileLoad",
+    "after_loads",
     "backfill_days",
     "check_source",
     "discover_exports",
     "export_day",
     "file_sha256",
+    "find_export_day",
     "forget_day",
+    "has_loads",
     "load_day",
+    "missing_days",
+    "note_missing_day",
+    "note_missing_run_day",
+    "range_failure",
     "unloaded_days",
 ]

@@ -1,15 +1,112 @@
-"""Which export days a run loads: the days a morning run missed, the days of a backfill."""
+"""Which export days a run loads (missed days, a backfill's days, missing ones), and after.
+
+A run decides here, not in its flow, what its loads allow: a day whose export is missing
+or fatal changes nothing outside `ops` (no model build, no knowledge-base refresh for
+it), unless other days of the same run loaded (then the models take those in).
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
+from tasks import quality
 from tasks.errors import BacklogError
 from tasks.ingest.discover import ExportDay, discover_exports
+from tasks.ingest.load import DayLoad
 from tasks.ingest.sources import check_source
+
+
+@dataclass(frozen=True)
+class AfterLoads:
+    """What a run does after its loads: build the models?, refresh the KB as of which day."""
+
+    build_models: bool
+    kb_day: date | None
+
+
+def after_loads(
+    con: duckdb.DuckDBPyConnection, day: date, loads: Sequence[DayLoad | None]
+) -> AfterLoads:
+    """The steps a run of day D may take after loading (`None` in `loads`: a fatal day).
+
+    D complete (loaded now or before): build, refresh the KB as of D. D failed or missing
+    but other days of the run loaded: build (they are new data), KB as of the last
+    complete day. Else nothing: no table outside `ops` changes.
+    """
+    if quality.day_is_complete(con, day):
+        return AfterLoads(True, day)
+    if any(load is not None and not load.skipped for load in loads):
+        return AfterLoads(True, quality.last_complete_day(con, day))
+    return AfterLoads(False, None)
+
+
+def has_loads(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any export day has loaded into the warehouse."""
+    return con.execute("select count(*) from ops.loads").fetchone()[0] > 0
+
+
+def find_export_day(root: Path, day: date, source: str = "canonical") -> ExportDay | None:
+    """The export folder of one day, or None when it is missing (the root must exist)."""
+    found = discover_exports(root, day, day, source)
+    return found[0] if found else None
+
+
+def missing_days(found: Sequence[ExportDay], start: date, end: date) -> list[date]:
+    """The days of [start, end] without an export folder."""
+    have = {day.export_date for day in found}
+    return [
+        start + timedelta(days=n)
+        for n in range((end - start).days + 1)
+        if start + timedelta(days=n) not in have
+    ]
+
+
+def note_missing_day(con: duckdb.DuckDBPyConnection, root: Path, day: date) -> str:
+    """Keep a day without an export as failed (`ops.load_failures`); its sentence."""
+    return quality.record_missing_day(con, day, str(root / day.isoformat()))
+
+
+def note_missing_run_day(con: duckdb.DuckDBPyConnection, root: Path, day: date) -> str:
+    """`note_missing_day` for a morning run's day D; a day before the warehouse's history
+    (or in an empty warehouse) is a wrong date, not a gap: raise, record nothing."""
+    (first,) = con.execute(
+        "select min(export_date) from (select export_date from ops.loads "
+        "union all select export_date from ops.load_failures)"
+    ).fetchone()
+    if first is None or day < first:
+        raise BacklogError(
+            f"No export for {day} under {root}; expected a folder {root / day.isoformat()} "
+            "holding the day's export."
+        )
+    return note_missing_day(con, root, day)
+
+
+def range_failure(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str | None:
+    """One sentence naming every day of [start, end] that did not load, or None."""
+    failed = con.execute(
+        "select export_date, source_file, message from ops.load_failures "
+        "where export_date between ? and ? order by export_date",
+        [start, end],
+    ).fetchall()
+    if not failed:
+        return None
+    total = (end - start).days + 1
+    listed = "; ".join(
+        message.split(":", 1)[0]
+        if message.startswith("no export")
+        else f"{day}: {source_file} could not be loaded"
+        for day, source_file, message in failed
+    )
+    return (
+        f"{len(failed)} of {total} days from {start} to {end} did not load ({listed}); the "
+        "other days loaded, so fix those exports and load those days again (each day's "
+        "digest says what failed)."
+    )
 
 
 def unloaded_days(

@@ -167,7 +167,7 @@ def record(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     con.execute("delete from ops.model_builds")
     con.execute(
         "insert into ops.model_builds select now(), $full, $reason, $fingerprint, "
-        "(select list(load_id order by load_id) from ops.loads), "
+        "coalesce((select list(load_id order by load_id) from ops.loads), []), "
         "(select count(*) from scope_tickets)",
         {"full": plan.full, "reason": plan.reason, "fingerprint": plan.fingerprint},
     )

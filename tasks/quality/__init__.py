@@ -14,12 +14,20 @@ from tasks.quality.checks import (
     file_checks,
     record_checks,
     record_load_failure,
+    record_missing_day,
     volume_checks,
 )
 from tasks.quality.docs import write_data_docs
 from tasks.quality.repairs import clamp_clock_skew, strip_nul_bytes
 from tasks.quality.rows import ValidationOutcome, store_run, validate_load
-from tasks.quality.status import data_quality_for_day, day_has_failed, failure_reason
+from tasks.quality.status import (
+    data_quality_for_day,
+    day_has_failed,
+    day_is_complete,
+    failure_reason,
+    history_gaps,
+    last_complete_day,
+)
 from tasks.quality.suites import SuiteRunner, load_suite, suite_path
 
 __all__ = [
@@ -31,11 +39,15 @@ __all__ = [
     "clear_load_failure",
     "data_quality_for_day",
     "day_has_failed",
+    "day_is_complete",
     "failure_reason",
     "file_checks",
+    "history_gaps",
+    "last_complete_day",
     "load_suite",
     "record_checks",
     "record_load_failure",
+    "record_missing_day",
     "store_run",
     "strip_nul_bytes",
     "suite_path",

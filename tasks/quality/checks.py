@@ -211,6 +211,32 @@ def record_load_failure(
         )
 
 
+def record_missing_day(con: duckdb.DuckDBPyConnection, export_date: date, folder: str) -> str:
+    """Keep a day without an export folder as a failed day (unless the day is loaded).
+
+    Returns the sentence kept in `ops.load_failures` (or "" when the day is loaded).
+    """
+    (loaded,) = con.execute(
+        "select count(*) from ops.loads where export_date = ?", [export_date]
+    ).fetchone()
+    if loaded:
+        return ""
+    message = (
+        f"no export for {export_date}: the folder {folder} does not exist, so add that "
+        f"day's export there and load it (`backlog run --date {export_date}`)."
+    )
+    record_load_failure(
+        con,
+        export_date,
+        entity="tickets",
+        source_file=f"{export_date}/",
+        sha256=None,
+        column=None,
+        message=message,
+    )
+    return message
+
+
 def clear_load_failure(con: duckdb.DuckDBPyConnection, export_date: date) -> None:
     """Forget a day's fatal load: the day has now loaded, or its loaded files are back."""
     con.execute("delete from ops.load_failures where export_date = ?", [export_date])

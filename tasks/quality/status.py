@@ -4,12 +4,13 @@
 (`ops.load_failures`), its row-level results (`ops.validation_results`) and its file
 and day checks (`ops.quality_checks`): `ok` only when nothing was quarantined and no
 check warned, `fail` when a file was fatal, the day has no export, or a check set to
-`fail` failed.
+`fail` failed. A day the 14 days before D lack (no export, or a fatal one) is a gap in
+the history: a warning on D.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -19,6 +20,9 @@ from tasks.quality.rows import WELL_FORMED_CHECK
 from tasks.warehouse import read_sql
 
 LEVELS = {"ok": 0, "warn": 1, "fail": 2}
+# A day without a complete export this close before D is a gap D's figures read (the
+# 7-day averages over D-6..D, the reopen cohort of D-13..D-7).
+GAP_WINDOW_DAYS = 14
 
 
 def data_quality_for_day(
@@ -74,6 +78,10 @@ def data_quality_for_day(
         else:
             failed.append((LEVELS[severity], message))
 
+    gaps = history_gaps(con, day)
+    if gaps:
+        failed.append((1, gap_sentence(day, gaps)))
+
     rows_read = sum(int(f[2]) for f in files)
     rows_loaded = sum(int(f[3]) for f in files)
     rows_quarantined = sum(int(f[4]) for f in files)
@@ -120,6 +128,51 @@ def _summary(
             f"{rows_quarantined} quarantined, {len(checks_failed)} check(s) flagged."
         )
     return f"Data for {day} is complete: {rows_loaded} rows loaded, none quarantined."
+
+
+def day_states(con: duckdb.DuckDBPyConnection, last: date) -> list[tuple[date, bool, bool]]:
+    """(day, has a load, its last attempt failed) from the first known export day to `last`."""
+    return con.execute(_query("quality__day_states"), {"last_date": last}).fetchall()
+
+
+def day_is_complete(con: duckdb.DuckDBPyConnection, day: date) -> bool:
+    """Day D's export loaded and its last load attempt did not fail."""
+    states = day_states(con, day)
+    return bool(states) and states[-1][0] == day and states[-1][1] and not states[-1][2]
+
+
+def last_complete_day(con: duckdb.DuckDBPyConnection, day: date) -> date | None:
+    """The latest complete export day before D: the figures a failed day's digest shows."""
+    return next(
+        (
+            d
+            for d, loaded, failed in reversed(day_states(con, day))
+            if d < day and loaded and not failed
+        ),
+        None,
+    )
+
+
+def history_gaps(
+    con: duckdb.DuckDBPyConnection, day: date, window_days: int = GAP_WINDOW_DAYS
+) -> list[date]:
+    """Days in the `window_days` before D with no complete export: holes D's figures read."""
+    start = day - timedelta(days=window_days)
+    return [
+        d
+        for d, loaded, failed in day_states(con, day)
+        if start <= d < day and (failed or not loaded)
+    ]
+
+
+def gap_sentence(day: date, gaps: list[date]) -> str:
+    """The warning a later day's digest gives about the days missing before it."""
+    listed = ", ".join(d.isoformat() for d in gaps)
+    return (
+        f"The history before {day} has a gap: no complete export for {listed}; the 7-day "
+        "figures and reopen cohorts miss those days, so load them "
+        "(`backlog backfill` over them) to complete the history."
+    )
 
 
 def day_has_failed(con: duckdb.DuckDBPyConnection, day: date) -> str | None:

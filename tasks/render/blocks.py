@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tasks.redact import redact
+from tasks.render import failed
 from tasks.render import format as fmt
 from tasks.render.preview import render_preview_html
 
@@ -52,7 +53,13 @@ def build_payload(
         max_list_items: how many items each list shows before "and N more".
     """
     r = _Renderer(ticket_url_template, max(1, max_list_items))
-    blocks: list[dict[str, Any]] = [r.header(digest), r.subtitle(digest)]
+    blocks: list[dict[str, Any]] = [r.header(digest)]
+    if failed.is_failed_day(digest):  # the failure first, once (tasks/render/failed.py)
+        blocks.append(_section(f":x: *{_esc(failed.first_line(digest))}*"))
+    blocks.append(r.subtitle(digest))
+    if not failed.has_figures(digest):
+        blocks += [_section(failed.NO_FIGURES), r.data_quality(digest)]
+        return {"text": r.fallback(digest), "blocks": blocks}
     if digest.get("alerts"):
         blocks.append(r.alerts(digest["alerts"]))
     blocks.append(_divider())
@@ -71,7 +78,7 @@ def build_payload(
         blocks.append(_divider())
         blocks += action_blocks
     blocks.append(_divider())
-    blocks.append(r.data_quality(digest.get("data_quality") or {}))
+    blocks.append(r.data_quality(digest))
     return {"text": r.fallback(digest), "blocks": _within_block_limit(blocks)}
 
 
@@ -141,7 +148,10 @@ class _Renderer:
         """The line under the title: the day, the alert count, a data-quality warning."""
         alerts = d.get("alerts") or []
         quality = (d.get("data_quality") or {}).get("status")
-        parts = [f"Morning standup digest for {_esc(d.get('date'))} ({_esc(d.get('timezone'))})"]
+        parts = [
+            f"Morning standup digest for {_esc(d.get('date'))} ({_esc(d.get('timezone'))})"
+            + _esc(failed.figures_label(d))
+        ]
         parts.append(
             f":rotating_light: {len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
             if alerts
@@ -352,8 +362,10 @@ class _Renderer:
         title = ":books: *Knowledge-base candidates* (repeated answers worth an article)"
         return _section(_fit(title, lines, max_items=self.max_items))
 
-    def data_quality(self, dq: dict[str, Any]) -> dict[str, Any]:
-        """The day's data-quality status and the checks that failed."""
+    def data_quality(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The day's data-quality status and the checks that failed (a failed day's
+        failure is said once, at the top)."""
+        dq = d.get("data_quality") or {}
         status = str(dq.get("status") or "unknown")
         icon = {"ok": ":white_check_mark:", "warn": ":warning:", "fail": ":x:"}.get(
             status, ":grey_question:"
@@ -362,7 +374,9 @@ class _Renderer:
             f"{icon} Data quality *{_esc(status)}*: {_int(dq.get('rows_loaded'))} rows loaded, "
             f"{_int(dq.get('rows_quarantined'))} quarantined"
         )
-        checks = dq.get("checks_failed") or []
+        if failed.is_failed_day(d):
+            text += f" · {_esc(failed.quality_note(d))}"
+        checks = failed.other_checks(d)
         if checks:
             items = [_esc(_clip_plain(str(c), 200)) for c in checks]
             text += " · " + _join_fit(items, self.max_items, MAX_SECTION_TEXT - len(text) - 10)
@@ -371,6 +385,13 @@ class _Renderer:
     def fallback(self, d: dict[str, Any]) -> str:
         """The notification text: one plain paragraph, no links."""
         b, f = d.get("backlog") or {}, d.get("flow") or {}
+        if failed.is_failed_day(d):
+            head = _esc(failed.first_line(d))
+            if not failed.has_figures(d):
+                return _clip_plain(f"{head} {failed.NO_FIGURES}", MAX_FALLBACK_TEXT)
+            shown = {k: v for k, v in d.items() if k != "figures_as_of"}
+            shown["date"] = f"{d['date']}{failed.figures_label(d)}"
+            return _clip_plain(f"{head} {self.fallback(shown)}", MAX_FALLBACK_TEXT)
         text = (
             f"Support backlog {_esc(d.get('date'))}: {_int(b.get('open_total'))} open "
             f"({fmt.signed(b.get('change_1d'))} today, "

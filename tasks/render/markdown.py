@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tasks.render import failed
 from tasks.render import format as fmt
 
 # lists in the text rendering stop here; digest-<D>.json keeps every item
@@ -11,8 +12,15 @@ LIST_LIMIT = 5
 
 
 def render_markdown(d: dict[str, Any]) -> str:
-    """The digest (the dict of `digest-<D>.json`) as Markdown, sections in reading order."""
-    lines = [f"# Backlog digest, {d['date']} ({d['timezone']})", ""]
+    """The digest (the dict of `digest-<D>.json`) as Markdown, sections in reading order.
+
+    A failed day's digest opens with the failure and labels whose figures it shows
+    (tasks/render/failed.py).
+    """
+    lines = [f"**{failed.first_line(d)}**", ""] if failed.is_failed_day(d) else []
+    lines += [f"# Backlog digest, {d['date']} ({d['timezone']}){failed.figures_label(d)}", ""]
+    if not failed.has_figures(d):
+        return "\n".join([*lines, failed.NO_FIGURES, "", _data_quality(d)]) + "\n"
     if d["alerts"]:
         lines += ["## Alerts", *[f"- {alert['message']}" for alert in d["alerts"]], ""]
     lines += _backlog(d)
@@ -22,7 +30,7 @@ def render_markdown(d: dict[str, Any]) -> str:
     lines += _work_next(d["work_next"])
     lines += _stale(d["stale"])
     lines += _lists(d)
-    lines.append(_data_quality(d["data_quality"]))
+    lines.append(_data_quality(d))
     return "\n".join(lines) + "\n"
 
 
@@ -149,16 +157,18 @@ def _lists(d: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _data_quality(dq: dict[str, Any]) -> str:
-    """The day's data-quality status, what was loaded and the failed checks."""
-    return (
-        f"## Data quality: {dq['status']}\n"
-        + (
-            f"- {dq['summary']}"
-            if dq.get("summary")
-            else f"- {dq['rows_loaded']} rows loaded, {dq['rows_quarantined']} quarantined"
-        )
-        + "".join(f"\n- {check}" for check in dq["checks_failed"])
+def _data_quality(d: dict[str, Any]) -> str:
+    """The day's data-quality status, what was loaded and the failed checks (a failed
+    day's failure is its first line, not repeated here)."""
+    dq = d["data_quality"]
+    if failed.is_failed_day(d):
+        first = failed.quality_note(d)
+    elif dq.get("summary"):
+        first = dq["summary"]
+    else:
+        first = f"{dq['rows_loaded']} rows loaded, {dq['rows_quarantined']} quarantined"
+    return f"## Data quality: {dq['status']}\n- {first}" + "".join(
+        f"\n- {check}" for check in failed.other_checks(d)
     )
 
 

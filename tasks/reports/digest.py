@@ -59,9 +59,9 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
             f"No digest for {day}: the warehouse holds exports from {period[0]} to {period[1]}; "
             "pick a date in that range or load that day first."
         )
-    digest: dict[str, Any] = {"date": day.isoformat(), "timezone": settings.report_timezone}
-    for key, make in SECTIONS:
-        digest[key] = make()
+    if not quality.day_is_complete(con, day):
+        return _failed_day(con, day, settings)
+    digest = _empty(day, settings)
 
     registry = load_registry(extra_files=settings.extensions.metric_files())
     values = values_for_day(con, registry, day)
@@ -79,6 +79,31 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
     digest["automation_candidates"] = coaching.automation_candidates_for_day(con, day)
     digest["data_quality"] = quality.data_quality_for_day(con, day, settings)
     digest["alerts"] = alerts.alerts_for_day(con, digest, settings)
+    return digest
+
+
+def _empty(day: date, settings: Settings) -> dict[str, Any]:
+    """A digest of day D with every section empty, keys in the SPEC's order."""
+    digest: dict[str, Any] = {"date": day.isoformat(), "timezone": settings.report_timezone}
+    for key, make in SECTIONS:
+        digest[key] = make()
+    return digest
+
+
+def _failed_day(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:
+    """The digest of a day whose export is missing or fatal (SPEC 6).
+
+    Its figures are those of the last complete day before it, named in `figures_as_of`
+    (null, and every section empty, when no day is complete); `data_quality` is day D's
+    (`fail`, with the reason). The shown day's own data-quality alert is left out: it
+    is about another day, and D's failure heads the digest.
+    """
+    shown = quality.last_complete_day(con, day)
+    digest = _empty(day, settings) if shown is None else build_digest(con, shown, settings)
+    digest["date"] = day.isoformat()
+    digest["figures_as_of"] = None if shown is None else shown.isoformat()
+    digest["alerts"] = [a for a in digest["alerts"] if a["name"] != "data_quality"]
+    digest["data_quality"] = quality.data_quality_for_day(con, day, settings)
     return digest
 
 
