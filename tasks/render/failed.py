@@ -38,6 +38,11 @@ def figures_label(d: dict[str, Any]) -> str:
     return f": figures of {d['figures_as_of']}, the last complete day"
 
 
+def day_word(d: dict[str, Any]) -> str:
+    """The day the figures speak of: "today", or "on <day>" on a failed day."""
+    return f"on {d['figures_as_of']}" if is_failed_day(d) else "today"
+
+
 def other_checks(d: dict[str, Any]) -> list[str]:
     """The day's failed checks without the failure already said in the first line."""
     checks = list((d.get("data_quality") or {}).get("checks_failed") or [])

@@ -40,11 +40,11 @@ def _backlog(d: dict[str, Any]) -> list[str]:
     status = b["by_status"]
     lines = [
         "## Where the backlog stands",
-        f"- **{b['open_total']} open** ({fmt.signed(b['change_1d'])} today, "
+        f"- **{b['open_total']} open** ({fmt.signed(b['change_1d'])} {failed.day_word(d)}, "
         f"{fmt.signed(b['change_7d'])} in 7 days): {status['new']} new, {status['open']} open, "
         f"{status['pending']} pending, {status['hold']} on hold",
-        f"- Today: {f['inflow']} in, {f['outflow']} out, {f['reopened']} reopened "
-        f"(net {fmt.signed(f['net'])})",
+        f"- {failed.day_word(d).capitalize()}: {f['inflow']} in, {f['outflow']} out, "
+        f"{f['reopened']} reopened (net {fmt.signed(f['net'])})",
         f"- 7-day average: {fmt.number(f['inflow_7d_avg'])} in + "
         f"{fmt.number(f['reopened_7d_avg'])} "
         f"reopened vs {fmt.number(f['outflow_7d_avg'])} out per day",
