@@ -4,8 +4,10 @@ A day's folder holds `tickets*.json` pages (`{"tickets": [...], "after_cursor": 
 "end_of_stream": ...}`, optionally side-loaded `metric_sets` and `users`),
 `ticket_events*.json` pages (`{"ticket_events": [...]}` with `child_events`), or the
 same as JSONL (one ticket / ticket event per line), and when exported `users*.json`
-(author roles) and `custom_statuses*.json` (custom status -> category). The field
-tables below are the whole mapping; the code only walks the JSON.
+(author roles), `custom_statuses*.json` (custom status -> category) and `groups*.json`
+(group id -> the group's name, so `group_name` is the name the team knows; `backlog
+pull` saves them beside the pages). The field tables below are the whole mapping; the
+code only walks the JSON.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ TICKET_PATTERNS = ("tickets*.json", "tickets*.jsonl")
 EVENT_PATTERNS = ("ticket_events*.json", "ticket_events*.jsonl")
 USER_PATTERNS = ("users*.json", "users*.jsonl")
 CUSTOM_STATUS_PATTERNS = ("custom_statuses*.json", "custom_statuses*.jsonl")
+GROUP_PATTERNS = ("groups*.json", "groups*.jsonl")
+AUX_KEYS = ("users", "custom_statuses", "groups")
 
 # canonical ticket key <- Zendesk ticket field (a dotted path into the ticket object)
 TICKET_FIELDS = {
@@ -82,7 +86,14 @@ CHANGE_KINDS = {
 }
 COMMENT_TYPES = ("Comment", "VoiceComment")
 SYSTEM_AUTHOR_IDS = ("-1",)
-TICKET_COLUMNS = [*TICKET_FIELDS, "status", "solved_at", "first_reply_at", *TICKET_EXTRAS]
+TICKET_COLUMNS = [
+    *TICKET_FIELDS,
+    "status",
+    "solved_at",
+    "first_reply_at",
+    *TICKET_EXTRAS,
+    "zendesk_group_id",
+]
 EVENT_COLUMNS = [*CANONICAL_COLUMNS["events"], "zendesk_event_type", "zendesk_field"]
 
 
@@ -100,7 +111,11 @@ class ZendeskAdapter:
                 "export pages) or tickets*.jsonl."
             )
         events = glob_files(folder, EVENT_PATTERNS)
-        aux = glob_files(folder, USER_PATTERNS) + glob_files(folder, CUSTOM_STATUS_PATTERNS)
+        aux = (
+            glob_files(folder, USER_PATTERNS)
+            + glob_files(folder, CUSTOM_STATUS_PATTERNS)
+            + glob_files(folder, GROUP_PATTERNS)
+        )
         return DayFiles(data=tuple(tickets + events), aux=tuple(aux))
 
     def entities(self, path: Path) -> tuple[str, ...]:
@@ -111,8 +126,9 @@ class ZendeskAdapter:
         """Tickets pages first (their requesters decide comment roles), then events."""
         users: dict[str, str] = {}
         categories: dict[str, str] = {}
+        groups: dict[str, str] = {}
         for path in files.aux:
-            key = "users" if path.name.startswith("users") else "custom_statuses"
+            key = next(key for key in AUX_KEYS if path.name.startswith(key))
             for _line, _raw, item in _items(path, key, "tickets", ExportFileError):
                 if not isinstance(item, dict) or item.get("id") is None:
                     continue
@@ -120,6 +136,8 @@ class ZendeskAdapter:
                     users[str(item["id"])] = str(item["role"])
                 elif key == "custom_statuses" and item.get("status_category"):
                     categories[str(item["id"])] = str(item["status_category"])
+                elif key == "groups" and item.get("name"):
+                    groups[str(item["id"])] = str(item["name"])
         aux_hashes = [hashes[path] for path in files.aux]
         units: list[LoadUnit] = []
         requesters: dict[str, str] = {}
@@ -132,7 +150,7 @@ class ZendeskAdapter:
                     users.setdefault(str(user["id"]), str(user["role"]))
             rows = []
             for line, raw, item in _items(path, "tickets", "tickets", ExportFileError):
-                row = _ticket_row(item, raw, line, categories, metrics)
+                row = _ticket_row(item, raw, line, categories, metrics, groups)
                 if row.record and row.record.get("ticket_id") and row.record.get("requester_id"):
                     requesters[row.record["ticket_id"]] = row.record["requester_id"]
                 rows.append(row)
@@ -286,8 +304,10 @@ def _ticket_row(
     line: int | None,
     categories: dict[str, str],
     metrics: dict[str, dict[str, Any]],
+    groups: dict[str, str],
 ) -> SourceRow:
-    """One Zendesk ticket -> one canonical ticket record."""
+    """One Zendesk ticket -> one canonical ticket record (`group_name`: the group's name
+    when the groups were exported beside it, else its id)."""
     bad = _not_object(item, raw, line)
     if bad:
         return bad
@@ -298,6 +318,9 @@ def _ticket_row(
     if custom is not None and str(custom) in categories:
         status = categories[str(custom)]
     record["status"] = STATUS_MAP.get(str(status).strip().lower(), status) if status else None
+    if record.get("group_name") in groups:
+        record["zendesk_group_id"] = record["group_name"]
+        record["group_name"] = groups[record["group_name"]]
     channel = record.get("channel")
     record["channel"] = CHANNEL_MAP.get(channel, channel) if channel else None
     metric = metrics.get(str(item.get("id")), {})
