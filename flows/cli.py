@@ -165,14 +165,28 @@ def run(
     config: ConfigOption = None,
     post: PostOption = False,
     full_refresh: FullRefreshOption = False,
+    pull: Annotated[
+        bool,
+        typer.Option(
+            "--pull",
+            help="First pull every day not pulled yet up to D from the helpdesk's API "
+            "(--source zendesk, freshdesk, jira or servicenow).",
+        ),
+    ] = False,
 ) -> None:
     """Ingest day D's export, rebuild the marts and write D's digest."""
     from tasks.ingest import check_source, discover_exports
 
     check_source(source)
-    # a wrong --exports is reported before Prefect starts; a missing day's folder is a
-    # failed day: the flow records it, writes the digest and exits 1
-    discover_exports(exports, day, day, source)
+    if pull:
+        from tasks.pull import credentials
+
+        credentials(source, os.environ)  # missing credentials are reported before Prefect starts
+    else:
+        # a wrong --exports is reported before Prefect starts; a missing day's folder is a
+        # failed day: the flow records it, writes the digest and exits 1
+        discover_exports(exports, day, day, source)
+    extra = {"pull": True} if pull else {}
     digest = _run_flow(
         "daily_backlog",
         exports=exports,
@@ -183,8 +197,64 @@ def run(
         config=config,
         post=post,
         full_refresh=full_refresh,
+        **extra,
     )
     _show(digest, out)
+
+
+PullSourceOption = Annotated[
+    str,
+    typer.Option(
+        "--source",
+        help="The helpdesk: zendesk, freshdesk, jira or servicenow (credentials from the "
+        "environment; see README, Pull from your helpdesk).",
+    ),
+]
+
+
+@app.command()
+def pull(
+    source: PullSourceOption,
+    exports: ExportsOption,
+    day: Annotated[
+        str | None,
+        typer.Option("--date", metavar="YYYY-MM-DD", help="The day D [default: yesterday]."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", metavar="YYYY-MM-DD", help="First day of a range.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", metavar="YYYY-MM-DD", help="Last day of a range.")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Fetch day D's changes (or every day START..END) from the helpdesk's API into
+    EXPORTS/<D>/: the raw pages and a manifest."""
+    from tasks import pull as puller
+    from tasks import warehouse
+    from tasks.config import load_settings
+
+    settings = load_settings(config, db_path=db)
+    puller.credentials(source, os.environ)  # missing credentials: one sentence, nothing opened
+    if start or end:
+        if day or not (start and end):
+            raise BacklogError("Pass either --date D, or both --start S and --end E.")
+        days = puller.date_range(_day(start), _day(end))
+    else:
+        from flows.daily_backlog import yesterday
+
+        days = [_day(day) if day else yesterday(settings.report_timezone)]
+    with warehouse.connect(settings) as con:
+        puller.pull_days(
+            con,
+            source,
+            days,
+            exports,
+            settings.report_timezone,
+            os.environ,
+            on_day=lambda manifest: console.print(puller.summary(manifest)),
+        )
 
 
 @app.command()

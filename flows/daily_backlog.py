@@ -27,17 +27,21 @@ def daily_backlog(
     config: Path | None = None,
     post: bool = False,
     full_refresh: bool = False,
+    pull: bool = False,
 ) -> dict[str, Any]:
     """Ingest -> validate -> model -> digest (-> Slack) for one day (default: yesterday).
 
     The models are updated incrementally (the day's tickets, the recent report days);
-    `full_refresh` rebuilds them from everything loaded.
+    `full_refresh` rebuilds them from everything loaded. `pull` first fetches every day
+    not pulled yet up to `day` from the `source` helpdesk's API into `exports`.
     """
     settings = load_settings(config, db_path=db, out_dir=out)
     runner = quality.SuiteRunner()  # this run's GX set-up, shared by its loads
     runner.preload(settings.extensions)  # GX's import overlaps with finding the exports
     day = day or yesterday(settings.report_timezone)
     check_source(source)
+    if pull:
+        steps.pull_days(exports, day, source, settings)
     export = ingest.find_export_day(exports, day, source)  # None: no folder for the day
     with warehouse.connect(settings) as con:
         warehouse.defer_vacuum(con)  # the weekly review's connection vacuums instead

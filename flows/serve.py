@@ -25,7 +25,13 @@ def deployments(settings: Settings, config: Path | None = None) -> list:
         daily_backlog.to_deployment(
             name="daily-digest",
             schedules=[Cron(settings.schedule.daily_cron, timezone=zone)],
-            parameters={"exports": settings.exports_dir, "post": settings.schedule.post, **common},
+            parameters={
+                "exports": settings.exports_dir,
+                "source": settings.schedule.source,
+                "pull": settings.schedule.pull,
+                "post": settings.schedule.post,
+                **common,
+            },
         ),
         weekly_review.to_deployment(
             name="weekly-review",

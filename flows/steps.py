@@ -8,6 +8,7 @@ a failure is reported once and the digest stays pending for the next run.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,52 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import ingest, kb, models, quality
+from tasks import ingest, kb, models, pull, quality, warehouse
 from tasks.config import Settings
 from tasks.delivery import digest as digest_delivery
 from tasks.delivery import review as review_delivery
 from tasks.errors import IncompleteDataError
 from tasks.render import blocks
 from tasks.reports import digest, review
+
+
+@task(name="pull-days", cache_policy=NO_CACHE)
+def pull_days(exports: Path, day: date, source: str, settings: Settings) -> list[str]:
+    """Pull every day of `source` not pulled yet up to `day` into `exports`.
+
+    Credentials come from the worker's environment, else from Prefect Secret blocks of
+    the same names (lower case, `-` for `_`); never from parameters, which Prefect stores.
+    """
+    logger = get_run_logger()
+    environ = pull_environment(source)
+    with warehouse.connect(settings) as con:
+        days = pull.days_to_pull(con, source, day)
+        manifests = pull.pull_days(
+            con,
+            source,
+            days,
+            exports,
+            settings.report_timezone,
+            environ,
+            on_day=lambda manifest: logger.info("pulled %s", pull.summary(manifest)),
+        )
+    return [manifest["date"] for manifest in manifests]
+
+
+def pull_environment(source: str) -> dict[str, str]:
+    """The pull variables of `source`: the environment's, else a Prefect Secret block's."""
+    from prefect.blocks.system import Secret
+
+    environ = {}
+    for name in pull.VARIABLES.get(source, ()):
+        value = os.environ.get(name)
+        if value is None:
+            try:
+                value = str(Secret.load(name.lower().replace("_", "-")).get())
+            except ValueError:  # no such block
+                continue
+        environ[name] = value
+    return environ
 
 
 @task(name="find-unloaded-days", cache_policy=NO_CACHE)

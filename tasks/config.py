@@ -290,6 +290,9 @@ class ScheduleSettings(Section):
     daily_cron: str = "30 6 * * 1-5"
     weekly_cron: str = "0 7 * * 1"
     post: bool = True
+    # the daily run's export source, and whether it first pulls from that helpdesk's API
+    source: str = "canonical"
+    pull: bool = False
 
 
 class Settings(BaseSettings):

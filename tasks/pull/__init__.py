@@ -11,7 +11,7 @@ reader only; no other package imports pull but the flows.
 from tasks.pull.credentials import PULL_SOURCES, VARIABLES, credentials
 from tasks.pull.days import MANIFEST, day_window
 from tasks.pull.http import AuthError, MalformedPage, PullError
-from tasks.pull.run import pull_day, summary
+from tasks.pull.run import date_range, pull_day, pull_days, summary
 from tasks.pull.state import days_to_pull, pulled_days
 
 __all__ = [
@@ -22,9 +22,11 @@ __all__ = [
     "MalformedPage",
     "PullError",
     "credentials",
+    "date_range",
     "day_window",
     "days_to_pull",
     "pull_day",
+    "pull_days",
     "pulled_days",
     "summary",
 ]

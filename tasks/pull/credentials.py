@@ -61,7 +61,9 @@ def credentials(source: str, environ: Mapping[str, str]) -> Credentials:
         return _jira(env)
     if source == "servicenow":
         return _servicenow(env)
-    raise BacklogError(f"`backlog pull` cannot pull {source!r}; use one of: {', '.join(PULL_SOURCES)}.")
+    raise BacklogError(
+        f"`backlog pull` cannot pull {source!r}; use one of: {', '.join(PULL_SOURCES)}."
+    )
 
 
 def _base(env: dict[str, str], base: str, host_var: str, host: str) -> str:
@@ -107,7 +109,9 @@ def _zendesk(env: dict[str, str]) -> Credentials:
 def _freshdesk(env: dict[str, str]) -> Credentials:
     base = _base(env, "FRESHDESK_BASE_URL", "FRESHDESK_DOMAIN", "{}.freshdesk.com")
     if not (base and env["FRESHDESK_API_KEY"]):
-        raise _missing("Freshdesk", "FRESHDESK_DOMAIN (or FRESHDESK_BASE_URL) and FRESHDESK_API_KEY")
+        raise _missing(
+            "Freshdesk", "FRESHDESK_DOMAIN (or FRESHDESK_BASE_URL) and FRESHDESK_API_KEY"
+        )
     return Credentials(
         "Freshdesk",
         base,

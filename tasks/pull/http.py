@@ -211,13 +211,10 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-_backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.25)
-
-
 def _wait(state: RetryCallState) -> float:
     """`Retry-After` when the API sent one (capped), else exponential backoff with jitter."""
     outcome = state.outcome
     exc = outcome.exception() if outcome is not None else None
     if isinstance(exc, _Retryable) and exc.retry_after is not None:
         return min(exc.retry_after, MAX_RETRY_AFTER)
-    return _backoff(state)
+    return wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.25)(state)

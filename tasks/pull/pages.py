@@ -28,9 +28,11 @@ class Tally:
 
 def items(page: Page, key: str | None) -> list[Any]:
     """The list of records of a page (`page[key]`, or the page itself when `key` is None)."""
-    found = page.data if key is None else (page.data.get(key) if isinstance(page.data, dict) else None)
+    found = (
+        page.data if key is None else (page.data.get(key) if isinstance(page.data, dict) else None)
+    )
     if not isinstance(found, list):
-        shape = f'a JSON list' if key is None else f'{{"{key}": [...]}}'
+        shape = "a JSON list" if key is None else f'{{"{key}": [...]}}'
         raise MalformedPage(
             f"The page of GET {page.request} is not {shape} as the API documents it", page.request
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -86,6 +86,33 @@ def pull_day(
         folder.commit(manifest)
     record_pull(con, manifest)
     return manifest
+
+
+def pull_days(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    days: list[date],
+    exports: Path,
+    timezone: str,
+    environ: Mapping[str, str],
+    on_day: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Pull each day in order; each is committed before the next starts (a failure keeps
+    the days before it)."""
+    manifests = []
+    for day in days:
+        manifest = pull_day(con, source, day, exports, timezone, environ)
+        manifests.append(manifest)
+        if on_day is not None:
+            on_day(manifest)
+    return manifests
+
+
+def date_range(start: date, end: date) -> list[date]:
+    """The days [start, end]; one sentence when the range is backwards."""
+    if end < start:
+        raise BacklogError(f"--end {end} is before --start {start}; swap them.")
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
 def summary(manifest: dict[str, Any]) -> str:

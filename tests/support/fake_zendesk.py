@@ -44,8 +44,14 @@ def synthetic_account(days: list[date], per_day: int, seed: int = 3) -> ZendeskA
     rng = random.Random(seed)
     account = ZendeskAccount(
         groups=[
-            {"id": gid, "name": name, "url": f"https://x.zendesk.com/api/v2/groups/{gid}.json",
-             "deleted": False, "default": gid == 30, "created_at": "2025-01-01T00:00:00Z"}
+            {
+                "id": gid,
+                "name": name,
+                "url": f"https://x.zendesk.com/api/v2/groups/{gid}.json",
+                "deleted": False,
+                "default": gid == 30,
+                "created_at": "2025-01-01T00:00:00Z",
+            }
             for gid, name in GROUPS
         ],
         custom_statuses=[
@@ -74,41 +80,92 @@ def synthetic_account(days: list[date], per_day: int, seed: int = 3) -> ZendeskA
             account.users.append({"id": requester, "role": "end-user", "name": f"R{requester}"})
             event_id += 1
             account.events.append(
-                {"id": event_id, "ticket_id": ticket_id, "timestamp": int(created.timestamp()),
-                 "created_at": _iso(created), "updater_id": requester, "via": "Mail",
-                 "event_type": "Audit", "child_events": [
-                     {"id": event_id * 10 + 1, "event_type": "Create", "field_name": "status",
-                      "value": "new"},
-                     {"id": event_id * 10 + 2, "event_type": "Comment", "public": True,
-                      "author_id": requester, "body": f"Help with order {ticket_id}"}]}
+                {
+                    "id": event_id,
+                    "ticket_id": ticket_id,
+                    "timestamp": int(created.timestamp()),
+                    "created_at": _iso(created),
+                    "updater_id": requester,
+                    "via": "Mail",
+                    "event_type": "Audit",
+                    "child_events": [
+                        {
+                            "id": event_id * 10 + 1,
+                            "event_type": "Create",
+                            "field_name": "status",
+                            "value": "new",
+                        },
+                        {
+                            "id": event_id * 10 + 2,
+                            "event_type": "Comment",
+                            "public": True,
+                            "author_id": requester,
+                            "body": f"Help with order {ticket_id}",
+                        },
+                    ],
+                }
             )
             if status != "new":
                 event_id += 1
                 account.events.append(
-                    {"id": event_id, "ticket_id": ticket_id,
-                     "timestamp": int(updated.timestamp()), "created_at": _iso(updated),
-                     "updater_id": agent, "via": "Web form", "event_type": "Audit",
-                     "child_events": [
-                         {"id": event_id * 10 + 1, "event_type": "Comment", "public": True,
-                          "author_id": agent, "body": "Thanks, looking into it."},
-                         {"id": event_id * 10 + 2, "event_type": "Change",
-                          "field_name": "status", "value": status, "previous_value": "new"}]}
+                    {
+                        "id": event_id,
+                        "ticket_id": ticket_id,
+                        "timestamp": int(updated.timestamp()),
+                        "created_at": _iso(updated),
+                        "updater_id": agent,
+                        "via": "Web form",
+                        "event_type": "Audit",
+                        "child_events": [
+                            {
+                                "id": event_id * 10 + 1,
+                                "event_type": "Comment",
+                                "public": True,
+                                "author_id": agent,
+                                "body": "Thanks, looking into it.",
+                            },
+                            {
+                                "id": event_id * 10 + 2,
+                                "event_type": "Change",
+                                "field_name": "status",
+                                "value": status,
+                                "previous_value": "new",
+                            },
+                        ],
+                    }
                 )
             account.tickets.append(
-                {"id": ticket_id, "url": f"https://x.zendesk.com/api/v2/tickets/{ticket_id}.json",
-                 "created_at": _iso(created), "updated_at": _iso(updated),
-                 "generated_timestamp": int(updated.timestamp()), "type": "question",
-                 "subject": f"Order {ticket_id}", "description": f"Help with order {ticket_id}",
-                 "priority": rng.choice(["low", "normal", "high"]), "status": status,
-                 "requester_id": requester, "submitter_id": requester,
-                 "assignee_id": agent if status != "new" else None, "organization_id": None,
-                 "group_id": group, "tags": ["orders"], "via": {"channel": "email"},
-                 "satisfaction_rating": None, "followup_ids": [], "custom_status_id": None}
+                {
+                    "id": ticket_id,
+                    "url": f"https://x.zendesk.com/api/v2/tickets/{ticket_id}.json",
+                    "created_at": _iso(created),
+                    "updated_at": _iso(updated),
+                    "generated_timestamp": int(updated.timestamp()),
+                    "type": "question",
+                    "subject": f"Order {ticket_id}",
+                    "description": f"Help with order {ticket_id}",
+                    "priority": rng.choice(["low", "normal", "high"]),
+                    "status": status,
+                    "requester_id": requester,
+                    "submitter_id": requester,
+                    "assignee_id": agent if status != "new" else None,
+                    "organization_id": None,
+                    "group_id": group,
+                    "tags": ["orders"],
+                    "via": {"channel": "email"},
+                    "satisfaction_rating": None,
+                    "followup_ids": [],
+                    "custom_status_id": None,
+                }
             )
             account.metric_sets.append(
-                {"ticket_id": ticket_id, "solved_at": _iso(updated) if status == "solved" else None,
-                 "reply_time_in_minutes": {"calendar": 30 if status != "new" else None},
-                 "reopens": 0, "replies": 1 if status != "new" else 0}
+                {
+                    "ticket_id": ticket_id,
+                    "solved_at": _iso(updated) if status == "solved" else None,
+                    "reply_time_in_minutes": {"calendar": 30 if status != "new" else None},
+                    "reopens": 0,
+                    "replies": 1 if status != "new" else 0,
+                }
             )
     account.tickets.sort(key=lambda t: (t["generated_timestamp"], t["id"]))
     account.events.sort(key=lambda e: (e["timestamp"], e["id"]))
@@ -192,16 +249,21 @@ class FakeZendesk(FakeApi):
         end_time = page[-1]["timestamp"] if page else since
         if more:  # the next page starts after this one's last second (unique seconds here)
             end_time += 1
-        return 200, {}, {
-            "ticket_events": page,
-            "next_page": (
-                f"{self.url}/api/v2/incremental/ticket_events.json?start_time={end_time}"
-                if more else None
-            ),
-            "count": len(page),
-            "end_time": end_time,
-            "end_of_stream": not more,
-        }
+        return (
+            200,
+            {},
+            {
+                "ticket_events": page,
+                "next_page": (
+                    f"{self.url}/api/v2/incremental/ticket_events.json?start_time={end_time}"
+                    if more
+                    else None
+                ),
+                "count": len(page),
+                "end_time": end_time,
+                "end_of_stream": not more,
+            },
+        )
 
     def _lookup(self, key: str):
         def answer(query: dict[str, str], api: FakeApi) -> tuple[int, dict, Any]:
@@ -210,14 +272,26 @@ class FakeZendesk(FakeApi):
             start = _index(query["page[after]"]) if "page[after]" in query else 0
             page = rows[start : start + size]
             more = start + size < len(rows)
-            return 200, {}, {
-                key: page,
-                "meta": {"has_more": more, "after_cursor": _cursor(start + size) if more else None,
-                         "before_cursor": None},
-                "links": {"prev": None, "next": (
-                    f"{self.url}/api/v2/{key}.json?page[after]={_cursor(start + size)}"
-                    if more else None)},
-            }
+            return (
+                200,
+                {},
+                {
+                    key: page,
+                    "meta": {
+                        "has_more": more,
+                        "after_cursor": _cursor(start + size) if more else None,
+                        "before_cursor": None,
+                    },
+                    "links": {
+                        "prev": None,
+                        "next": (
+                            f"{self.url}/api/v2/{key}.json?page[after]={_cursor(start + size)}"
+                            if more
+                            else None
+                        ),
+                    },
+                },
+            )
 
         return answer
 
