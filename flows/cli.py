@@ -242,9 +242,10 @@ def pull(
             raise BacklogError("Pass either --date D, or both --start S and --end E.")
         days = puller.date_range(_day(start), _day(end))
     else:
-        from flows.daily_backlog import yesterday
+        from zoneinfo import ZoneInfo
 
-        days = [_day(day) if day else yesterday(settings.report_timezone)]
+        today = datetime.now(ZoneInfo(settings.report_timezone)).date()
+        days = [_day(day) if day else today - timedelta(days=1)]  # default: yesterday
     with warehouse.connect(settings) as con:
         puller.pull_days(
             con,

@@ -25,11 +25,14 @@ from tasks.adapters.base import (
     glob_files,
     unit_sha256,
 )
+from tasks.adapters.freshdesk_api import FreshdeskAdapter
+from tasks.adapters.jira import JiraAdapter
 from tasks.adapters.mapping import BUILTIN_MAPPINGS, MAPPINGS_DIR, MappingAdapter, load_mapping
+from tasks.adapters.servicenow import ServiceNowAdapter
 from tasks.adapters.zendesk import ZendeskAdapter
 from tasks.errors import BacklogError
 
-VENDOR_SOURCES = ("zendesk", *BUILTIN_MAPPINGS)
+VENDOR_SOURCES = ("zendesk", *BUILTIN_MAPPINGS, "jira", "servicenow")
 
 __all__ = [
     "BUILTIN_MAPPINGS",
@@ -51,6 +54,12 @@ def get_adapter(source: str) -> Adapter:
     """The adapter of a `--source` value (canonical has none: `canonical` reads it)."""
     if source == "zendesk":
         return ZendeskAdapter()
+    if source == "freshdesk":
+        return FreshdeskAdapter()  # API pages (`backlog pull`), else the CSV export
+    if source == "jira":
+        return JiraAdapter()  # the search API's pages (`backlog pull --source jira`)
+    if source == "servicenow":
+        return ServiceNowAdapter()  # Table API pages (`backlog pull --source servicenow`)
     if source in BUILTIN_MAPPINGS:
         return MappingAdapter(load_mapping(MAPPINGS_DIR / BUILTIN_MAPPINGS[source]))
     if source.startswith(MAPPING_PREFIX):

@@ -9,7 +9,8 @@ from tasks.errors import BacklogError
 SOURCES = (CANONICAL, *VENDOR_SOURCES)
 SOURCE_HELP = (
     "Export format: canonical (SPEC 3.1), zendesk (Incremental Export JSON pages), "
-    "freshdesk (ticket CSV export), or mapping:<file.toml> (any other export; see "
+    "freshdesk (ticket CSV export, or API pages from `backlog pull`), jira and servicenow "
+    "(API pages from `backlog pull`), or mapping:<file.toml> (any other export; see "
     "mappings/README.md)."
 )
 

@@ -17,6 +17,7 @@ class Tally:
     records: dict[str, int] = field(default_factory=dict)
     records_in_window: int = 0
     cursor: str | None = None
+    rate_limit: dict[str, Any] = field(default_factory=dict)
 
     def save(self, folder: DayFolder, stem: str, page: Page, items: list[Any]) -> None:
         """Write a page as returned (`<stem>-NNNN.json`) and count its items."""

@@ -77,6 +77,7 @@ def pull_day(
             "records": tally.records,
             "records_in_window": tally.records_in_window,
             "cursor": tally.cursor,
+            "rate_limit": tally.rate_limit,
             "high_water_mark": window.end.isoformat(),
             "files": sorted(folder.files),
             "folder": str(folder.final),

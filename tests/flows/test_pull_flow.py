@@ -69,3 +69,25 @@ def test_serve_passes_the_schedules_source_and_pull(monkeypatch):
     assert daily.parameters["source"] == "zendesk"
     assert daily.parameters["pull"] is True
     assert not any("ZENDESK" in str(value) for value in daily.parameters.values())
+
+
+def test_credentials_from_prefect_secret_blocks(tmp_path, monkeypatch):
+    from prefect.blocks.system import Secret
+
+    from flows.steps import pull_environment
+
+    account = synthetic_account([D1], per_day=7)
+    exports, db, out = tmp_path / "exports", tmp_path / "b.duckdb", tmp_path / "out"
+    with FakeZendesk(account, page_size=3) as fake:
+        for name, value in fake.environ().items():
+            monkeypatch.delenv(name, raising=False)
+            Secret(value=value).save(name.lower().replace("_", "-"), overwrite=True)
+        monkeypatch.setenv("ZENDESK_EMAIL", fake.environ()["ZENDESK_EMAIL"])  # env wins
+        found = pull_environment("zendesk")
+        assert found == fake.environ()
+        result = daily_backlog(exports=exports, day=D1, source="zendesk", db=db, out=out, pull=True)
+    assert result["flow"]["inflow"] == 7
+    assert (exports / "2026-03-02" / "tickets-0001.json").exists()
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes()
