@@ -56,6 +56,11 @@ class FreshdeskAdapter:
     def __init__(self) -> None:
         self.csv = MappingAdapter(load_mapping(MAPPINGS_DIR / BUILTIN_MAPPINGS["freshdesk"]))
 
+    @property
+    def mapping(self) -> Any:
+        """The CSV export's mapping (`mappings/freshdesk.toml`)."""
+        return self.csv.mapping
+
     def find_files(self, folder: Path) -> DayFiles:
         pages = glob_files(folder, PAGES)
         if not pages:

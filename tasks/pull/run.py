@@ -15,7 +15,7 @@ from tasks.errors import BacklogError
 from tasks.pull import freshdesk, jira, servicenow, zendesk
 from tasks.pull.credentials import PULL_SOURCES, credentials
 from tasks.pull.days import DayFolder, day_window
-from tasks.pull.http import DEFAULT_MAX_SECONDS, ApiClient, MalformedPage
+from tasks.pull.http import DEFAULT_MAX_SECONDS, ApiClient, MalformedPage, describe
 from tasks.pull.state import record_pull
 
 VENDORS: dict[str, ModuleType] = {
@@ -70,7 +70,7 @@ def pull_day(
             "date": day.isoformat(),
             "timezone": timezone,
             "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
-            "base_url": client.base_url,
+            "base_url": describe(client.base_url, "", None).rstrip("/"),  # no user info
             "requests": client.requests,
             "retries": client.retries,
             "pages": tally.pages,

@@ -114,4 +114,3 @@ def _has_next(page: Page, count: int) -> bool:
     if link is not None:
         return 'rel="next"' in link
     return count >= PER_PAGE
-
