@@ -1,6 +1,6 @@
 """One helpdesk API's HTTP: GET a JSON page with retries, Retry-After and one-sentence errors.
 
-httpx sends, tenacity retries (see DECISIONLOG: "Pull: httpx + tenacity"). A page is kept
+httpx sends, tenacity retries (DECISIONLOG, "Pull from the helpdesk's API"). A page is kept
 as the bytes the API returned (`Page.content`), parsed once to check it and to find the
 next cursor. Credentials travel in the client's auth and headers only: no URL, log line or
 error message holds them.
@@ -132,8 +132,9 @@ class ApiClient:
                 with attempt:
                     return self._once(path, params, request)
         except _Retryable as exc:
+            tries = retrying.statistics.get("attempt_number", 1)
             raise PullError(
-                f"{self.vendor} did not answer GET {request} after {self.requests} requests "
+                f"{self.vendor} did not answer GET {request} after {tries} tries "
                 f"within {self.max_seconds:g} s (last: {exc.reason}); try again later."
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
