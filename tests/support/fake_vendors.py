@@ -174,6 +174,7 @@ class FakeJira(FakeApi):
         for event in account.events:
             self._events.setdefault(event["ticket_id"], []).append(event)
         self.issues = [self._issue(t, changes.get(t["id"], []), account) for t in account.tickets]
+        self._updated = [_instant(t["updated_at"]) for t in account.tickets]
         super().__init__(
             {"/rest/api/3/myself": self._myself, "/rest/api/3/search/jql": self._search},
             basic(JIRA_EMAIL, JIRA_TOKEN),
@@ -269,14 +270,12 @@ class FakeJira(FakeApi):
             for op, value in re.findall(r'updated (>=|<) "([^"]+)"', jql)
         }
         project = re.search(r'project = "([^"]+)"', jql)
+        low = bounds.get(">=", datetime.min.replace(tzinfo=UTC))
+        high = bounds.get("<", datetime.max.replace(tzinfo=UTC))
         rows = [
             issue
-            for issue in self.issues
-            if project
-            and issue["key"].startswith(project.group(1) + "-")
-            and bounds.get(">=", datetime.min.replace(tzinfo=UTC))
-            <= datetime.strptime(issue["fields"]["updated"], "%Y-%m-%dT%H:%M:%S.000%z")
-            < bounds.get("<", datetime.max.replace(tzinfo=UTC))
+            for issue, updated in zip(self.issues, self._updated, strict=True)
+            if project and issue["key"].startswith(project.group(1) + "-") and low <= updated < high
         ]
         size = min(int(query.get("maxResults", "50")), self.page_size, 5000)
         start = _offset(query["nextPageToken"]) if "nextPageToken" in query else 0
@@ -386,9 +385,12 @@ class FakeServiceNow(FakeApi):
             limit = min(int(query.get("sysparm_limit", "10000")), self.page_size)
             offset = int(query.get("sysparm_offset", "0"))
             page = [self._shape(r, query) for r in found[offset : offset + limit]]
-            headers = {"X-Total-Count": str(len(found))}
+            links = [f'<{self.url}?sysparm_offset=0>;rel="first"']
             if offset + limit < len(found):
-                headers["Link"] = f'<{self.url}?sysparm_offset={offset + limit}>;rel="next"'
+                links.append(f'<{self.url}?sysparm_offset={offset + limit}>;rel="next"')
+            last = max(len(found) - limit, 0)
+            links.append(f'<{self.url}?sysparm_offset={last}>;rel="last"')
+            headers = {"X-Total-Count": str(len(found)), "Link": ",".join(links)}
             return 200, headers, {"result": page}
 
         return answer
