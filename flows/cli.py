@@ -55,12 +55,25 @@ ExportsOption = Annotated[
     Path, typer.Option("--exports", help="Folder holding one <YYYY-MM-DD> folder per day.")
 ]
 SourceOption = Annotated[str, typer.Option("--source", help=SOURCE_HELP)]
+# Defaults that come from the config are shown with `show_default` (typer renders it as
+# "[default: (...)]"); a "[default: ...]" written in a help text is eaten as Rich markup.
 DbOption = Annotated[
-    Path | None, typer.Option("--db", help="DuckDB warehouse file [default: backlog.duckdb].")
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB warehouse file.",
+        show_default="db_path of the config, else backlog.duckdb",
+    ),
 ]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Output folder [default: out].")]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Output folder.", show_default="out_dir of the config, else out"),
+]
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="Config file [default: ./backlog.toml].")
+    Path | None,
+    typer.Option(
+        "--config", help="Config file.", show_default="$BACKLOG_CONFIG, else ./backlog.toml"
+    ),
 ]
 
 
@@ -76,11 +89,33 @@ DateOption = Annotated[
 ]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"backlog {version('support-backlog')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks and Prefect logs.")
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show tracebacks and Prefect logs (also accepted after the command).",
+            show_default="off",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Show the version and exit.",
+            is_eager=True,
+            callback=_show_version,
+        ),
     ] = False,
 ) -> None:
     """Support backlog flows."""
@@ -115,25 +150,33 @@ def prefect_environment(debug: bool) -> dict[str, str]:
 @app.command()
 def demo(
     days: Annotated[int, typer.Option("--days", min=8, max=400, help="Days of exports.")] = 60,
-    out: OutOption = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Output folder; the demo's own files go to <out>/demo.")
+    ] = Path("out"),
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic team.")] = 7,
 ) -> None:
     """Generate a synthetic support team's exports, run the flows over them, show the digest."""
+    from tasks.demo.summary import warehouse_summary
     from tasks.demo.synthetic import SyntheticConfig, generate_exports
 
-    out_dir = out or Path("out")
+    out_dir = out
     work = out_dir / "demo"
     exports = work / "exports"
     db = work / "backlog.duckdb"
     shutil.rmtree(work, ignore_errors=True)
     start = datetime.now(UTC).date() - timedelta(days=days)
     with console.status(f"Generating {days} days of synthetic exports in {exports}"):
-        history = generate_exports(exports, SyntheticConfig(start=start, days=days, seed=seed))
-    console.print(f"Generated {history.tickets} tickets over {days} days in {exports}")
+        generate_exports(exports, SyntheticConfig(start=start, days=days, seed=seed))
+    console.print(f"Generated {days} days of synthetic exports in {exports}")
     end = start + timedelta(days=days - 1)
     digest = _run_flow("backfill", exports=exports, start=start, end=end, db=db, out=out_dir)
     _show(digest, out_dir)
-    console.print(f"Warehouse: {db} (query it with duckdb)")
+    console.print(
+        f"Slack preview: {out_dir / ('digest-' + digest['date'] + '.blocks.html')} "
+        "(open it in a browser: the message as Slack shows it)",
+        soft_wrap=True,
+    )
+    console.print(warehouse_summary(db), soft_wrap=True, highlight=False, markup=False)
 
 
 PostOption = Annotated[
@@ -142,6 +185,7 @@ PostOption = Annotated[
         "--post",
         help="Post to Slack (SLACK_BOT_TOKEN + SLACK_CHANNEL, or "
         "SLACK_WEBHOOK_URL, from the environment).",
+        show_default="off",
     ),
 ]
 
@@ -151,6 +195,7 @@ FullRefreshOption = Annotated[
     typer.Option(
         "--full-refresh",
         help="Rebuild every model from everything loaded instead of updating it incrementally.",
+        show_default="off",
     ),
 ]
 
@@ -261,8 +306,16 @@ def pull(
 @app.command()
 def backfill(
     exports: ExportsOption,
-    start: Annotated[date, typer.Option("--start", parser=_day, metavar="YYYY-MM-DD")],
-    end: Annotated[date, typer.Option("--end", parser=_day, metavar="YYYY-MM-DD")],
+    start: Annotated[
+        date,
+        typer.Option("--start", parser=_day, metavar="YYYY-MM-DD", help="The first report day."),
+    ],
+    end: Annotated[
+        date,
+        typer.Option(
+            "--end", parser=_day, metavar="YYYY-MM-DD", help="The last report day (its digest)."
+        ),
+    ],
     source: SourceOption = "canonical",
     db: DbOption = None,
     out: OutOption = None,
@@ -306,7 +359,12 @@ def digest(
 def review(
     week: Annotated[
         str | None,
-        typer.Option("--week", metavar="YYYY-Www", help="ISO week [default: the last complete]."),
+        typer.Option(
+            "--week",
+            metavar="YYYY-Www",
+            help="ISO week.",
+            show_default="the last complete week",
+        ),
     ] = None,
     db: DbOption = None,
     out: OutOption = None,
@@ -333,7 +391,8 @@ CandidateArg = Annotated[str, typer.Argument(metavar="ID", help="A candidate id 
 
 @kb_app.command("list")
 def kb_list(db: DbOption = None, config: ConfigOption = None) -> None:
-    """The candidates as of the last run, newest first, with their state."""
+    """Every candidate found so far: new ones first, then accepted, then dismissed; within a
+    state the most recently seen, then the largest, first."""
     from rich.table import Table
 
     from tasks import kb, warehouse
@@ -344,11 +403,12 @@ def kb_list(db: DbOption = None, config: ConfigOption = None) -> None:
     if not candidates:
         console.print("No knowledge-base candidates yet: they come with `backlog run`.")
         return
-    table = Table("id", "state", "tickets", "title")
+    table = Table("id", "state", "last seen", "tickets", "title")
     for candidate in candidates:
         table.add_row(
             candidate["candidate_id"],
             candidate["state"],
+            str(candidate["last_seen"]),
             str(candidate["tickets"]),
             candidate["title"],
         )
@@ -482,7 +542,7 @@ def main() -> None:
 def _run() -> int:
     options = RunOptions()
     try:
-        code = app(standalone_mode=False, obj=options)
+        code = app(args=debug_first(sys.argv[1:]), standalone_mode=False, obj=options)
     except BacklogError as exc:
         if options.debug:
             raise
@@ -506,6 +566,14 @@ def _run() -> int:
         _forget(exc)
         return 1
     return code if isinstance(code, int) else 0
+
+
+def debug_first(args: list[str]) -> list[str]:
+    """`--debug` anywhere before a `--` moved before the command, where click reads it."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug", *[arg for arg in args[:end] if arg != "--debug"], *args[end:]]
 
 
 def _forget(exc: BaseException) -> None:

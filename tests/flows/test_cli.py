@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
+import click
+import duckdb
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from flows.cli import app, debug_first
 from tests.support.paths import ROOT
 
 BACKLOG = Path(sys.executable).parent / "backlog"
@@ -111,6 +118,96 @@ def test_debug_shows_the_traceback(tmp_path):
     assert "No warehouse at none.duckdb" in done.stderr
 
 
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+def _help_rows(text: str) -> dict[str, str]:
+    """The rows of a help screen's option tables, {option: its whole text}."""
+    rows: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        cells = line.strip("│ ").split()
+        if not line.startswith("│") or not cells:
+            continue
+        first = cells[1] if cells[0] == "*" and len(cells) > 1 else cells[0]
+        if first.startswith("--") or first.isupper():
+            current = first
+            rows[current] = ""
+        if current is not None:
+            rows[current] += " " + " ".join(cells)
+    return rows
+
+
+@pytest.mark.parametrize("command", [(), *_commands(typer.main.get_command(app))])
+def test_help_shows_every_default(command):
+    done = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert done.exit_code == 0, done.output
+    rows = _help_rows(done.output)
+    assert rows, done.output
+    for option, text in rows.items():
+        if option in ("--help", "--version") or not option.startswith("--"):
+            continue
+        assert "[default: " in text or "[required]" in text, f"{command} {option}: {text}"
+        assert not re.search(r" \.( |$)", text), f"{command} {option}: a help lost its end: {text}"
+
+
+def test_version():
+    done = CliRunner().invoke(app, ["--version"])
+    assert done.exit_code == 0
+    assert done.output.strip() == f"backlog {version('support-backlog')}"
+
+
+def test_debug_is_read_before_and_after_the_command(tmp_path):
+    assert debug_first(["run", "--date", "x", "--debug"]) == ["--debug", "run", "--date", "x"]
+    assert debug_first(["kb", "show", "--", "--debug"]) == ["kb", "show", "--", "--debug"]
+    done = backlog("digest", "--date", "2026-03-01", "--db", "none.duckdb", "--debug", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr
+    assert "No warehouse at none.duckdb" in done.stderr
+
+
+def test_kb_list_sorts_as_its_help_says(tmp_path, settings, con):
+    """New first, then accepted, then dismissed; within a state the most recently seen,
+    then the largest, first (the help of `kb list`)."""
+    candidates = [  # id, state, last seen, tickets that day
+        ("kb-old-big", "new", "2026-03-01", 50),
+        ("kb-dismissed", "dismissed", "2026-03-09", 90),
+        ("kb-recent-small", "new", "2026-03-05", 6),
+        ("kb-accepted", "accepted", "2026-03-09", 70),
+        ("kb-recent-big", "new", "2026-03-05", 8),
+    ]
+    for candidate_id, state, seen, tickets in candidates:
+        con.execute(
+            "insert into ops.kb_candidates (candidate_id, state, first_seen, last_seen, title) "
+            "values (?, ?, ?, ?, ?)",
+            [candidate_id, state, seen, seen, "A title"],
+        )
+        con.execute(
+            "insert into ops.kb_candidate_days values "
+            "(?, ?, 'T', [], ?, null, null, 't-1', 0.5, [], [], 'draft')",
+            [seen, candidate_id, tickets],
+        )
+    con.close()
+    listed = backlog("kb", "list", "--db", str(settings.db_path), cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    shown = [word for word in listed.stdout.split() if word.startswith("kb-")]
+    assert shown == [
+        "kb-recent-big",  # new, seen 03-05, 8 tickets
+        "kb-recent-small",  # new, seen 03-05, 6 tickets
+        "kb-old-big",  # new, seen 03-01: older than both, whatever its size
+        "kb-accepted",
+        "kb-dismissed",
+    ]
+    assert "newest first" not in backlog("kb", "list", "--help", cwd=tmp_path).stdout
+
+
 def test_bad_date_is_a_usage_error(tmp_path):
     done = backlog("digest", "--date", "March 1st", cwd=tmp_path)
     assert done.returncode == 2
@@ -126,6 +223,21 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     first = digests[0].read_bytes()
     day = json.loads(first)["date"]
     assert json.loads(first)["backlog"]["open_total"] > 0
+
+    # the demo says what the warehouse holds, where the Slack preview is, how to query it
+    said = " ".join(done.stdout.split())
+    with duckdb.connect(str(tmp_path / "out/demo/backlog.duckdb"), read_only=True) as con:
+        query = "select count(distinct ticket_id) from staging.stg_tickets"
+        tickets = con.execute(query).fetchone()
+    assert f"out/demo/backlog.duckdb holds {tickets[0]} tickets" in said
+    assert "Generated 21 days of synthetic exports" in said
+    assert f"Slack preview: out/digest-{json.loads(first)['date']}.blocks.html" in said
+    command = done.stdout.split("Query it with the installed DuckDB, e.g.: ")[1].strip()
+    queried = subprocess.run(
+        command, shell=True, cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert queried.returncode == 0, queried.stderr
+    assert "report_date" in queried.stdout
 
     # `backlog digest` writes every file the run of that day wrote: drafts and Data Docs too
     out = tmp_path / "out"
