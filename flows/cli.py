@@ -559,7 +559,7 @@ def _run() -> int:
         if options.debug:
             raise
         errors.print(
-            f"[red]Error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))}. "
+            f"[red]Error:[/red] unexpected {type(exc).__name__}: {escape(str(exc).rstrip('.'))}. "
             "Run again with --debug for the traceback, and report it.",
             highlight=False,
         )
