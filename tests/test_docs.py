@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tasks.quality.repairs import NUL_CHECK, SKEW_CHECK
 from tasks.quality.rows import DUPLICATE_CHECK, EXACT_COPY_REASON, WELL_FORMED_CHECK
 from tasks.reports.metrics import load_registry
 from tests.support.paths import ROOT
@@ -80,7 +81,7 @@ def test_every_expectation_is_documented_with_its_severity():
         "(add them, and drop any row whose check is gone):\n" + "\n".join(missing)
     )
     text = QUALITY_DOC.read_text(encoding="utf-8")
-    for name in (WELL_FORMED_CHECK, DUPLICATE_CHECK, EXACT_COPY_REASON):
+    for name in (WELL_FORMED_CHECK, DUPLICATE_CHECK, EXACT_COPY_REASON, NUL_CHECK, SKEW_CHECK):
         assert name in text, f"docs/data-quality.md does not mention {name!r}"
 
 
@@ -106,11 +107,9 @@ def _day_checks() -> dict[str, str]:
 def test_every_day_check_is_documented_with_its_severity():
     checks = _day_checks()
     assert {"volume", "quarantine_share", "new_column", "column_case"} <= set(checks)
-    documented = {
-        row[0].strip("`"): row[1]
-        for row in _table_rows(QUALITY_DOC.read_text(encoding="utf-8"))
-        if row[0].startswith("`")
-    }
+    text = QUALITY_DOC.read_text(encoding="utf-8")
+    days = text.split("## Days and files")[1]  # the table of the file and day checks
+    documented = {row[0].strip("`"): row[1] for row in _table_rows(days) if row[0].startswith("`")}
     for name, severity in checks.items():
         assert name in documented, (
             f"docs/data-quality.md lacks the check {name!r}: add a row to its table 'Days and "
