@@ -216,6 +216,7 @@ def run(
             "--pull",
             help="First pull every day not pulled yet up to D from the helpdesk's API "
             "(--source zendesk, freshdesk, jira or servicenow).",
+            show_default="off",
         ),
     ] = False,
 ) -> None:
@@ -263,13 +264,30 @@ def pull(
     exports: ExportsOption,
     day: Annotated[
         str | None,
-        typer.Option("--date", metavar="YYYY-MM-DD", help="The day D [default: yesterday]."),
+        typer.Option(
+            "--date",
+            metavar="YYYY-MM-DD",
+            help="The day D.",
+            show_default="yesterday in report_timezone",
+        ),
     ] = None,
     start: Annotated[
-        str | None, typer.Option("--start", metavar="YYYY-MM-DD", help="First day of a range.")
+        str | None,
+        typer.Option(
+            "--start",
+            metavar="YYYY-MM-DD",
+            help="First day of a range.",
+            show_default="none: one day, --date",
+        ),
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--end", metavar="YYYY-MM-DD", help="Last day of a range.")
+        str | None,
+        typer.Option(
+            "--end",
+            metavar="YYYY-MM-DD",
+            help="Last day of a range.",
+            show_default="none: one day, --date",
+        ),
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
