@@ -1,4 +1,4 @@
-"""`backlog`: the command line over the flows (SPEC section 10).
+"""`backlog`: the command line over the flows (README.md).
 
 Each command maps its arguments to one flow (imported when the command runs, after the
 environment Prefect reads at its import is set). Errors the user can act on print as one

@@ -63,7 +63,7 @@ def _default_sla() -> dict[str, SlaTarget]:
 
 
 class DriverSettings(Section):
-    """How drivers are found and when one spikes (SPEC 5, drivers)."""
+    """How drivers are found and when one spikes."""
 
     ignore_tags: list[str] = Field(default_factory=list)
     dimension: str = Field(
@@ -94,7 +94,7 @@ class SlackSettings(Section):
 
 
 class KbSettings(Section):
-    """Knowledge-base candidates from clusters of solved tickets (SPEC section 7)."""
+    """Knowledge-base candidates from clusters of solved tickets ."""
 
     window_days: int = Field(default=28, ge=7)
     min_cluster_size: int = Field(default=5, ge=2)
@@ -105,7 +105,7 @@ class KbSettings(Section):
 
 
 class QualitySettings(Section):
-    """Volume checks and row repairs of each day's export (SPEC section 6)."""
+    """Volume checks and row repairs of each day's export (docs/data-quality.md)."""
 
     volume_window_days: int = Field(default=14, ge=3)
     volume_min_ratio: float = Field(default=0.5, gt=0, le=1)
@@ -117,7 +117,7 @@ class QualitySettings(Section):
 
 
 class WorkSettings(Section):
-    """What to do this morning: stale nudges, batches, the work-next score (SPEC 5)."""
+    """What to do this morning: stale nudges, batches, the work-next score."""
 
     stale_days: float = Field(default=5.0, gt=0)
     batch_min_size: int = Field(default=5, ge=2)
@@ -166,7 +166,7 @@ def _merged(defaults: dict[str, float], value: Any) -> Any:
 
 
 class AlertSettings(Section):
-    """Thresholds of the coaching alerts listed first in the digest (SPEC 5.1)."""
+    """Thresholds of the coaching alerts listed first in the digest."""
 
     inflow_above_outflow_days: int = Field(default=3, ge=1)
     reopen_rate: float = Field(default=0.15, ge=0, le=1)
@@ -183,7 +183,7 @@ class EscalationRule(Section):
 
 
 class EscalationSettings(Section):
-    """Words in the customer's own text, and field rules, that raise urgency (SPEC 5.1)."""
+    """Words in the customer's own text, and field rules, that raise urgency."""
 
     keywords: dict[str, Priority] = Field(
         default_factory=lambda: {
@@ -203,7 +203,7 @@ class EscalationSettings(Section):
 
 
 class MergeSettings(Section):
-    """Follow-ups of one requester offered for merging (SPEC 5.1)."""
+    """Follow-ups of one requester offered for merging."""
 
     window_hours: float = Field(default=72.0, gt=0)
     subject_similarity: float = Field(default=0.9, gt=0, le=1)
@@ -219,7 +219,7 @@ class MergeSettings(Section):
 
 
 class StaffingSettings(Section):
-    """The staffing view's target: drain the backlog to this many days of work (SPEC 5.1)."""
+    """The staffing view's target: drain the backlog to this many days of work (docs/metrics.md)."""
 
     target_backlog_days: float = Field(default=1.0, ge=0)
     drain_within_days: int = Field(default=14, ge=1)

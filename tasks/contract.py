@@ -1,4 +1,4 @@
-"""The canonical entities (SPEC 3.1): their columns, types, keys, staging tables and values.
+"""The canonical entities : their columns, types, keys, staging tables and values.
 
 The one definition the readers (`tasks/adapters`), the load (`tasks/ingest`), the GX
 frames and suites (`tasks/quality`, `expectations/`) and the warehouse's fixed tables

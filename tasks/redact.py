@@ -1,4 +1,4 @@
-"""Personal data out of everything we post or draft (SPEC section 7).
+"""Personal data out of everything we post or draft.
 
 Emails, phone numbers, card-like numbers, bank account numbers (IBAN) and secrets
 (tokens in URLs, bearer tokens, API keys, JWTs, ``password: ...``) are replaced by a

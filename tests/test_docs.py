@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
 
 import pytest
 
@@ -121,3 +122,24 @@ def test_every_day_check_is_documented_with_its_severity():
         )
     unknown = sorted(set(documented) - set(checks))
     assert not unknown, f"docs/data-quality.md documents checks the code lacks: {unknown}"
+
+
+def test_nothing_cites_the_internal_product_spec():
+    """Users never see the product spec: code, SQL, help and docs cite docs/ or say it."""
+    word = "SP" + "EC"  # spelt apart so this file does not match itself
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    citing = [
+        f"{name}:{number}"
+        for name in files
+        if name != "uv.lock" and (ROOT / name).is_file()
+        for number, line in enumerate(
+            (ROOT / name).read_text(encoding="utf-8", errors="replace").splitlines(), 1
+        )
+        if re.search(rf"\b{word}\b", line)
+    ]
+    assert not citing, (
+        f"these lines cite the internal product spec ({word}); cite docs/metrics.md, "
+        f"docs/data-quality.md or README.md instead, or say it in plain words: {citing}"
+    )

@@ -1,4 +1,4 @@
--- one row per ticket: its first reply and first meaningful reply (SPEC 5)
+-- one row per ticket: its first reply and first meaningful reply (docs/metrics.md)
 -- From comment events when the ticket has any; else, or when the exported first_reply_at
 -- lies before the first exported events, the exported first_reply_at.
 -- incremental: ticket_id

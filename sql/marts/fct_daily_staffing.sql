@@ -1,4 +1,4 @@
--- one row per report day from the first loaded export: the staffing arithmetic (SPEC 5.1)
+-- one row per report day from the first loaded export: the staffing arithmetic (docs/metrics.md)
 -- active agents: distinct agents who commented or changed a status that day; the outflow
 -- needed to bring the backlog to the target (target_backlog_days of outflow) within
 -- drain_within_days, on top of the current inflow.

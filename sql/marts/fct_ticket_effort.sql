@@ -1,4 +1,4 @@
--- one row per solved ticket (solved or closed now): effort proxies (SPEC 5.1)
+-- one row per solved ticket (solved or closed now): effort proxies (docs/metrics.md)
 -- exchanges: public customer -> agent turns (the customer's opening message counts as a
 -- customer turn; auto-acknowledgements are not turns); handoffs: assignee changes plus
 -- group changes; waiting: hours in pending (on the customer) and hold (on someone

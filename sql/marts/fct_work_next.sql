@@ -1,6 +1,6 @@
 -- one row per workable backlog ticket (new, open, hold) per report day: the work-next score
--- score = 100 * sum(weight * component), components in [0, 1] (SPEC 5, work next);
--- escalation rules (SPEC 5.1) raise the priority the urgency component reads:
+-- score = 100 * sum(weight * component), components in [0, 1] (backlog.example.toml, [work]);
+-- escalation rules ([escalation]) raise the priority the urgency component reads:
 -- impact: the ticket's largest driver this week relative to the day's largest driver;
 -- urgency: from priority; customer_value: from tier; sla_risk: largest elapsed share of a
 -- running target; sentiment: negativity of the latest end-user text (lexicon, 0.5 neutral).

@@ -1,4 +1,4 @@
--- Knowledge-base candidates (SPEC section 7): what tasks/kb keeps between runs. Applied
+-- Knowledge-base candidates: what tasks/kb keeps between runs. Applied
 -- when the warehouse is made or upgraded (see core.sql). The marts
 -- marts.fct_kb_candidates and marts.fct_kb_candidate_tickets are built from these tables
 -- (sql/marts/fct_kb_*.sql).

@@ -1,4 +1,4 @@
--- Data quality beyond single rows (SPEC section 6): fatal files, file and day checks,
+-- Data quality beyond single rows (docs/data-quality.md): fatal files, file and day checks,
 -- the Great Expectations results behind the Data Docs. Applied after core.sql when the warehouse
 -- is made or upgraded.
 

@@ -1,6 +1,6 @@
 """Source readers: a day's export folder, canonical or in a helpdesk's shape -> canonical records.
 
-The canonical files (SPEC 3.1) are read by `canonical` through the text readers of
+The canonical files are read by `canonical` through the text readers of
 `files`. A vendor adapter finds a source's files in a day's folder and turns each
 into one or more load units (`base.LoadUnit`): the canonical records of one entity
 read from one file, each with the text it was read from, so the ingest validates,

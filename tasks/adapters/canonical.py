@@ -1,4 +1,4 @@
-"""The canonical source (SPEC 3.1): a day's `tickets.*`/`events.*` files -> `load_records`.
+"""The canonical source: a day's `tickets.*`/`events.*` files -> `load_records`.
 
 A CSV or JSONL file is read record by record (`tasks/adapters/files.py`), a Parquet
 file by DuckDB; a vendor adapter's load unit arrives as canonical records already.

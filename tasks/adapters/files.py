@@ -1,11 +1,11 @@
 """Canonical file readers: a file's bytes -> UTF-8 text -> rows of CSV or JSONL, checked.
 
-Every row of a file is accounted for (SPEC 4): a line the CSV grammar cannot fit into
+Every row of a file is accounted for: a line the CSV grammar cannot fit into
 the header's columns (a truncated line, a stray delimiter, bytes that are not UTF-8)
 becomes a problem row with its text, never a silently dropped or merged one; a
 quoted newline stays inside its row; a NUL byte in a field is kept for the ingest to
-strip and count (`tasks/quality/repairs.py`). A problem of the whole file (SPEC 6,
-structural) raises `ExportFileError`. The vendor adapters read their CSV and JSONL
+strip and count (`tasks/quality/repairs.py`). A problem of the whole file
+(docs/data-quality.md, fatal) raises `ExportFileError`. The vendor adapters read their CSV and JSONL
 through the same functions.
 """
 
@@ -38,7 +38,7 @@ FIELD_SIZE_LIMIT = 2**31 - 1
 
 
 class ExportFileError(BacklogError):
-    """A fatal problem of one export file (SPEC 6, structural): its day is not loaded.
+    """A fatal problem of one export file (docs/data-quality.md, fatal): its day is not loaded.
 
     The message is one sentence naming the file, the column when there is one, and
     what was expected.

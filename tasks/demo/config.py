@@ -56,7 +56,7 @@ class GeneratedHistory:
             auto_ack, creation_comment.
         ticket_facts: One row per ticket: attributes and truth (first reply, first
             meaningful reply, first and last solve, final status, reopens, spawn reason).
-        daily: One row per export day, by SPEC 5: inflow, outflow, reopened, backlog and its
+        daily: One row per export day (docs/metrics.md): inflow, outflow, reopened, backlog, its
             split by status, stale; plus the agents at work that day.
         counts: Headline counts (events, ticket rows, reopens, deletes, stale, ...).
         files: The files written.

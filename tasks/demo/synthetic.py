@@ -20,7 +20,7 @@ __all__ = ["SOLVE_REPLIES", "GeneratedHistory", "SyntheticConfig", "generate_exp
 
 
 def generate_exports(root: Path, cfg: SyntheticConfig) -> GeneratedHistory:
-    """Simulate a support team and write canonical daily exports under ``root`` (SPEC 3.1).
+    """Simulate a support team and write canonical daily exports under ``root``.
 
     Used by ``backlog demo``, the tests and the benchmarks. A seeded simulation of a support
     team (inflow with weekly seasonality, agents with limited capacity, customers who take

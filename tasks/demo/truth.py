@@ -110,7 +110,7 @@ def truth(w: Frames) -> dict[str, object]:
 
 
 def daily_flow(w: Frames, st: np.ndarray) -> tuple[pl.DataFrame, int]:
-    """SPEC 5 daily flow from the truth, deleted tickets left out."""
+    """The daily flow (docs/metrics.md) from the truth, deleted tickets left out."""
     e = w.e
     sim = w.sim
     nd = w.cfg.days

@@ -31,7 +31,7 @@ def discover_exports(
 ) -> list[ExportDay]:
     """The export folders under `root`, oldest first, optionally within [start, end].
 
-    `source` (SPEC 3.2: canonical, zendesk, freshdesk, mapping:<file.toml>) decides which
+    `source` (canonical, zendesk, freshdesk, mapping:<file.toml>) decides which
     files of a folder are read.
     """
     if not root.is_dir():

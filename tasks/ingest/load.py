@@ -2,8 +2,8 @@
 
 A load is one day's export folder, in one transaction: loading the same files again
 changes nothing, a changed file replaces everything the day's earlier load wrote, and
-a crash mid-load leaves the warehouse as it was. Every row of a file is accounted for
-(SPEC 4): rows read = rows loaded + rows quarantined, kept in the ledger `ops.loads`.
+a crash mid-load leaves the warehouse as it was. Every row of a file is accounted for:
+rows read = rows loaded + rows quarantined, kept in the ledger `ops.loads`.
 The readers (`tasks/adapters`) fill the temp table `load_records`; the typing query
 (`sql/queries/ingest/canonical__<entity>.sql`) casts it into `load_typed`; validation
 (`tasks/quality`) decides which rows are quarantined. A problem of a whole file
@@ -110,7 +110,7 @@ def _load_vendor_day(
     ext: Extensions,
     runner: SuiteRunner,
 ) -> DayLoad:
-    """A vendor day (SPEC 3.2): its adapter turns the files into canonical load units.
+    """A vendor day: its adapter turns the files into canonical load units.
 
     Each unit (one entity read from one file) is validated and ledgered as a canonical
     file is. The day is skipped when every unit's file fingerprint is already loaded.

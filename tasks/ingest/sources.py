@@ -1,4 +1,4 @@
-"""The export sources a run can read (SPEC 3): canonical, the vendor adapters, mappings."""
+"""The export sources a run can read: canonical, the vendor adapters, mappings."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from tasks.errors import BacklogError
 
 SOURCES = (CANONICAL, *VENDOR_SOURCES)
 SOURCE_HELP = (
-    "Export format: canonical (SPEC 3.1), zendesk (Incremental Export JSON pages), "
+    "Export format: canonical (see README.md), zendesk (Incremental Export JSON pages), "
     "freshdesk (ticket CSV export, or API pages from `backlog pull`), jira and servicenow "
     "(API pages from `backlog pull`), or mapping:<file.toml> (any other export; see "
     "mappings/README.md)."

@@ -1,4 +1,4 @@
-"""Knowledge-base candidates (SPEC 7): clusters of solved tickets that share a resolution."""
+"""Knowledge-base candidates: clusters of solved tickets that share a resolution."""
 
 from tasks.kb.clusters import Clustering, cluster_texts
 from tasks.kb.drafts import write_drafts

@@ -15,7 +15,7 @@ STATES = ("new", "accepted", "dismissed")
 
 
 def candidates_for_digest(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, Any]]:
-    """The digest's `kb_candidates` (SPEC 8) as found on `day`; dismissed ones left out.
+    """The digest's `kb_candidates` as found on `day`; dismissed ones left out.
 
     Each item: candidate_id, title, tickets (how many), ticket_ids (every member, the most
     representative first), status (new or accepted). Largest first. Empty when no run
@@ -93,7 +93,7 @@ def show_candidate(con: duckdb.DuckDBPyConnection, candidate_id: str) -> str:
 def driver_by_cluster(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Ticket id -> candidate title for the tickets of the latest run's clusters.
 
-    The text cluster as a driver dimension (SPEC 5, drivers): dismissed clusters included,
+    The text cluster as a driver dimension: dismissed clusters included,
     since dismissing an article does not make the tickets less alike. The same mapping is
     the table marts.fct_kb_candidate_tickets (ticket_id, candidate_id, candidate_title).
     """

@@ -1,4 +1,4 @@
-"""One KB refresh (SPEC 7): the window's solved tickets clustered into stored candidates.
+"""One KB refresh: the window's solved tickets clustered into stored candidates.
 
 The cheapest ticket is the one a help article prevents. Every run takes the tickets solved
 in the last ``kb.window_days`` report-zone days, clusters their text (subject, description

@@ -1,4 +1,4 @@
-"""File and day checks of an export day (SPEC 6): drift, quarantined share, volume; the ledgers.
+"""File and day checks of an export day (docs/data-quality.md): drift, share, volume; ledgers.
 
 Row-level checks (the GX suites, duplicates) are in `tasks/quality/rows.py` and end in
 `ops.validation_results`. Here are the checks of a whole file or day, kept in

@@ -4,7 +4,7 @@ A load's rows are checked in three steps, each row keeping the reason of the fir
 fails: rows the reader could not split into columns (`load_records.problem`), the GX
 suite (expectations with `meta.severity` `quarantine`; `warn` ones are counted and the
 row loads), then duplicates inside the file, settled in SQL: exact copies fold,
-otherwise the latest `updated_at` wins (SPEC section 6). A file where no row survives
+otherwise the latest `updated_at` wins (docs/data-quality.md). A file where no row survives
 is fatal. Every GX run goes through a ValidationDefinition, and its result (without
 the failing-row lists, which are in `ops.quarantine`) is kept in
 `ops.validation_runs`, so the Data Docs can be rendered at any time from the warehouse.

@@ -47,7 +47,7 @@ def build_payload(
     """The Slack message of a digest: a `text` fallback and Block Kit blocks.
 
     Args:
-        digest: the dict of `digest-<D>.json` (SPEC section 8); missing keys are skipped.
+        digest: the dict of `digest-<D>.json`; missing keys are skipped.
         ticket_url_template: e.g. `https://acme.zendesk.com/agent/tickets/{ticket_id}`;
             ticket ids become links through it when given.
         max_list_items: how many items each list shows before "and N more".

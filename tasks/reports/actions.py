@@ -1,4 +1,4 @@
-"""What to do this morning: work next, stale nudges, batches (SPEC 5), from the marts."""
+"""What to do this morning: work next, stale nudges, batches, from the marts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Coaching alerts: configurable thresholds checked every day, listed first (SPEC 5.1).
+"""Coaching alerts: configurable thresholds checked every day, listed first.
 
 Each alert carries the number that crossed its threshold. They read the digest
 being built (itself read from the marts) and one mart figure, so they are as

@@ -1,4 +1,4 @@
-"""The coaching lists of SPEC 5.1: merge candidates and automation candidates, from marts."""
+"""The coaching lists: merge candidates and automation candidates, from marts."""
 
 from __future__ import annotations
 

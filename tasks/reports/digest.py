@@ -48,7 +48,7 @@ SECTIONS: tuple[tuple[str, Any], ...] = (
 
 
 def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:
-    """The digest of day D as a JSON-ready dict, keys in the SPEC's order."""
+    """The digest of day D as a JSON-ready dict, keys in the order README.md shows them."""
     period = loaded_period(con)
     if period is None:
         raise BacklogError(
@@ -83,7 +83,7 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
 
 
 def _empty(day: date, settings: Settings) -> dict[str, Any]:
-    """A digest of day D with every section empty, keys in the SPEC's order."""
+    """A digest of day D with every section empty, keys in the order of digest-<D>.json."""
     digest: dict[str, Any] = {"date": day.isoformat(), "timezone": settings.report_timezone}
     for key, make in SECTIONS:
         digest[key] = make()
@@ -91,7 +91,7 @@ def _empty(day: date, settings: Settings) -> dict[str, Any]:
 
 
 def _failed_day(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:
-    """The digest of a day whose export is missing or fatal (SPEC 6).
+    """The digest of a day whose export is missing or fatal (docs/data-quality.md).
 
     Its figures are those of the last complete day before it, named in `figures_as_of`
     (null, and every section empty, when no day is complete); `data_quality` is day D's

@@ -81,7 +81,7 @@ def emerging_drivers(
         "note": (
             f"New: no tickets in the baseline and at least {EMERGING_MIN_NEW} this week. "
             f"Growing: at least {EMERGING_MIN_TICKETS} tickets and {EMERGING_MIN_GROWTH:g}x "
-            "the baseline. Spike: the digest's spike rule (SPEC 5)."
+            "the baseline. Spike: the digest's spike rule."
         ),
         "rows": found,
     }

@@ -16,7 +16,7 @@ from tasks.reports.period import Span
 from tasks.reports.values import columns, iso, plain, table_exists
 
 OUTFLOW_DAYS = 28  # marts.fct_staffing_gap: "the last 4 weeks", the outflow of D-27..D
-HEATMAP_WEEKS = 8  # SPEC 5.1: inflow by weekday and hour over the last 8 weeks
+HEATMAP_WEEKS = 8  # inflow by weekday and hour over the last 8 weeks
 
 
 def arithmetic(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Hand-computed checks of the reference oracle (tests/support/oracle.py).
 
-Every expected figure below was worked out by hand from SPEC.md section 5 and
+Every expected figure below was worked out by hand from docs/metrics.md and
 DECISIONLOG.md; the arithmetic is in the comments. None of them came from
 running the oracle. Every case runs against both implementations in tests/support/impls.py.
 
@@ -847,7 +847,7 @@ def test_scenario4_flows(impl, scenario4: Path):
 
 def test_created_solved_with_later_updated_at(impl, tmp_path: Path):
     # DECISIONLOG reading: solved_at == created_at on the first version means "created
-    # already solved" (SPEC 5: solved at created_at, 0 h), even though the version's
+    # already solved" (docs/metrics.md: solved at created_at, 0 h), even though the version's
     # updated_at is later. A strictly-after reading would put the solve at 14:30.
     root = tmp_path / "exports"
     write_tickets(

@@ -6,7 +6,7 @@ from typing import Any
 
 
 def make_digest(**overrides: Any) -> dict[str, Any]:
-    """A digest in the SPEC section 8 shape, every list filled."""
+    """A digest in the shape of digest-<D>.json, every list filled."""
     digest: dict[str, Any] = {
         "date": "2026-03-03",
         "timezone": "Europe/Berlin",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tasks.contract import CANONICAL_COLUMNS
 
-# every canonical column, as ingest defines them (SPEC 3.1)
+# every canonical column, as ingest defines them (tasks/contract.py)
 TICKET_COLUMNS = CANONICAL_COLUMNS["tickets"]
 EVENT_COLUMNS = CANONICAL_COLUMNS["events"]
 

@@ -1,6 +1,6 @@
-"""Two implementations of the SPEC 5 figures behind one signature, for the same tests.
+"""Two implementations of the figures of docs/metrics.md behind one signature, for the same tests.
 
-`oracle`: tests/support/oracle.py, plain Python written from the SPEC alone.
+`oracle`: tests/support/oracle.py, plain Python written from docs/metrics.md alone.
 `warehouse`: the product: ingest -> models -> digest on a temporary DuckDB file.
 """
 

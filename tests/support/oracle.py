@@ -1,6 +1,6 @@
 """Independent reference implementation ("oracle") of the digest figures.
 
-Written from SPEC.md (sections 3.1, 5, 8) and DECISIONLOG.md alone, in plain
+Written from docs/metrics.md, README.md and DECISIONLOG.md alone, in plain
 Python, so that tests comparing it with the DuckDB SQL models catch
 misreadings. It reads canonical export folders ``<root>/<YYYY-MM-DD>/`` and
 recomputes the section 8 figures for one day. No rounding anywhere.
@@ -33,7 +33,7 @@ DELETED = "deleted"
 STATUSES = frozenset((*UNSOLVED, *SOLVED, DELETED))
 EVENT_KINDS = frozenset(("status_change", "comment", "priority_change", "assignment", "tag_change"))
 
-# priority -> (first reply target, resolution target), calendar time (SPEC 5)
+# priority -> (first reply target, resolution target), calendar time (docs/metrics.md)
 DEFAULT_SLA: dict[str, tuple[timedelta, timedelta]] = {
     "urgent": (timedelta(minutes=10), timedelta(hours=2)),
     "high": (timedelta(minutes=30), timedelta(hours=24)),
@@ -241,7 +241,7 @@ def _parse_ticket_row(row: Mapping[str, Any], src: tzinfo, order: tuple) -> Vers
         return None
     solved_at = parse_timestamp(row.get("solved_at"), src)
     if updated < created or (solved_at is not None and solved_at < created):
-        return None  # quarantined by validation (SPEC 6)
+        return None  # quarantined by validation (docs/data-quality.md)
     priority = (_clean_str(row.get("priority")) or "").lower() or None
     return Version(
         ticket_id=ticket_id,

@@ -1,4 +1,4 @@
-"""Vendor exports (SPEC 3.2) through the whole pipeline: ingest -> models -> digest.
+"""Vendor exports through the whole pipeline: ingest -> models -> digest.
 
 Fixtures are in each vendor's shape (tests/fixtures/zendesk, freshdesk, mapping/*);
 the figures below are computed by hand from them (all times UTC).

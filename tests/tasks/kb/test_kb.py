@@ -1,4 +1,4 @@
-"""Knowledge-base candidates (SPEC 7) on generated exports with planted groups and noise.
+"""Knowledge-base candidates on generated exports with planted groups and noise.
 
 One warehouse per module: 30 days of a generated support team, plus the tickets of
 `fixtures/kb/planted.json` appended to the exports: six groups of tickets that share a

@@ -1,4 +1,4 @@
-"""SPEC 5.1 coaching signals on hand-built histories with known answers.
+"""Coaching signals on hand-built histories with known answers.
 
 A crossover that lasts 2 vs 3 days; a follow-up opened at 71 h vs 73 h; a security word
 in a quoted reply vs in the customer's own text; a ticket passed through three groups.
