@@ -2,16 +2,20 @@
 
 Serves in this process (no work pool needed): Prefect runs each flow when its cron comes
 due. With a Prefect server and workers, `prefect deploy --all` from prefect.yaml declares
-the same deployments instead.
+the same deployments instead. Without a configured server (`PREFECT_API_URL`) this
+process starts Prefect's local server once, keeps it while it serves and announces it
+beside the warehouse, so a `backlog run` in the meantime reuses it (flows/local_server.py).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from prefect import serve
 from prefect.schedules import Cron
 
+from flows import local_server
 from flows.daily_backlog import daily_backlog
 from flows.weekly_review import weekly_review
 from tasks.config import Settings
@@ -42,5 +46,16 @@ def deployments(settings: Settings, config: Path | None = None) -> list:
 
 
 def serve_deployments(settings: Settings, config: Path | None = None) -> None:
-    """Serve both deployments until interrupted."""
-    serve(*deployments(settings, config))
+    """Serve both deployments until interrupted; announce the local server while serving."""
+    if os.environ.get(local_server.API_URL):
+        serve(*deployments(settings, config))
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the one this process's Prefect client uses
+    server.start()
+    local_server.announce(settings, server.api_url)
+    try:
+        serve(*deployments(settings, config))
+    finally:
+        local_server.withdraw(settings)

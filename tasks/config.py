@@ -284,6 +284,30 @@ class ModelSettings(Section):
     lookback_days: int = Field(default=7, ge=1)
 
 
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(%|b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$", re.IGNORECASE)
+
+
+class WarehouseSettings(Section):
+    """How much of the machine DuckDB may use, and where it spills the rest (warehouse.connect)."""
+
+    # a DuckDB size ("300MB", "4GB", "6GiB") or a share of physical memory ("25%"); past
+    # it DuckDB spills to temp_directory. The default leaves three quarters of the
+    # machine to the rest (Prefect, Python, the OS cache): README.md, "Memory"
+    memory_limit: str = "25%"
+    # where DuckDB spills; "" means beside the warehouse: <db_path>.tmp
+    temp_directory: str = ""
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        if not _SIZE.match(value):
+            raise ValueError(
+                f"{value!r} is not a size; use a DuckDB size such as '300MB' or '4GB', "
+                "or a share of memory such as '25%'"
+            )
+        return value.strip()
+
+
 class ScheduleSettings(Section):
     """When `backlog serve` runs the flows (cron, in the report time zone)."""
 
@@ -322,6 +346,7 @@ class Settings(BaseSettings):
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
     nature: NatureSettings = Field(default_factory=NatureSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     lock_timeout_seconds: float = Field(default=30.0, ge=0)
     extensions_dirs: list[Path] = Field(
         default_factory=list,

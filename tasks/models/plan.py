@@ -162,6 +162,11 @@ def statement(model: Model, plan: BuildPlan) -> str:
     )
 
 
+def forget_builds(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget the last build: the next one is full (a full build that did not finish)."""
+    con.execute("delete from ops.model_builds")
+
+
 def record(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     """Remember what this build saw: the next build starts from here."""
     con.execute("delete from ops.model_builds")

@@ -34,9 +34,17 @@ import duckdb
 
 from tasks import extensions, warehouse
 from tasks.errors import BacklogError
-from tasks.models.discover import discover_models, shown
-from tasks.models.manifest import check_model, load_manifest, write_comments
-from tasks.models.plan import BuildPlan, plan_build, rebuilt_rows, record, set_scope, statement
+from tasks.models.discover import Model, discover_models, shown
+from tasks.models.manifest import ModelSpec, check_model, load_manifest, write_comments
+from tasks.models.plan import (
+    BuildPlan,
+    forget_builds,
+    plan_build,
+    rebuilt_rows,
+    record,
+    set_scope,
+    statement,
+)
 
 
 def build_models(
@@ -47,7 +55,12 @@ def build_models(
     full: bool = False,
     timings: dict[str, float] | None = None,
 ) -> BuildPlan:
-    """Bring every model up to date with what is loaded, in one transaction; the plan run.
+    """Bring every model up to date with what is loaded; the plan run.
+
+    An incremental build is one transaction. A full build commits and checkpoints after
+    each model, so its memory is one model's, not the whole build's; until its last
+    commit no build is remembered (`ops.model_builds`), and a build stopped midway is
+    full again next time.
 
     Incremental when the last build's models, configuration and loads still hold (see
     `plan_build`), else full (`full=True` forces it). `ext` (default: none)
@@ -66,20 +79,22 @@ def build_models(
     con.execute("begin transaction")
     try:
         plan = plan_build(con, found, lookback_days, force_full=full)
+        if plan.full:
+            # A full build commits model by model (below); until it ends, no build is
+            # remembered, so a crash midway leaves the next run a full build again.
+            forget_builds(con)
+            con.execute("commit")
+            con.execute("begin transaction")
         set_scope(con, plan)
         for model in found:
             started = time.perf_counter()
-            try:
-                con.execute(statement(model, plan))
-            except duckdb.Error as exc:
-                raise BacklogError(
-                    f"SQL model {shown(model.path, sql_dir)} failed "
-                    f"({str(exc).splitlines()[0]}); fix the model and run again."
-                ) from exc
-            spec = specs.get(model.table)
-            if spec is not None:
-                scope = rebuilt_rows(model, plan)
-                check_model(con, spec, scope if scope and model.key in spec.key else None)
+            _build_one(con, model, plan, specs, sql_dir)
+            if plan.full:
+                # one model at a time: its old table and the transaction's data are let go
+                # before the next (a year at a large org does not fit one transaction)
+                con.execute("commit")
+                con.execute("checkpoint")
+                con.execute("begin transaction")
             if timings is not None:
                 timings[model.table] = time.perf_counter() - started
         write_comments(con, list(specs.values()))
@@ -89,6 +104,27 @@ def build_models(
         con.execute("rollback")
         raise
     return plan
+
+
+def _build_one(
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    plan: BuildPlan,
+    specs: dict[str, ModelSpec],
+    sql_dir: Path,
+) -> None:
+    """Build one model under the plan, then check it against its manifest entry."""
+    try:
+        con.execute(statement(model, plan))
+    except duckdb.Error as exc:
+        raise BacklogError(
+            f"SQL model {shown(model.path, sql_dir)} failed "
+            f"({str(exc).splitlines()[0]}); fix the model and run again."
+        ) from exc
+    spec = specs.get(model.table)
+    if spec is not None:
+        scope = rebuilt_rows(model, plan)
+        check_model(con, spec, scope if scope and model.key in spec.key else None)
 
 
 def rebuild_models(

@@ -15,13 +15,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn: a second of start-up
+    from contextlib import AbstractContextManager
+
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # Okabe & Ito (2008), "Color Universal Design"
 OKABE_ITO = {
@@ -132,7 +132,7 @@ def flow_chart_png(
         highlight: A period to shade, e.g. the review's week.
     """
     start = end_day - timedelta(days=days - 1)
-    with matplotlib.rc_context(STYLE):
+    with _style(STYLE):
         fig = _figure(5.6)
         top, bottom = fig.subplots(
             2, 1, sharex=True, gridspec_kw={"height_ratios": [1.7, 1], "hspace": 0.12}
@@ -217,7 +217,7 @@ def aging_chart_png(
     `counts` and `before` are the tickets per age bucket (`AGE_BUCKETS`) on those days.
     """
     before = before if compare_day else None
-    with matplotlib.rc_context(STYLE):
+    with _style(STYLE):
         fig = _figure(3.8)
         ax = fig.subplots()
         ax.set_title(f"Backlog by age at the end of {_d(day)}")
@@ -262,7 +262,7 @@ def drivers_trend_png(
     `counts` holds per driver one value per week end, None where the marts hold no day.
     """
     weeks = len(week_ends)
-    with matplotlib.rc_context(STYLE):
+    with _style(STYLE):
         fig = _figure(4.4)
         ax = fig.subplots()
         ax.set_title("Top drivers: tickets created per week")
@@ -304,7 +304,7 @@ def reopen_hotspots_png(
     tickets is not a hot spot. The review's table lists them all.
     """
     shown = [spot for spot in spots if spot.solved >= min_solved][:limit]
-    with matplotlib.rc_context(STYLE | {"axes.grid.axis": "x"}):
+    with _style(STYLE | {"axes.grid.axis": "x"}):
         fig = _figure(max(2.6, 1.2 + 0.36 * len(shown)))
         ax = fig.subplots()
         ax.set_title(f"Reopen hot spots: first solved {_d(start)} to {_d(end)}")
@@ -337,6 +337,8 @@ def reopen_hotspots_png(
         )
         ax.set_xlim(0, max(warning * 100, max(s.share * 100 for s in shown)) * 1.35 + 1)
         ax.set_ylim(-0.6, len(shown) - 0.1)
+        from matplotlib.ticker import MaxNLocator, PercentFormatter
+
         ax.xaxis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10], integer=True))
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
         ax.set_xlabel(
@@ -348,7 +350,7 @@ def reopen_hotspots_png(
 
 def inflow_heatmap_png(cells: Sequence[Sequence[int]], start: date, end: date) -> bytes:
     """Tickets created per weekday (rows Monday..Sunday) and hour of day, `start..end`."""
-    with matplotlib.rc_context(STYLE | {"axes.grid": False}):
+    with _style(STYLE | {"axes.grid": False}):
         fig = _figure(3.9)
         ax = fig.subplots()
         ax.set_title(f"Tickets created by weekday and hour, {_d(start)} to {_d(end)}")
@@ -388,7 +390,7 @@ def effort_distribution_png(counts: dict[str, dict[int, int]], start: date, end:
     """Tickets last solved in `start..end` by exchanges and by handoffs, thresholds marked."""
     limits = {"exchanges": EXCHANGES_OVER, "handoffs": HANDOFFS_OVER}
     total = sum(counts.get("exchanges", {}).values())
-    with matplotlib.rc_context(STYLE):
+    with _style(STYLE):
         fig = _figure(3.6)
         axes = fig.subplots(1, 2, sharey=True)
         fig.suptitle(
@@ -437,7 +439,7 @@ def automation_candidates_png(
 ) -> bytes:
     """Per driver: tickets solved in `start..end`, lookup or process (automatable) vs other."""
     shown = [c for c in candidates if c.solved][:limit]
-    with matplotlib.rc_context(STYLE | {"axes.grid.axis": "x"}):
+    with _style(STYLE | {"axes.grid.axis": "x"}):
         fig = _figure(max(2.6, 1.5 + 0.36 * len(shown)))
         ax = fig.subplots()
         ax.set_title(f"Automation candidates: tickets solved {_d(start)} to {_d(end)}", pad=26)
@@ -461,6 +463,8 @@ def automation_candidates_png(
             )
         ax.set_xlim(0, max(c.solved for c in shown) * 1.4 + 1)
         ax.set_ylim(-0.6, len(shown) - 0.4)
+        from matplotlib.ticker import MaxNLocator
+
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(
             "tickets solved (last solve in the period; a ticket with two tags counts for both)"
@@ -472,7 +476,17 @@ def automation_candidates_png(
 # --- helpers --------------------------------------------------------------------------------
 
 
+def _style(style: dict[str, Any]) -> AbstractContextManager[Any]:
+    """Matplotlib's settings for one chart (matplotlib imported here, not at start-up)."""
+    import matplotlib
+
+    return matplotlib.rc_context(style)
+
+
 def _figure(height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained", facecolor="white")
     FigureCanvasAgg(fig)
     return fig

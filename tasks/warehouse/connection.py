@@ -58,10 +58,26 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 
 def configure_session(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """UTC session time zone and the session variables the models read."""
+    """Memory and spill settings, UTC session time zone, the session variables the models read.
+
+    DuckDB keeps to `[warehouse] memory_limit` by spilling to `temp_directory` (beside
+    the warehouse unless set). Insertion order is not preserved: every reader orders
+    what it shows, and without it DuckDB can stream large inserts and `create table as`
+    instead of holding them to keep their order.
+    """
+    limits = resource_settings(settings)
+    con.execute("set memory_limit = $value", {"value": limits["memory_limit"]})
+    con.execute("set temp_directory = $value", {"value": limits["temp_directory"]})
+    con.execute("set preserve_insertion_order = false")
     con.execute("set TimeZone = 'UTC'")
     for name, value in session_variables(settings).items():
         con.execute(f"set variable {name} = $value", {"value": value})
+
+
+def resource_settings(settings: Settings) -> dict[str, str]:
+    """DuckDB's memory limit and spill folder for this warehouse (see `configure_session`)."""
+    folder = settings.warehouse.temp_directory or f"{settings.db_path}.tmp"
+    return {"memory_limit": settings.warehouse.memory_limit, "temp_directory": str(folder)}
 
 
 def commit_without_vacuum(con: duckdb.DuckDBPyConnection) -> None:

@@ -182,3 +182,13 @@ def test_example_file_lists_every_setting_with_its_default():
     assert not wrong, f"backlog.example.toml differs from the defaults (example, default): {wrong}"
     extra = sorted(".".join(path) for path in listed.keys() - defaults.keys())
     assert not extra, f"backlog.example.toml lists keys the settings do not have: {extra}"
+
+
+def test_memory_limit_is_a_duckdb_size_or_a_share(tmp_path):
+    config = tmp_path / "backlog.toml"
+    config.write_text('[warehouse]\nmemory_limit = "300MB"\n')
+    assert load_settings(config).warehouse.memory_limit == "300MB"
+    assert load_settings().warehouse.memory_limit == "25%"
+    config.write_text('[warehouse]\nmemory_limit = "lots"\n')
+    with pytest.raises(BacklogError, match=r"warehouse.memory_limit. in .*'lots' is not a size"):
+        load_settings(config)

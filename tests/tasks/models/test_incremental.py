@@ -9,6 +9,7 @@ late, in day N's export. Then every model table of the two is compared row for r
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import pytest
 from tasks import ingest, models, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
+from tasks.errors import BacklogError
+from tasks.models import runner
 
 START = date(2026, 3, 2)
 DAYS = 30
@@ -183,3 +186,62 @@ def test_what_incremental_cannot_follow_rebuilds_in_full(history):
         assert models.failing_invariants(con) == {}
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("history", [True], indirect=True, ids=["events"])
+def test_a_full_build_within_a_small_memory_limit_equals_the_unlimited_one(history):
+    """`[warehouse] memory_limit` binds: the build does not fit 64 MB without spilling
+    (DuckDB stops out of memory), and with the spill folder beside the warehouse it
+    completes and every model table equals the unlimited build's (`full`, built at the
+    default limit, a quarter of this machine's memory)."""
+    tmp, _, _ = history
+    limit = {"warehouse": {"memory_limit": "64MB"}}
+    for name in ("no-spill", "limited"):
+        shutil.copyfile(tmp / "full.duckdb", tmp / f"{name}.duckdb")
+
+    with _connect(tmp, "no-spill", **limit) as con:
+        con.execute("set temp_directory = ''")  # DuckDB may not spill: the build must fit
+        with pytest.raises(BacklogError, match="Out of Memory"):
+            models.build_models(con, full=True)
+
+    with _connect(tmp, "limited", **limit) as con:
+        setting = (
+            "select current_setting('memory_limit'), current_setting('temp_directory'), "
+            "current_setting('preserve_insertion_order')"
+        )
+        found = con.execute(setting).fetchone()
+        assert found == ("61.0 MiB", f"{tmp / 'limited.duckdb'}.tmp", False)  # 64e6 B
+        plan = models.build_models(con, lookback_days=60, full=True)
+        assert plan.full
+        con.execute(f"attach '{tmp / 'full.duckdb'}' as full_db (read_only)")
+        differing = {table: _differences(con, table) for table in _model_tables()}
+        assert {table: n for table, n in differing.items() if n} == {}
+        rows = con.execute("select count(*) from marts.fct_work_next").fetchone()[0]
+        assert rows > 0
+
+
+@pytest.mark.parametrize("history", [True], indirect=True, ids=["events"])
+def test_a_full_build_stopped_midway_is_full_again(history, monkeypatch):
+    """A full build commits model by model: one that stops midway leaves no build
+    remembered, so the next build is full again (not incremental on half-built models)."""
+    tmp, _, _ = history
+    shutil.copyfile(tmp / "full.duckdb", tmp / "stopped.duckdb")
+    built: list[str] = []
+    original = runner._build_one
+
+    def stop_at_the_fifth(con, model, *args):
+        if len(built) == 4:
+            raise KeyboardInterrupt
+        built.append(model.table)
+        original(con, model, *args)
+
+    with _connect(tmp, "stopped") as con:
+        monkeypatch.setattr(runner, "_build_one", stop_at_the_fifth)
+        with pytest.raises(KeyboardInterrupt):
+            models.build_models(con, full=True)
+        monkeypatch.undo()
+        assert len(built) == 4
+        assert con.execute("select count(*) from ops.model_builds").fetchone()[0] == 0
+        plan = models.build_models(con)
+        assert plan.full
+        assert plan.reason == "the first build"
