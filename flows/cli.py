@@ -501,9 +501,12 @@ def _settings_with_warehouse(config: Path | None, db: Path | None, out: Path | N
 def _run_flow(name: str, **parameters: Any) -> Any:
     """Run a flow in-process: on the configured Prefect server, else on the one a
     `backlog serve` on this warehouse keeps up, else on Prefect's temporary server."""
+    from flows.local_server import start_temporary_server
     from tasks import quality
 
     _reuse_server(parameters.get("config"), parameters.get("db"))
+    # no server to reuse: Prefect's temporary one comes up while the flows are imported
+    server = start_temporary_server()
 
     if name in ("backfill", "daily_backlog", "digest"):
         # Great Expectations' import (once per process) overlaps Prefect's start-up; the
@@ -527,6 +530,8 @@ def _run_flow(name: str, **parameters: Any) -> Any:
         transient=True,
     ) as progress:
         bar = progress.add_task(f"Running the {name.replace('_', '-')} flow", total=None)
+        if server is not None:
+            server.join()
         handler = _ProgressHandler(progress, bar)
         progress_log = logging.getLogger("backlog.progress")
         progress_log.addHandler(handler)

@@ -4,13 +4,17 @@ Without `PREFECT_API_URL`, every `backlog` process that runs a flow starts Prefe
 temporary server first (6-9 s, TOOLCHAIN.md). `backlog serve` starts one and keeps it:
 it writes its address beside the warehouse (`<db_path>.prefect-api`), and a `backlog run`
 on the same warehouse that finds it answering uses it instead of starting its own.
-Nothing here imports Prefect: the address must be chosen before Prefect is imported.
+Nothing here imports Prefect at import time: the address must be chosen before Prefect
+is imported. Without any server, `start_temporary_server` starts Prefect's temporary
+one early, so it comes up while the process imports the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -65,6 +69,28 @@ def reuse_running_server(settings: Settings) -> str | None:
     if url is not None:
         os.environ[API_URL] = url
     return url
+
+
+def start_temporary_server() -> threading.Thread | None:
+    """Start Prefect's temporary server in a background thread when no server is set.
+
+    The server is a process of its own that takes seconds to come up; started first,
+    it comes up while this process imports the flows and Great Expectations instead of
+    after. Join the thread before running a flow. A failure here is left to the flow,
+    whose Prefect client starts the server again and says why.
+    """
+    if os.environ.get(API_URL):
+        return None
+
+    def boot() -> None:
+        with contextlib.suppress(Exception):
+            from prefect.server.api.server import SubprocessASGIServer
+
+            SubprocessASGIServer().start()  # the instance the flow's client then finds
+
+    thread = threading.Thread(target=boot, name="prefect-server", daemon=True)
+    thread.start()
+    return thread
 
 
 def _read(path: Path) -> dict | None:
