@@ -249,7 +249,11 @@ def _load_file(
     con.execute(
         "create or replace temp table load_typed as "
         + read_sql(f"queries/ingest/canonical__{entity}.sql"),
-        {"source_timezone": source_timezone},
+        # a vendor unit's records may hold keys its column list does not name
+        {
+            "source_timezone": source_timezone,
+            "has_extra": bool(result.extra_columns) or unit is not None,
+        },
     )
     repairs += quality.clamp_clock_skew(con, entity, settings.clock_skew_minutes)
     run_name = f"{day.export_date.isoformat()}_{entity}_{sha256[:12]}"
