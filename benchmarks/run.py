@@ -501,6 +501,12 @@ def bench(scale: str, days: int, profile: bool) -> dict:
         )
     )
 
+    # the same run while a `backlog serve` on that warehouse is up: `backlog run` reuses
+    # its Prefect server instead of starting a temporary one (flows/local_server.py)
+    served = measure_with_serve(work, exports, last, base)
+    if served is not None:
+        rows.append(served)
+
     # the same flow in a process that has started already (what `backlog serve` does each
     # morning): the flow run alone is the per-day cost, start-up kept out
     warm_db = work / "warm.duckdb"
@@ -559,6 +565,62 @@ def bench(scale: str, days: int, profile: bool) -> dict:
     plain_db.unlink(missing_ok=True)  # a year at 10k a day is tens of GB a copy
 
     return finish(scale, days, exports, history_days, last, work, rows)
+
+
+def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> dict | None:
+    """`backlog run` of day N while `backlog serve` (same warehouse) keeps its server up."""
+    served_db = work / "served.duckdb"
+    shutil.copyfile(base, served_db)
+    announcement = Path(f"{served_db}.prefect-api")
+    announcement.unlink(missing_ok=True)
+    config = work / "served.toml"
+    config.write_text(
+        f'db_path = "{served_db}"\nout_dir = "{work / "out-served"}"\nexports_dir = "{exports}"\n',
+        encoding="utf-8",
+    )
+    log = (work / "serve.log").open("w")
+    server = subprocess.Popen(
+        [str(BACKLOG), "serve", "--config", str(config)],
+        cwd=work,
+        env=ENV,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not announcement.exists() and time.monotonic() < deadline:
+            if server.poll() is not None:
+                print(f"  backlog serve stopped (see {work / 'serve.log'})", flush=True)
+                return None
+            time.sleep(0.5)
+        if not announcement.exists():
+            print("  backlog serve did not announce its server in 180 s", flush=True)
+            return None
+        time.sleep(2)  # let serve register its deployments before the run
+        return measure(
+            "daily run while backlog serve is up (reuses its Prefect server)",
+            [
+                str(BACKLOG),
+                "run",
+                "--config",
+                str(config),
+                "--exports",
+                str(exports),
+                "--date",
+                last.isoformat(),
+            ],
+            work,
+            work / "served-run.log",
+        )
+    finally:
+        server.send_signal(2)  # SIGINT: serve stops and withdraws its announcement
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+        served_db.unlink(missing_ok=True)
 
 
 def finish(scale, days, exports, history_days, last, work, rows) -> dict:
