@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
+from tasks.business_hours import BusinessHours
 from tasks.config_errors import config_error, read_toml, unknown_variables
 from tasks.errors import BacklogError
 from tasks.extensions import Extensions
@@ -47,10 +48,12 @@ class Section(BaseModel):
 
 
 class SlaTarget(Section):
-    """Calendar-time targets for one priority, in minutes."""
+    """Targets for one priority, in minutes of calendar time or, with `clock = "business"`,
+    of business time (the ticket's [business_hours] schedule)."""
 
     first_reply_minutes: float = Field(gt=0)
     resolution_minutes: float = Field(gt=0)
+    clock: Literal["calendar", "business"] = "calendar"
 
 
 def _default_sla() -> dict[str, SlaTarget]:
@@ -347,6 +350,11 @@ class Settings(BaseSettings):
     nature: NatureSettings = Field(default_factory=NatureSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    business_hours: BusinessHours | None = Field(
+        default=None,
+        description="business-hours schedules (tasks/business_hours.py); none: "
+        "every clock is calendar time",
+    )
     lock_timeout_seconds: float = Field(default=30.0, ge=0)
     extensions_dirs: list[Path] = Field(
         default_factory=list,
@@ -389,6 +397,16 @@ class Settings(BaseSettings):
             given = target.model_dump() if isinstance(target, SlaTarget) else dict(target)
             merged[name.lower()] = {**merged.get(name.lower(), merged["normal"]), **given}
         return merged
+
+    @model_validator(mode="after")
+    def _business_clock_has_hours(self) -> Settings:
+        """An SLA in business time needs a schedule to count it in."""
+        business = sorted(name for name, target in self.sla.items() if target.clock == "business")
+        if business and self.business_hours is None:
+            raise ValueError(
+                f'[sla.{business[0]}] clock = "business" needs a [business_hours] schedule'
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

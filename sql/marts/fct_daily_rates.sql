@@ -1,6 +1,7 @@
 -- one row per report day from the first loaded export: reopen/recontact cohorts, response times
 -- Cohort as of D: tickets first solved in D-13..D-7. Reply figures: tickets created in
--- D-6..D replied by the end of D. Resolution: tickets first solved in D-6..D.
+-- D-6..D replied by the end of D. Resolution: tickets first solved in D-6..D. The business
+-- figures: the same tickets, their business clocks (null without [business_hours]).
 -- incremental: report_date
 with
 
@@ -48,6 +49,18 @@ replies as (
         quantile_cont(tickets.ttfmr_minutes, 0.9)
             filter (where tickets.first_meaningful_reply_at < days.as_of_at) as ttfmr_p90_minutes,
         count(*) filter (where tickets.first_meaningful_reply_at < days.as_of_at) as ttfmr_count,
+        quantile_cont(tickets.first_reply_business_minutes, 0.5)
+            filter (where tickets.first_reply_at < days.as_of_at)
+            as first_reply_business_p50_minutes,
+        quantile_cont(tickets.first_reply_business_minutes, 0.9)
+            filter (where tickets.first_reply_at < days.as_of_at)
+            as first_reply_business_p90_minutes,
+        quantile_cont(tickets.ttfmr_business_minutes, 0.5)
+            filter (where tickets.first_meaningful_reply_at < days.as_of_at)
+            as ttfmr_business_p50_minutes,
+        quantile_cont(tickets.ttfmr_business_minutes, 0.9)
+            filter (where tickets.first_meaningful_reply_at < days.as_of_at)
+            as ttfmr_business_p90_minutes,
     from days
     inner join tickets
         on tickets.created_date between days.report_date - 6 and days.report_date
@@ -60,6 +73,8 @@ resolutions as (
         quantile_cont(tickets.first_resolution_hours, 0.5) as resolution_p50_hours,
         quantile_cont(tickets.first_resolution_hours, 0.9) as resolution_p90_hours,
         count(*) as resolution_count,
+        quantile_cont(tickets.first_resolution_business_minutes / 60, 0.5)
+            as resolution_business_p50_hours,
     from days
     inner join tickets
         on tickets.first_solved_date between days.report_date - 6 and days.report_date
@@ -84,6 +99,11 @@ final as (
         resolutions.resolution_p50_hours,
         resolutions.resolution_p90_hours,
         coalesce(resolutions.resolution_count, 0) as resolution_count,
+        replies.first_reply_business_p50_minutes,
+        replies.first_reply_business_p90_minutes,
+        replies.ttfmr_business_p50_minutes,
+        replies.ttfmr_business_p90_minutes,
+        resolutions.resolution_business_p50_hours,
     from cohorts
     left join replies using (report_date)
     left join resolutions using (report_date)

@@ -1,4 +1,6 @@
 -- one row per backlog ticket per report day (as of the end of the day): age, reply, SLA clocks
+-- A priority whose SLA clock is "business" counts its targets in business minutes of the
+-- ticket's schedule, up to the as-of instant (the overlap with the open intervals).
 -- incremental: report_date
 with
 
@@ -17,6 +19,47 @@ tickets as (
 
 targets as (
     select * from config.sla_targets
+),
+
+open_intervals as (
+    select * from intermediate.int_business_intervals
+),
+
+-- business seconds of each schedule from its first interval up to each day's as-of instant
+as_of_business as (
+    select
+        day_schedules.report_date,
+        day_schedules.schedule_name,
+        coalesce(
+            open_intervals.open_seconds_before
+                + least(epoch(day_schedules.as_of_at) - epoch(open_intervals.opens_at),
+                    open_intervals.open_seconds),
+            0
+        ) as business_seconds,
+    from (
+        select days.report_date, days.as_of_at, schedules.schedule_name,
+        from days
+        cross join (select distinct schedule_name from config.business_schedule_versions) as schedules
+    ) as day_schedules
+    asof left join open_intervals
+        on open_intervals.schedule_name = day_schedules.schedule_name
+        and day_schedules.as_of_at >= open_intervals.opens_at
+),
+
+-- business seconds up to each ticket's creation
+created_business as (
+    select
+        tickets.ticket_id,
+        coalesce(
+            open_intervals.open_seconds_before
+                + least(epoch(tickets.created_at) - epoch(open_intervals.opens_at),
+                    open_intervals.open_seconds),
+            0
+        ) as business_seconds,
+    from (select * from tickets where business_schedule is not null) as tickets
+    asof left join open_intervals
+        on open_intervals.schedule_name = tickets.business_schedule
+        and tickets.created_at >= open_intervals.opens_at
 ),
 
 open_on_day as (
@@ -43,6 +86,11 @@ clocks as (
         case when tickets.first_reply_at < open_on_day.as_of_at then tickets.first_reply_at end
             as first_reply_at,
         (epoch(open_on_day.as_of_at) - epoch(tickets.created_at)) / 60 as age_minutes,
+        (as_of_business.business_seconds - created_business.business_seconds) / 60
+            as business_age_minutes,
+        tickets.first_reply_business_minutes,
+        coalesce(targets.is_business_clock, normal_targets.is_business_clock)
+            and tickets.business_schedule is not null as is_business_clock,
         coalesce(targets.first_reply_minutes, normal_targets.first_reply_minutes)
             as first_reply_target_minutes,
         coalesce(targets.resolution_minutes, normal_targets.resolution_minutes)
@@ -51,6 +99,24 @@ clocks as (
     inner join tickets using (ticket_id)
     left join targets on targets.priority = tickets.priority
     cross join (select * from targets where priority = 'normal') as normal_targets
+    left join created_business using (ticket_id)
+    left join as_of_business
+        on as_of_business.report_date = open_on_day.report_date
+        and as_of_business.schedule_name = tickets.business_schedule
+),
+
+-- the SLA's clock: calendar minutes, or business minutes where the priority says so
+sla_clocks as (
+    select
+        *,
+        case when is_business_clock then business_age_minutes else age_minutes end
+            as sla_age_minutes,
+        case
+            when first_reply_at is null then null
+            when is_business_clock then first_reply_business_minutes
+            else (epoch(first_reply_at) - epoch(created_at)) / 60
+        end as sla_first_reply_minutes,
+    from clocks
 ),
 
 flags as (
@@ -60,15 +126,15 @@ flags as (
         first_reply_at is null as is_unreplied,
         case
             when first_reply_at is not null
-                then (epoch(first_reply_at) - epoch(created_at)) / 60 > first_reply_target_minutes
-            else age_minutes > first_reply_target_minutes
+                then sla_first_reply_minutes > first_reply_target_minutes
+            else sla_age_minutes > first_reply_target_minutes
         end as is_first_reply_breached,
-        age_minutes > resolution_target_minutes as is_resolution_breached,
+        sla_age_minutes > resolution_target_minutes as is_resolution_breached,
         greatest(
-            case when first_reply_at is null then age_minutes / first_reply_target_minutes end,
-            age_minutes / resolution_target_minutes
+            case when first_reply_at is null then sla_age_minutes / first_reply_target_minutes end,
+            sla_age_minutes / resolution_target_minutes
         ) as sla_elapsed_fraction,
-    from clocks
+    from sla_clocks
 ),
 
 final as (
@@ -95,6 +161,8 @@ final as (
         is_unreplied,
         first_reply_target_minutes,
         resolution_target_minutes,
+        case when is_business_clock then 'business' else 'calendar' end as sla_clock,
+        sla_age_minutes,
         is_first_reply_breached,
         is_resolution_breached,
         is_first_reply_breached or is_resolution_breached as is_sla_breached,

@@ -1,4 +1,6 @@
 -- one row per ticket (deleted tickets left out): its clocks, solves, reopens and recontacts
+-- Business clocks: business minutes of the ticket's schedule (its latest group's, else the
+-- default) between creation and each instant, as the overlap with the open intervals.
 -- incremental: ticket_id
 with
 
@@ -76,6 +78,84 @@ recontacts_within_7d as (
         and later.ticket_id <> followups.ticket_id
 ),
 
+schedule_groups as (
+    select * from config.business_schedule_groups
+),
+
+schedules as (
+    select distinct schedule_name from config.business_schedule_versions
+),
+
+open_intervals as (
+    select * from intermediate.int_business_intervals
+),
+
+-- the schedule of each ticket: its latest group's, else the default; none without
+-- [business_hours]
+ticket_schedules as (
+    select tickets.ticket_id, schedules.schedule_name,
+    from tickets
+    left join schedule_groups using (group_name)
+    inner join schedules
+        on schedules.schedule_name = coalesce(schedule_groups.schedule_name, 'default')
+),
+
+clock_instants as (
+    unpivot (
+        select
+            ticket_schedules.ticket_id,
+            ticket_schedules.schedule_name,
+            tickets.created_at,
+            replies.first_reply_at,
+            replies.first_meaningful_reply_at,
+            solves.first_solved_at,
+            solves.last_solved_at,
+        from ticket_schedules
+        inner join tickets using (ticket_id)
+        inner join solves using (ticket_id)
+        left join replies using (ticket_id)
+    )
+    on created_at, first_reply_at, first_meaningful_reply_at, first_solved_at, last_solved_at
+    into name instant value instant_at
+),
+
+-- business seconds from the schedule's first interval up to each instant (as-of join:
+-- the last interval opened at or before it, counted up to the instant or its close)
+business_clock as (
+    select
+        clock_instants.ticket_id,
+        clock_instants.instant,
+        coalesce(
+            open_intervals.open_seconds_before
+                + least(epoch(clock_instants.instant_at) - epoch(open_intervals.opens_at),
+                    open_intervals.open_seconds),
+            0
+        ) as business_seconds,
+    from clock_instants
+    asof left join open_intervals
+        on open_intervals.schedule_name = clock_instants.schedule_name
+        and clock_instants.instant_at >= open_intervals.opens_at
+),
+
+business_minutes as (
+    select
+        ticket_id,
+        (max(business_seconds) filter (where instant = 'first_reply_at')
+            - max(business_seconds) filter (where instant = 'created_at')) / 60
+            as first_reply_business_minutes,
+        (max(business_seconds) filter (where instant = 'first_meaningful_reply_at')
+            - max(business_seconds) filter (where instant = 'created_at')) / 60
+            as ttfmr_business_minutes,
+        (max(business_seconds) filter (where instant = 'first_solved_at')
+            - max(business_seconds) filter (where instant = 'created_at')) / 60
+            as first_resolution_business_minutes,
+        (max(business_seconds) filter (where instant = 'last_solved_at')
+            - max(business_seconds) filter (where instant = 'created_at')) / 60
+            as full_resolution_business_minutes,
+    from business_clock
+    group by ticket_id
+),
+
 recontacted_within_7d as (
     select distinct ticket_id
     from recontacts_within_7d
@@ -115,6 +195,14 @@ final as (
             when solves.current_status in ('solved', 'closed')
                 then (epoch(solves.last_solved_at) - epoch(tickets.created_at)) / 3600
         end as full_resolution_hours,
+        ticket_schedules.schedule_name as business_schedule,
+        business_minutes.first_reply_business_minutes,
+        business_minutes.ttfmr_business_minutes,
+        business_minutes.first_resolution_business_minutes,
+        case
+            when solves.current_status in ('solved', 'closed')
+                then business_minutes.full_resolution_business_minutes
+        end as full_resolution_business_minutes,
         solves.solve_count,
         solves.reopen_count,
         reopens_within_7d.ticket_id is not null as is_reopened_within_7d,
@@ -124,6 +212,8 @@ final as (
     left join replies using (ticket_id)
     left join reopens_within_7d using (ticket_id)
     left join recontacted_within_7d using (ticket_id)
+    left join ticket_schedules using (ticket_id)
+    left join business_minutes using (ticket_id)
 )
 
 select * from final

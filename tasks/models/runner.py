@@ -36,6 +36,7 @@ from tasks import extensions, warehouse
 from tasks.errors import BacklogError
 from tasks.models.discover import Model, discover_models, shown
 from tasks.models.manifest import ModelSpec, check_model, load_manifest, write_comments
+from tasks.models.open_intervals import ensure_open_intervals
 from tasks.models.plan import (
     BuildPlan,
     forget_builds,
@@ -78,6 +79,7 @@ def build_models(
     specs = load_manifest([sql_dir, *ext.model_dirs()])
     con.execute("begin transaction")
     try:
+        ensure_open_intervals(con)
         plan = plan_build(con, found, lookback_days, force_full=full)
         if plan.full:
             # A full build commits model by model (below); until it ends, no build is

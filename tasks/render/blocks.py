@@ -250,6 +250,21 @@ class _Renderer:
             f"*SLA*\n{_int(sla.get('breached_open'))} breached · "
             f"{_int(sla.get('at_risk_open'))} at risk",
         ]
+        if fmt.has_business_hours(resp):
+            fields[3:3] = [
+                "*First reply (business hours)*\nmedian "
+                f"{fmt.minutes(resp.get('first_reply_business_p50_minutes'))} · p90 "
+                f"{fmt.minutes(resp.get('first_reply_business_p90_minutes'))}",
+            ]
+            fields[5:5] = [
+                "*First meaningful response (business hours)*\nmedian "
+                f"{fmt.minutes(resp.get('ttfmr_business_p50_minutes'))} · p90 "
+                f"{fmt.minutes(resp.get('ttfmr_business_p90_minutes'))}",
+            ]
+            fields[7:7] = [
+                "*Resolution (business hours)*\nmedian "
+                f"{fmt.hours(resp.get('resolution_business_p50_hours'))}",
+            ]
         return {
             "type": "section",
             "fields": [

@@ -141,3 +141,18 @@ def ticket_ids(ids: Sequence[Any], limit: int = 8) -> str:
 def ticket_url(template: str | None, ticket_id: Any) -> str | None:
     """The link to a ticket in the helpdesk through a URL template (None without one)."""
     return template.replace("{ticket_id}", quote(str(ticket_id), safe="")) if template else None
+
+
+BUSINESS_FIGURES = (
+    "first_reply_business_p50_minutes",
+    "first_reply_business_p90_minutes",
+    "ttfmr_business_p50_minutes",
+    "ttfmr_business_p90_minutes",
+    "resolution_business_p50_hours",
+)
+
+
+def has_business_hours(response: dict[str, Any]) -> bool:
+    """True when the digest's response section holds a business-hours figure: a schedule is
+    configured (without one they are all null, and nothing business is shown)."""
+    return any(response.get(key) is not None for key in BUSINESS_FIGURES)

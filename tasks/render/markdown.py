@@ -81,8 +81,23 @@ def _quality_and_speed(d: dict[str, Any]) -> list[str]:
         f"p90 {fmt.minutes(resp['ttfmr_p90_minutes'])}",
         f"- Resolution: median {fmt.hours(resp['resolution_p50_hours'])}; "
         f"{resp['unreplied_open']} open tickets still without a reply",
+        *_business_hours(resp),
         f"- SLA: {sla['breached_open']} breached, {sla['at_risk_open']} at risk",
         "",
+    ]
+
+
+def _business_hours(resp: dict[str, Any]) -> list[str]:
+    """The reply and resolution times in business hours, when a schedule gave any."""
+    if not fmt.has_business_hours(resp):
+        return []
+    return [
+        f"- Business hours: first reply median "
+        f"{fmt.minutes(resp['first_reply_business_p50_minutes'])}, "
+        f"p90 {fmt.minutes(resp['first_reply_business_p90_minutes'])}; first meaningful "
+        f"response median {fmt.minutes(resp['ttfmr_business_p50_minutes'])}, "
+        f"p90 {fmt.minutes(resp['ttfmr_business_p90_minutes'])}; resolution median "
+        f"{fmt.hours(resp['resolution_business_p50_hours'])}",
     ]
 
 

@@ -127,6 +127,46 @@ KPIS: tuple[Kpi, ...] = (
     ),
 )
 
+# shown after their calendar figure (key without "_business"), only with [business_hours]
+BUSINESS_KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "first_reply_business_p50",
+        "response.first_reply_business_p50_minutes",
+        "First reply, median (business hours)",
+        "end",
+        "lower",
+        "The same tickets, counting only the open hours of each ticket's schedule.",
+        "response.first_reply_count",
+    ),
+    Kpi(
+        "first_reply_business_p90",
+        "response.first_reply_business_p90_minutes",
+        "First reply, p90 (business hours)",
+        "end",
+        "lower",
+        "The same tickets, counting only the open hours of each ticket's schedule.",
+        "response.first_reply_count",
+    ),
+    Kpi(
+        "ttfmr_business_p50",
+        "response.ttfmr_business_p50_minutes",
+        "First meaningful response, median (business hours)",
+        "end",
+        "lower",
+        "The same tickets, counting only the open hours of each ticket's schedule.",
+        "response.ttfmr_count",
+    ),
+    Kpi(
+        "resolution_business_p50",
+        "response.resolution_business_p50_hours",
+        "Resolution, median (business hours)",
+        "end",
+        "lower",
+        "The same tickets, counting only the open hours of each ticket's schedule.",
+        "response.resolution_count",
+    ),
+)
+
 
 def kpis(
     con: duckdb.DuckDBPyConnection,
@@ -139,7 +179,8 @@ def kpis(
 
     The shipped KPIs first, then every extension metric the registry shows in the pack.
     """
-    chosen = _kpis(registry)
+    (schedules,) = con.execute("select count(*) from config.business_schedule_versions").fetchone()
+    chosen = _kpis(registry, business=schedules > 0)
     values = {
         span.monday: _week_values(con, registry, span, chosen)
         for span in {this, previous, *baseline}
@@ -184,8 +225,17 @@ def kpis(
     return rows
 
 
-def _kpis(registry: dict[str, Metric]) -> tuple[Kpi, ...]:
-    """The shipped KPIs plus one per extension metric (unless its `review` is "none")."""
+def _kpis(registry: dict[str, Metric], business: bool = False) -> tuple[Kpi, ...]:
+    """The shipped KPIs (with `business`, each business-hours figure after its calendar
+    one) plus one per extension metric (unless its `review` is "none")."""
+    shipped: list[Kpi] = []
+    for kpi in KPIS:
+        shipped.append(kpi)
+        shipped += [
+            extra
+            for extra in BUSINESS_KPIS
+            if business and extra.key.replace("_business", "") == kpi.key
+        ]
     added = tuple(
         Kpi(
             metric.name,
@@ -198,7 +248,7 @@ def _kpis(registry: dict[str, Metric]) -> tuple[Kpi, ...]:
         for metric in registry.values()
         if metric.extension and metric.review != "none"
     )
-    return KPIS + added
+    return (*shipped, *added)
 
 
 def _week_values(

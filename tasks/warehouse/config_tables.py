@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib.metadata import version
 from typing import Any
 
 import duckdb
@@ -34,6 +35,7 @@ def config_rows(settings: Settings) -> dict[str, Rows]:
                 "priority": priority,
                 "first_reply_minutes": target.first_reply_minutes,
                 "resolution_minutes": target.resolution_minutes,
+                "is_business_clock": target.clock == "business",
             }
             for priority, target in sorted(settings.sla.items())
         ],
@@ -74,6 +76,7 @@ def config_rows(settings: Settings) -> dict[str, Rows]:
             }
         ],
     }
+    rows.update(business_hours_rows(settings))
     for table, mapping in (
         ("work_weights", work.weights),
         ("urgency_by_priority", work.urgency),
@@ -83,6 +86,49 @@ def config_rows(settings: Settings) -> dict[str, Rows]:
             {"name": name.lower(), "value": value} for name, value in sorted(mapping.items())
         ]
     return rows
+
+
+def business_hours_rows(settings: Settings) -> dict[str, Rows]:
+    """The business-hours config tables: schedule versions, weekly hours, holidays, groups;
+    every one empty without [business_hours]."""
+    tables: dict[str, Rows] = {
+        "business_schedule_versions": [],
+        "business_weekly_hours": [],
+        "business_holidays": [],
+        "business_schedule_groups": [],
+    }
+    if settings.business_hours is None:
+        return tables
+    package = version("holidays")
+    for name, schedule in settings.business_hours.all_schedules().items():
+        for valid_from, zone, hours in schedule.versions():
+            tables["business_schedule_versions"].append(
+                {
+                    "schedule_name": name,
+                    "valid_from": valid_from,
+                    "timezone": zone,
+                    "holiday_country": schedule.holiday_country,
+                    "holiday_subdivision": schedule.holiday_subdivision,
+                    "holidays_version": package if schedule.holiday_country else None,
+                }
+            )
+            tables["business_weekly_hours"] += [
+                {
+                    "schedule_name": name,
+                    "valid_from": valid_from,
+                    "iso_weekday": weekday,
+                    "opens_minute": opens,
+                    "closes_minute": closes,
+                }
+                for weekday, opens, closes in hours.intervals()
+            ]
+        tables["business_holidays"] += [
+            {"schedule_name": name, "holiday_date": day} for day in sorted(set(schedule.holidays))
+        ]
+        tables["business_schedule_groups"] += [
+            {"group_name": group, "schedule_name": name} for group in schedule.groups
+        ]
+    return tables
 
 
 def session_variables(settings: Settings) -> dict[str, Any]:
