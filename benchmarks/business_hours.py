@@ -1,0 +1,154 @@
+"""What the business clocks add to the morning run: the same day on the same warehouse,
+without and with `[business_hours]` (two schedules, DE holidays, a business SLA).
+
+    .venv/bin/python benchmarks/business_hours.py --per-day 10000 --days 30
+
+Generates (or reuses) synthetic exports under BENCH_ROOT (default /tmp/bench), backfills
+days 1..N-1 once per configuration (plain calls, no Prefect), then times day N's morning
+work (ingest, model build, digest) on fresh copies, alternating the two configurations,
+`--repeats` times each. Prints a Markdown row and writes JSON beside `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+ROOT = Path(os.environ.get("BENCH_ROOT", "/tmp/bench"))
+START = date(2026, 1, 1)
+HOURS = {
+    "timezone": "Europe/Berlin",
+    "mon": ["09:00-12:30", "13:30-18:00"],
+    "tue": ["09:00-17:00"],
+    "wed": ["09:00-17:00"],
+    "thu": ["09:00-17:00"],
+    "fri": ["09:00-15:00"],
+    "holiday_country": "DE",
+    "holiday_subdivision": "BE",
+    "schedules": {
+        "americas": {
+            "timezone": "America/New_York",
+            "mon": ["08:00-20:00"],
+            "tue": ["08:00-20:00"],
+            "wed": ["08:00-20:00"],
+            "thu": ["08:00-20:00"],
+            "fri": ["08:00-20:00"],
+            "groups": ["Billing", "Technical"],
+        }
+    },
+}
+
+
+def settings_for(kind: str, db: Path, out: Path):  # noqa: ANN201 (Settings, imported late)
+    """Settings of one configuration: calendar clocks, or business hours + a business SLA."""
+    from tasks.config import load_settings
+
+    extra = {"business_hours": HOURS, "sla": {"high": {"clock": "business"}}}
+    return load_settings(db_path=db, out_dir=out, **(extra if kind == "business" else {}))
+
+
+def exports(per_day: int, days: int) -> Path:
+    """Generated Parquet exports with at least `days` days (generated when missing)."""
+    folder = ROOT / f"hours-{per_day}-{days}d"
+    if not (folder / "GENERATED").exists():
+        from tasks.demo.synthetic import SyntheticConfig, generate_exports
+
+        (folder / "exports").mkdir(parents=True, exist_ok=True)
+        generate_exports(
+            folder / "exports",
+            SyntheticConfig(start=START, days=days, tickets_per_day=per_day, fmt="parquet"),
+        )
+        (folder / "GENERATED").write_text("ok")
+    return folder / "exports"
+
+
+def backfill(kind: str, root: Path, days: int, work: Path) -> Path:
+    """Days 1..N-1 loaded and built once, with this configuration; the warehouse file."""
+    from tasks import ingest, models, warehouse
+
+    base = work / f"base-{kind}.duckdb"
+    if base.exists():
+        return base
+    settings = settings_for(kind, base, work / "out")
+    con = warehouse.connect(settings)
+    for day in ingest.discover_exports(root):
+        if day.export_date < START + timedelta(days=days - 1):
+            ingest.load_day(con, day, root)
+    models.build_models(con)
+    con.close()
+    return base
+
+
+def morning(kind: str, base: Path, root: Path, days: int, work: Path) -> dict[str, float]:
+    """Day N on a fresh copy: ingest, build, digest; seconds of each."""
+    from tasks import ingest, models, warehouse
+    from tasks.reports import digest
+
+    db = work / f"run-{kind}.duckdb"
+    shutil.copyfile(base, db)
+    settings = settings_for(kind, db, work / "out")
+    day = START + timedelta(days=days - 1)
+    con = warehouse.connect(settings)
+    found = next(d for d in ingest.discover_exports(root) if d.export_date == day)
+    t0 = time.perf_counter()
+    ingest.load_day(con, found, root)
+    t1 = time.perf_counter()
+    plan = models.build_models(con, lookback_days=settings.models.lookback_days)
+    t2 = time.perf_counter()
+    digest.build_digest(con, day, settings)
+    t3 = time.perf_counter()
+    con.close()
+    assert not plan.full, plan.reason
+    return {"ingest": t1 - t0, "build": t2 - t1, "digest": t3 - t2, "total": t3 - t0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-day", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "business_hours.json")
+    args = parser.parse_args()
+    root = exports(args.per_day, args.days)
+    work = ROOT / f"hours-work-{args.per_day}-{args.days}d"
+    work.mkdir(parents=True, exist_ok=True)
+    bases = {kind: backfill(kind, root, args.days, work) for kind in ("calendar", "business")}
+    runs: dict[str, list[dict[str, float]]] = {"calendar": [], "business": []}
+    for _ in range(args.repeats):
+        for kind in ("calendar", "business"):
+            runs[kind].append(morning(kind, bases[kind], root, args.days, work))
+    median = {
+        kind: {step: statistics.median(r[step] for r in rows) for step in rows[0]}
+        for kind, rows in runs.items()
+    }
+    added = median["business"]["total"] - median["calendar"]["total"]
+    result = {
+        "per_day": args.per_day,
+        "days": args.days,
+        "repeats": args.repeats,
+        "median": median,
+        "added_seconds": added,
+        "added_share": added / median["calendar"]["total"],
+        "load_average": os.getloadavg(),
+        "runs": runs,
+    }
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    cal, bus = median["calendar"], median["business"]
+    print(
+        f"| {args.per_day:,}/day, {args.days} days | {cal['build']:.2f} s | {bus['build']:.2f} s "
+        f"| {cal['total']:.2f} s | {bus['total']:.2f} s | {added:+.2f} s "
+        f"({100 * added / cal['total']:+.1f}%) |"
+    )
+
+
+if __name__ == "__main__":
+    main()
