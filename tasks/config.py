@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -335,6 +335,11 @@ class Settings(BaseSettings):
     out_dir: Path = Path("out")
     report_timezone: str = "UTC"
     source_timezone: str = "UTC"
+    business_hours: BusinessHours | None = Field(
+        default=None,
+        description="business-hours schedules (tasks/business_hours.py); none: "
+        "every clock is calendar time",
+    )
     sla: dict[Priority, SlaTarget] = Field(default_factory=_default_sla)
     ack_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_ACK_PATTERNS))
     drivers: DriverSettings = Field(default_factory=DriverSettings)
@@ -350,11 +355,6 @@ class Settings(BaseSettings):
     nature: NatureSettings = Field(default_factory=NatureSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
-    business_hours: BusinessHours | None = Field(
-        default=None,
-        description="business-hours schedules (tasks/business_hours.py); none: "
-        "every clock is calendar time",
-    )
     lock_timeout_seconds: float = Field(default=30.0, ge=0)
     extensions_dirs: list[Path] = Field(
         default_factory=list,
@@ -398,15 +398,16 @@ class Settings(BaseSettings):
             merged[name.lower()] = {**merged.get(name.lower(), merged["normal"]), **given}
         return merged
 
-    @model_validator(mode="after")
-    def _business_clock_has_hours(self) -> Settings:
+    @field_validator("sla")
+    @classmethod
+    def _business_clock_has_hours(cls, value: dict[str, SlaTarget], info: Any) -> Any:
         """An SLA in business time needs a schedule to count it in."""
-        business = sorted(name for name, target in self.sla.items() if target.clock == "business")
-        if business and self.business_hours is None:
+        business = sorted(name for name, target in value.items() if target.clock == "business")
+        if business and info.data.get("business_hours") is None:
             raise ValueError(
                 f'[sla.{business[0]}] clock = "business" needs a [business_hours] schedule'
             )
-        return self
+        return value
 
     @classmethod
     def settings_customise_sources(
