@@ -20,6 +20,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -48,7 +49,7 @@ HOURS = {
 }
 
 
-def settings_for(kind: str, db: Path, out: Path):  # noqa: ANN201 (Settings, imported late)
+def settings_for(kind: str, db: Path, out: Path) -> Any:
     """Settings of one configuration: calendar clocks, or business hours + a business SLA."""
     from tasks.config import load_settings
 
@@ -71,21 +72,25 @@ def exports(per_day: int, days: int) -> Path:
     return folder / "exports"
 
 
-def backfill(kind: str, root: Path, days: int, work: Path) -> Path:
-    """Days 1..N-1 loaded and built once, with this configuration; the warehouse file."""
+def backfill(root: Path, days: int, work: Path) -> dict[str, Path]:
+    """Days 1..N-1 loaded and built once (calendar), then a copy rebuilt with business hours
+    (the config change makes that build full); the two warehouse files."""
     from tasks import ingest, models, warehouse
 
-    base = work / f"base-{kind}.duckdb"
-    if base.exists():
-        return base
-    settings = settings_for(kind, base, work / "out")
-    con = warehouse.connect(settings)
-    for day in ingest.discover_exports(root):
-        if day.export_date < START + timedelta(days=days - 1):
-            ingest.load_day(con, day, root)
-    models.build_models(con)
-    con.close()
-    return base
+    bases = {kind: work / f"base-{kind}.duckdb" for kind in ("calendar", "business")}
+    if not bases["calendar"].exists():
+        con = warehouse.connect(settings_for("calendar", bases["calendar"], work / "out"))
+        for day in ingest.discover_exports(root):
+            if day.export_date < START + timedelta(days=days - 1):
+                ingest.load_day(con, day, root)
+        models.build_models(con)
+        con.close()
+    if not bases["business"].exists():
+        shutil.copyfile(bases["calendar"], bases["business"])
+        con = warehouse.connect(settings_for("business", bases["business"], work / "out"))
+        models.build_models(con)
+        con.close()
+    return bases
 
 
 def morning(kind: str, base: Path, root: Path, days: int, work: Path) -> dict[str, float]:
@@ -121,7 +126,7 @@ def main() -> None:
     root = exports(args.per_day, args.days)
     work = ROOT / f"hours-work-{args.per_day}-{args.days}d"
     work.mkdir(parents=True, exist_ok=True)
-    bases = {kind: backfill(kind, root, args.days, work) for kind in ("calendar", "business")}
+    bases = backfill(root, args.days, work)
     runs: dict[str, list[dict[str, float]]] = {"calendar": [], "business": []}
     for _ in range(args.repeats):
         for kind in ("calendar", "business"):

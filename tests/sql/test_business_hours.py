@@ -16,7 +16,7 @@ from tasks import ingest, models, warehouse
 from tasks.config import Settings, load_settings
 from tasks.render.blocks import build_payload
 from tasks.render.markdown import render_markdown
-from tasks.reports import digest
+from tasks.reports import digest, review
 from tests.support.business_tickets import (
     HOURS,
     SLA,
@@ -50,6 +50,8 @@ def stretches(
         con = warehouse.connect(settings)
         for day in ingest.discover_exports(folder / "exports"):
             ingest.load_day(con, day, folder / "exports")
+        # one build after both loads: the last export holds weeks of late data, which an
+        # incremental build leaves to a full rebuild for days before its lookback window
         models.build_models(con)
         built.append((con, settings, truths, first, final))
     yield built
@@ -189,6 +191,25 @@ def test_a_business_sla_counts_open_hours_to_the_as_of_instant(stretches: list) 
     # 120 + 30 = 150 > 120: breached at the end of Tue; its age 120 + 480 = 600.
     assert rows[0] == (date(2025, 3, 24), "business", 120.0, False, True)
     assert rows[1] == (date(2025, 3, 25), "business", 600.0, True, False)
+    # the work-next SLA risk reads the same clock: on Tue the first reply is done, so only
+    # resolution runs: 600 business minutes of 960 = 0.625 (calendar: 33 h of 16 h, capped 1)
+    risk = con.execute(
+        "select sla_risk from marts.fct_work_next "
+        "where ticket_id = 'P13' and report_date = '2025-03-25'"
+    ).fetchone()
+    assert risk == (0.625,)
+
+
+def test_review_pack_shows_business_hours_after_each_calendar_figure(stretches: list) -> None:
+    con, settings, *_ = stretches[1]
+    pack = review.build_review(con, "2025-W43", settings)
+    keys = [row["key"] for row in pack["kpis"]]
+    for figure in ("first_reply_p50", "first_reply_p90", "ttfmr_p50", "resolution_p50"):
+        calendar = keys.index(figure)
+        assert keys[calendar + 1] == figure.replace("_p", "_business_p"), keys
+    labels = [row["label"] for row in pack["kpis"] if "business" in row["key"]]
+    assert len(labels) == 4
+    assert all(label.endswith("(business hours)") for label in labels)
 
 
 def test_digest_shows_business_hours_beside_the_calendar_figures(stretches: list) -> None:

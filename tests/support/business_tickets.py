@@ -195,34 +195,39 @@ def _stamp(at: datetime) -> str:
 
 
 def write_stretch(root: Path, truths: list[Truth], first: date) -> date:
-    """Two exports: day `first` (its new tickets) and the day of the last change (every
-    ticket as it ends, every event); the last export's date."""
-    opening = [t for t in truths if t.created_at.date() == first]
-    write_tickets(
-        root,
-        first.isoformat(),
-        [_row(t, t.created_at, "new") for t in opening],
+    """Two exports: day `first` (its tickets and events as that day ends) and the day of
+    the last change (every ticket as it ends, every later event); the last export's date."""
+    end_of_first = datetime(first.year, first.month, first.day, tzinfo=UTC) + timedelta(days=1)
+    opening = [t for t in truths if t.created_at < end_of_first]
+    write_tickets(root, first.isoformat(), [_row(t, end_of_first) for t in opening])
+    events = [(e, t) for t in truths for e in _events(t)]
+    write_events(
+        root, first.isoformat(), [e for e, _ in events if e["occurred_at"] < _stamp(end_of_first)]
     )
     last_change = max(
         at for t in truths for at in (t.created_at, t.reply_at, t.solved_at) if at is not None
     )
     final = last_change.date()
-    rows = []
-    for t in truths:
-        changes = [at for at in (t.created_at, t.ack_at, t.reply_at, t.solved_at) if at]
-        status = "solved" if t.solved_at else "open" if t.reply_at else "new"
-        rows.append(_row(t, max(changes), status))
-    write_tickets(root, final.isoformat(), rows)
-    write_events(root, final.isoformat(), [e for t in truths for e in _events(t)])
+    write_tickets(
+        root, final.isoformat(), [_row(t, last_change + timedelta(days=1)) for t in truths]
+    )
+    write_events(
+        root, final.isoformat(), [e for e, _ in events if e["occurred_at"] >= _stamp(end_of_first)]
+    )
     return final
 
 
-def _row(truth: Truth, updated: datetime, status: str) -> dict:
+def _row(truth: Truth, until: datetime) -> dict:
+    """The ticket as it stood at `until`: its status and its last change before then."""
+    changes = [at for at in (truth.created_at, truth.ack_at, truth.reply_at, truth.solved_at) if at]
+    seen = [at for at in changes if at < until]
+    solved = truth.solved_at is not None and truth.solved_at < until
+    replied = truth.reply_at is not None and truth.reply_at < until
     return {
         "ticket_id": truth.ticket_id,
         "created_at": _stamp(truth.created_at),
-        "updated_at": _stamp(updated),
-        "status": status,
+        "updated_at": _stamp(max(seen)),
+        "status": "solved" if solved else "open" if replied else "new",
         "requester_id": f"req-{truth.ticket_id}",
         "priority": truth.priority,
         "group_name": truth.group_name,
