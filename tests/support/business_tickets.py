@@ -195,26 +195,33 @@ def _stamp(at: datetime) -> str:
 
 
 def write_stretch(root: Path, truths: list[Truth], first: date) -> date:
-    """Two exports: day `first` (its tickets and events as that day ends) and the day of
-    the last change (every ticket as it ends, every later event); the last export's date."""
-    end_of_first = datetime(first.year, first.month, first.day, tzinfo=UTC) + timedelta(days=1)
-    opening = [t for t in truths if t.created_at < end_of_first]
-    write_tickets(root, first.isoformat(), [_row(t, end_of_first) for t in opening])
-    events = [(e, t) for t in truths for e in _events(t)]
-    write_events(
-        root, first.isoformat(), [e for e, _ in events if e["occurred_at"] < _stamp(end_of_first)]
-    )
+    """One export a day from `first` to the day of the last change: the tickets created or
+    changed that day as the day ends, and the day's events; the last export's date."""
+    events = [e for t in truths for e in _events(t)]
     last_change = max(
         at for t in truths for at in (t.created_at, t.reply_at, t.solved_at) if at is not None
     )
-    final = last_change.date()
-    write_tickets(
-        root, final.isoformat(), [_row(t, last_change + timedelta(days=1)) for t in truths]
-    )
-    write_events(
-        root, final.isoformat(), [e for e, _ in events if e["occurred_at"] >= _stamp(end_of_first)]
-    )
-    return final
+    day = first
+    while day <= last_change.date():
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        end = start + timedelta(days=1)
+        changed = [
+            t
+            for t in truths
+            if any(
+                at is not None and start <= at < end
+                for at in (t.created_at, t.ack_at, t.reply_at, t.solved_at)
+            )
+        ]
+        if changed:
+            write_tickets(root, day.isoformat(), [_row(t, end) for t in changed])
+            write_events(
+                root,
+                day.isoformat(),
+                [e for e in events if _stamp(start) <= e["occurred_at"] < _stamp(end)],
+            )
+        day += timedelta(days=1)
+    return last_change.date()
 
 
 def _row(truth: Truth, until: datetime) -> dict:
