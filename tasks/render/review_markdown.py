@@ -19,10 +19,6 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
     if r["coverage"]["note"]:
         lines += [f"> {r['coverage']['note']}", ""]
     lines += [f"- {line}" for line in r["headline"]] + [""]
-    if r["status"] == "no_data":
-        lines += _md_data_quality(r)
-        return "\n".join(lines).rstrip() + "\n"
-
     lines += [
         "## Key figures",
         "",

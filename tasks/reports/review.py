@@ -61,6 +61,8 @@ def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) 
             "to build them, then rebuild the review."
         )
     this = week_span(monday, period)
+    if this.last is None:
+        raise BacklogError(no_data_sentence(week, period))
     previous = week_span(monday - timedelta(days=7), period)
     baseline = [week_span(monday - timedelta(days=7 * k), period) for k in range(1, 5)]
     extra = settings.extensions.metric_files()
@@ -93,10 +95,6 @@ def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) 
         "data_quality": review_quality.data_quality(con, monday, sunday, period),
         "charts": {},
     }
-    if this.last is None:
-        review["headline"] = [_no_data_sentence(week, period)]
-        return review
-
     review["kpis"] = review_kpis.kpis(con, registry, this, previous, baseline)
     review["aging"] = review_sections.aging(con, this.last)
     review["arithmetic"] = review_sections.arithmetic(con, this.last, settings)
@@ -273,13 +271,17 @@ def _weeks(count: int) -> str:
     return "week" if count == 1 else f"{count} weeks"
 
 
-def _no_data_sentence(week: str, period: tuple[date, date] | None) -> str:
+def no_data_sentence(week: str, period: tuple[date, date] | None) -> str:
+    """The error of a week the warehouse holds no day of: which weeks it does hold."""
     if period is None:
         return (
-            f"No data for {week}: the warehouse holds no exports yet. Load exports with "
-            "`backlog backfill` or `backlog run`, then rebuild this pack."
+            f"No data for {week}: the warehouse holds no exports yet; load them with "
+            "`backlog backfill` or `backlog run`, then build the pack."
         )
+    first, last = week_name(period[0]), week_name(period[1])
+    weeks = first if first == last else f"{first} to {last}"
     return (
-        f"No data for {week}: the warehouse holds exports from {fmt.day_label(period[0])} to "
-        f"{fmt.day_label(period[1])}. Pick a week in that range or load that week's exports first."
+        f"No data for {week}: the warehouse holds weeks {weeks} (exports from "
+        f"{fmt.day_label(period[0])} to {fmt.day_label(period[1])}); pick one of those weeks "
+        "or load that week's exports first."
     )

@@ -305,6 +305,15 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     assert unknown.returncode == 1
     assert unknown.stderr.startswith("Error: ")
 
+    empty = backlog(
+        *("review", "--week", "2025-W10", "--db", "out/demo/backlog.duckdb", "--out", "out"),
+        cwd=tmp_path,
+    )
+    assert empty.returncode == 1
+    assert empty.stderr.startswith("Error: No data for 2025-W10: the warehouse holds weeks ")
+    assert "Review pack" not in empty.stdout
+    assert not list((tmp_path / "out").glob("review-*"))
+
     review = backlog("review", "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path)
     assert review.returncode == 0, review.stderr
     assert list((tmp_path / "out").glob("review-*-W*.html"))

@@ -431,28 +431,27 @@ def test_effort_and_automation_equal_the_marts(built):
 # --- every kind of week renders ------------------------------------------------------------
 
 
-def test_a_week_without_data_renders_a_no_data_pack(built, tmp_path):
-    pack = review.build_review(built["con"], "2025-W10", built["settings"])
-    assert pack["status"] == "no_data"
-    assert pack["kpis"] == []
-    assert pack["charts"] == {}
-    assert pack["arithmetic"] is None
-    assert pack["heatmap"] is None
-    assert pack["headline"][0].startswith("No data for 2025-W10")
-    paths = review.write_review(pack, tmp_path)
-    assert [p.name for p in paths] == ["review-2025-W10.html", "review-2025-W10.md"]
-    assert "No data for 2025-W10" in paths[0].read_text(encoding="utf-8")
-    assert "No data for 2025-W10" in paths[1].read_text(encoding="utf-8")
+def test_a_week_without_data_is_an_error_naming_the_weeks_held(built, tmp_path):
+    # the built warehouse holds Wed 18 Feb 2026 (W08) .. Tue 31 Mar 2026 (W14): 42 days
+    with pytest.raises(BacklogError) as caught:
+        review.build_review(built["con"], "2025-W10", built["settings"])
+    assert str(caught.value) == (
+        "No data for 2025-W10: the warehouse holds weeks 2026-W08 to 2026-W14 (exports from "
+        "Wed 18 Feb 2026 to Tue 31 Mar 2026); pick one of those weeks or load that week's "
+        "exports first."
+    )
+    # the week after the last export is no data either
+    with pytest.raises(BacklogError, match="No data for 2026-W15"):
+        review.build_review(built["con"], "2026-W15", built["settings"])
 
 
-def test_an_empty_warehouse_renders_a_no_data_pack(tmp_path):
+def test_an_empty_warehouse_has_no_week_to_review(tmp_path):
     settings = load_settings(db_path=tmp_path / "empty.duckdb", out_dir=tmp_path / "out")
-    with warehouse.connect(settings) as con:
-        pack = review.build_review(con, "2026-W13", settings)
-    assert pack["status"] == "no_data"
-    assert "holds no exports yet" in pack["headline"][0]
-    html = review.write_review(pack, settings.out_dir)[0].read_text(encoding="utf-8")
-    assert "no data" in html
+    with (
+        warehouse.connect(settings) as con,
+        pytest.raises(BacklogError, match="holds no exports yet; load them with"),
+    ):
+        review.build_review(con, "2026-W13", settings)
 
 
 def test_a_partial_first_week_renders(built, tmp_path):
