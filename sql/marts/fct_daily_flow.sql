@@ -1,6 +1,9 @@
 -- one row per report day from the first loaded export: inflow, outflow, reopened, backlog
 -- backlog is the running sum of the status history's daily deltas, so
 -- backlog(D) = backlog(D-1) + inflow(D) - outflow(D) + reopened(D) holds by construction.
+-- history_days: report days from the first loaded export to D (days before it do not count,
+-- days without an export after it do). The 7-day averages divide by window_days, the days
+-- of D-6..D in that history: 7 from the 7th day on, fewer before (DECISIONLOG.md).
 with
 
 days as (
@@ -62,7 +65,7 @@ with_backlog as (
     select
         *,
         (backlog_new + backlog_open + backlog_pending + backlog_hold)::bigint as backlog,
-        -- days before the first loaded export count as zero in the 7-day averages
+        -- days before the first loaded export are not in the 7-day windows' history
         case when is_after_first_export then inflow else 0 end as counted_inflow,
         case when is_after_first_export then outflow else 0 end as counted_outflow,
         case when is_after_first_export then reopened else 0 end as counted_reopened,
@@ -77,15 +80,18 @@ windowed as (
         sum(counted_inflow) over last_7_days as inflow_7d,
         sum(counted_outflow) over last_7_days as outflow_7d,
         sum(counted_reopened) over last_7_days as reopened_7d,
+        count(*) filter (where is_after_first_export) over running as history_days,
     from with_backlog
     window
         by_day as (order by report_date),
+        running as (order by report_date rows unbounded preceding),
         last_7_days as (order by report_date rows between 6 preceding and current row)
 ),
 
 crossing as (
     select
         *,
+        least(7, history_days) as window_days,
         is_after_first_export and inflow_7d + reopened_7d > outflow_7d as is_inflow_above_outflow,
     from windowed
 ),
@@ -115,9 +121,11 @@ final as (
         inflow_7d::bigint as inflow_7d,
         outflow_7d::bigint as outflow_7d,
         reopened_7d::bigint as reopened_7d,
-        inflow_7d / 7 as inflow_7d_avg,
-        outflow_7d / 7 as outflow_7d_avg,
-        reopened_7d / 7 as reopened_7d_avg,
+        history_days::bigint as history_days,
+        window_days::bigint as window_days,
+        inflow_7d / window_days as inflow_7d_avg,
+        outflow_7d / window_days as outflow_7d_avg,
+        reopened_7d / window_days as reopened_7d_avg,
         is_inflow_above_outflow,
         case
             when is_inflow_above_outflow
@@ -126,11 +134,12 @@ final as (
         end as inflow_above_outflow_since,
         case
             when outflow_7d - inflow_7d - reopened_7d > 0
-                then backlog / ((outflow_7d - inflow_7d - reopened_7d) / 7)
+                then backlog / ((outflow_7d - inflow_7d - reopened_7d) / window_days)
         end as days_to_drain,
-        greatest(0, round(backlog + 14 * (inflow_7d + reopened_7d - outflow_7d) / 7))::bigint
+        greatest(0, round(backlog + 14 * (inflow_7d + reopened_7d - outflow_7d) / window_days))
+            ::bigint
             as projected_backlog_14d,
-        case when outflow_7d > 0 then backlog / (outflow_7d / 7) end as backlog_days,
+        case when outflow_7d > 0 then backlog / (outflow_7d / window_days) end as backlog_days,
     from crossing_runs
     where is_after_first_export
 )

@@ -159,6 +159,9 @@ class _Renderer:
         )
         if quality and quality != "ok":
             parts.append(f":warning: data quality {_esc(str(quality).upper())}")
+        short = fmt.history((d.get("flow") or {}).get("history_days"))
+        if short:
+            parts.append(f":hourglass_flowing_sand: {short}")
         return _context([" · ".join(parts)])
 
     def alerts(self, alerts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -191,14 +194,22 @@ class _Renderer:
             f"*Inflow vs outflow*: today {_int(f.get('inflow'))} in, {_int(f.get('outflow'))} "
             f"out, {_int(f.get('reopened'))} reopened (net {fmt.signed(f.get('net'))})"
         )
+        short = fmt.history(f.get("history_days"))
         avg = (
-            f"7-day average: *{fmt.number(inflow_avg)} in* "
+            f"{fmt.average_label(f.get('history_days'))}: *{fmt.number(inflow_avg)} in* "
             f"({fmt.number(f.get('inflow_7d_avg'))} new + "
             f"{fmt.number(f.get('reopened_7d_avg'))} reopened) "
             f"vs *{fmt.number(outflow_avg)} out* per day"
         )
         projected = f.get("projected_backlog_14d")
-        if f.get("inflow_above_outflow_since"):
+        if short:
+            avg += " (alerts on these wait for 7 days of history)"
+        if f.get("inflow_above_outflow_since") and short:
+            trend = (
+                f"Inflow above outflow since {_esc(f['inflow_above_outflow_since'])} ({short}), "
+                f"{_int(projected)} projected in 14 days"
+            )
+        elif f.get("inflow_above_outflow_since"):
             trend = (
                 f":warning: *Inflow above outflow since {_esc(f['inflow_above_outflow_since'])}*"
                 f": the backlog is growing, {_int(projected)} projected in 14 days"

@@ -156,3 +156,18 @@ def has_business_hours(response: dict[str, Any]) -> bool:
     """True when the digest's response section holds a business-hours figure: a schedule is
     configured (without one they are all null, and nothing business is shown)."""
     return any(response.get(key) is not None for key in BUSINESS_FIGURES)
+
+
+def history(days: Any) -> str:
+    """The days of history behind the 7-day figures while there are fewer than 7 ("3 days
+    of history"); empty from the 7th day on (or without a figure)."""
+    if not isinstance(days, int) or days >= 7:
+        return ""
+    return f"{days} day{'' if days == 1 else 's'} of history"
+
+
+def average_label(days: Any) -> str:
+    """What the daily averages are over: "7-day average", or "Average over the 3 days of
+    history" while there are fewer than 7."""
+    short = history(days)
+    return f"Average over the {short}" if short else "7-day average"

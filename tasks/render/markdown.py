@@ -45,11 +45,19 @@ def _backlog(d: dict[str, Any]) -> list[str]:
         f"{status['pending']} pending, {status['hold']} on hold",
         f"- {failed.day_word(d).capitalize()}: {f['inflow']} in, {f['outflow']} out, "
         f"{f['reopened']} reopened (net {fmt.signed(f['net'])})",
-        f"- 7-day average: {fmt.number(f['inflow_7d_avg'])} in + "
+        f"- {fmt.average_label(f.get('history_days'))}: {fmt.number(f['inflow_7d_avg'])} in + "
         f"{fmt.number(f['reopened_7d_avg'])} "
         f"reopened vs {fmt.number(f['outflow_7d_avg'])} out per day",
     ]
-    if f["inflow_above_outflow_since"]:
+    short = fmt.history(f.get("history_days"))
+    if short:
+        lines.append(
+            "- Alerts on these averages (inflow above outflow, days of work) wait for 7 days "
+            "of history"
+        )
+    if f["inflow_above_outflow_since"] and short:
+        lines.append(f"- Inflow above outflow since {f['inflow_above_outflow_since']} ({short})")
+    elif f["inflow_above_outflow_since"]:
         lines.append(f"- **Inflow above outflow since {f['inflow_above_outflow_since']}**")
     drain = "growing" if f["days_to_drain"] is None else f"{fmt.number(f['days_to_drain'])} days"
     lines += [

@@ -14,6 +14,10 @@ import duckdb
 
 from tasks.config import Settings
 
+# the alerts on 7-day averages (inflow above outflow, days of work) wait for this many days
+# of history, as the spike alert waits for its baseline
+FULL_WINDOW_DAYS = 7
+
 
 def alerts_for_day(
     con: duckdb.DuckDBPyConnection, digest: dict[str, Any], settings: Settings
@@ -39,8 +43,10 @@ def alerts_for_day(
             )
         )
 
+    history = digest["flow"].get("history_days")
+    full_window = history is not None and history >= FULL_WINDOW_DAYS
     since = digest["flow"]["inflow_above_outflow_since"]
-    if since is not None:
+    if since is not None and full_window:
         run_days = (day - date.fromisoformat(since)).days + 1
         if run_days >= limits.inflow_above_outflow_days:
             flow = digest["flow"]
@@ -68,7 +74,7 @@ def alerts_for_day(
         )
 
     level = digest["backlog_days"]
-    if level is not None and level > limits.backlog_days:
+    if level is not None and full_window and level > limits.backlog_days:
         alerts.append(
             _alert(
                 "backlog_days",

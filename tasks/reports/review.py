@@ -75,7 +75,7 @@ def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) 
         "timezone": settings.report_timezone,
         "status": this.status,
         "as_of": iso(this.last),
-        "coverage": _coverage(this, period),
+        "coverage": _coverage(this, _history_days(con, this.last)),
         "previous_week": week_name(monday - timedelta(days=7)),
         "baseline_weeks": [week_name(span.monday) for span in baseline],
         "loaded_period": None if period is None else [p.isoformat() for p in period],
@@ -116,7 +116,15 @@ def build_review(con: duckdb.DuckDBPyConnection, week: str, settings: Settings) 
     return review
 
 
-def _coverage(span: Span, period: tuple[date, date] | None) -> dict[str, Any]:
+def _history_days(con: duckdb.DuckDBPyConnection, day: date) -> int | None:
+    """The days of history behind `day`'s 7-day averages (fct_daily_flow.history_days)."""
+    row = con.execute(
+        "select history_days from marts.fct_daily_flow where report_date = ?", [day]
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _coverage(span: Span, history_days: int | None) -> dict[str, Any]:
     """Which of the week's days the figures cover, and a sentence when not all of them."""
     note = ""
     if span.status == "partial":
@@ -132,10 +140,14 @@ def _coverage(span: Span, period: tuple[date, date] | None) -> dict[str, Any]:
             "Weekly sums cover those days; the 7-day figures are as of "
             f"{fmt.day_label(span.last)} (its 7 days ending that day)."
         )
+        short = fmt.history(history_days)
+        if short:
+            note += f" That day has {short}: its daily averages are over those days."
     return {
         "first_day": iso(span.first),
         "last_day": iso(span.last),
         "days": span.days,
+        "history_days": history_days,
         "note": note,
     }
 

@@ -138,3 +138,30 @@ def test_with_events_the_daily_flow_equals_the_generators_truth(tmp_path):
     ]
     truth = [tuple(row) for row in history.daily.select(columns).iter_rows()]
     assert ours == truth
+
+
+def test_from_the_seventh_day_on_the_averages_are_the_sums_over_seven(loaded):
+    # the short-history rule changes nothing from the 7th report day on: every 7-day figure
+    # is the sum / 7 rule that held before it; before, they divide by the days of history
+    con, _, _ = loaded
+    rows = con.execute(
+        """
+        select
+            report_date, history_days, window_days, backlog, inflow_7d, outflow_7d,
+            reopened_7d, inflow_7d_avg, outflow_7d_avg, reopened_7d_avg, days_to_drain,
+            projected_backlog_14d, backlog_days
+        from marts.fct_daily_flow
+        order by report_date
+        """
+    ).fetchall()
+    assert [row[1] for row in rows] == list(range(1, len(rows) + 1))
+    assert len(rows) > 7
+    for day, history, window, backlog, in7, out7, re7, in_avg, out_avg, re_avg, *rest in rows:
+        drain, projected, level = rest
+        divisor = 7 if history >= 7 else history
+        assert window == divisor, day
+        assert (in_avg, out_avg, re_avg) == (in7 / divisor, out7 / divisor, re7 / divisor), day
+        gap = out7 - in7 - re7
+        assert drain == (backlog / (gap / divisor) if gap > 0 else None), day
+        assert projected == max(0, math.floor(backlog + 14 * (in7 + re7 - out7) / divisor + 0.5))
+        assert level == (backlog / (out7 / divisor) if out7 > 0 else None), day

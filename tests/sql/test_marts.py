@@ -68,13 +68,15 @@ def test_fct_daily_flow(con):
         con,
         "select report_date, inflow, outflow, reopened, net, backlog, backlog_new, backlog_open, "
         "backlog_pending, backlog_hold, change_1d, change_7d, inflow_7d, outflow_7d, "
-        "reopened_7d, inflow_above_outflow_since, days_to_drain, projected_backlog_14d, "
-        "backlog_days from marts.fct_daily_flow order by report_date",
+        "reopened_7d, history_days, inflow_above_outflow_since, days_to_drain, "
+        "projected_backlog_14d, backlog_days from marts.fct_daily_flow order by report_date",
     ) == [
-        # backlog 3 = T1, T3, T8; projected 3 + 14 * (4 - 1) / 7 = 9; water 3 / (1/7) = 21
-        (D1, 4, 1, 0, 3, 3, 0, 2, 1, 0, 3, 3, 4, 1, 0, D1, None, 9, 21.0),
-        # + T9 (new) + T2 reopened; projected 5 + 14 * (5 + 1 - 1) / 7 = 15
-        (D2, 1, 0, 1, 2, 5, 1, 3, 1, 0, 2, 5, 5, 1, 1, D1, None, 15, 35.0),
+        # backlog 3 = T1, T3, T8; 1 day of history: projected 3 + 14 * (4 - 1) / 1 = 45;
+        # water 3 / (1/1) = 3
+        (D1, 4, 1, 0, 3, 3, 0, 2, 1, 0, 3, 3, 4, 1, 0, 1, D1, None, 45, 3.0),
+        # + T9 (new) + T2 reopened; 2 days: projected 5 + 14 * (5 + 1 - 1) / 2 = 40;
+        # water 5 / (1/2) = 10
+        (D2, 1, 0, 1, 2, 5, 1, 3, 1, 0, 2, 5, 5, 1, 1, 2, D1, None, 40, 10.0),
     ]
 
 

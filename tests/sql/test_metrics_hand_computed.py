@@ -202,10 +202,11 @@ def test_scenario1_digest_2024_03_03(impl, scenario1: Path):
     # backlog(03-02) as of 03-03 00:00: T3 new only (T4's created_at is not < 03-03 00:00) -> 1
     #   change_1d = 3 = net = 2 + 1 - 0;  backlog(02-25) = 0 -> change_7d = 4
     # 7-day sums 02-26..03-03 (days before 03-01 are zero): inflow 5, outflow 2, reopened 1
+    # 3 days of history (03-01..03-03): averages 5/3, 2/3, 1/3
     # inflow_above_outflow_since: 03-03 5+1>2, 03-02 3+0>2, 03-01 2+0>1, 02-29 is
     #   before the first export -> 2024-03-01
-    # days_to_drain: 2-5-1 < 0 -> None; projected = 4 + 14*(5+1-2)/7 = 12
-    # backlog_days = 4 / (2/7) = 14
+    # days_to_drain: 2-5-1 < 0 -> None; projected = round(4 + 14*(5+1-2)/3) = round(22.67) = 23
+    # backlog_days = 4 / (2/3) = 6
     # aging as of 03-04 00:00: T1 63h = 2.625d, T3 33h = 1.375d, T4 24h = 1.0d (1-3d, lower
     #   bound inclusive), T6 14h = 0.5833d -> 0-1d 1, 1-3d 3; oldest T1 2.625
     # rates: cohort = first solves in 02-19..02-25 -> none -> None, cohort 0
@@ -237,12 +238,13 @@ def test_scenario1_digest_2024_03_03(impl, scenario1: Path):
                 "outflow": 0,
                 "reopened": 1,
                 "net": 3,
-                "inflow_7d_avg": 5 / 7,
-                "outflow_7d_avg": 2 / 7,
-                "reopened_7d_avg": 1 / 7,
+                "history_days": 3,
+                "inflow_7d_avg": 5 / 3,
+                "outflow_7d_avg": 2 / 3,
+                "reopened_7d_avg": 1 / 3,
                 "inflow_above_outflow_since": "2024-03-01",
                 "days_to_drain": None,
-                "projected_backlog_14d": 12,
+                "projected_backlog_14d": 23,
             },
             "aging": {
                 "buckets": {
@@ -271,7 +273,7 @@ def test_scenario1_digest_2024_03_03(impl, scenario1: Path):
                 "unreplied_open": 2,
             },
             "sla": {"breached_open": 3, "at_risk_open": 1},
-            "backlog_days": 14.0,
+            "backlog_days": 6.0,
             "drivers": [
                 {
                     "driver": "billing",
@@ -614,15 +616,16 @@ def test_report_timezone_berlin(impl, scenario3: Path):
     f10 = impl.compute(scenario3, date(2024, 3, 10), report_timezone="Europe/Berlin")
     assert f10["flow"]["inflow"] == 1
     assert f10["backlog"]["open_total"] == 1
-    assert_close(f10["flow"]["inflow_7d_avg"], 1 / 7)
+    # 1 day of history (the first export 03-10): 1 / 1
+    assert_close(f10["flow"]["inflow_7d_avg"], 1.0)
     # Berlin 03-11 = [03-10 23:00Z, 03-11 23:00Z): C1, C2, C3, C6, C5 -> 5; backlog 6
-    # 7-day inflow 03-05..03-11 (first export 03-10): 1 + 5 = 6
+    # 7-day inflow 03-05..03-11 (first export 03-10): 1 + 5 = 6, over 2 days of history: 3.0
     # aging as of 03-11 23:00Z: C4 25 h = 25/24 d (1-3d); C3 23.75 h, C1/C2/C6 23.5 h,
     #   C5 16 h (0-1d) -> oldest C4
     f11 = impl.compute(scenario3, date(2024, 3, 11), report_timezone="Europe/Berlin")
     assert f11["flow"]["inflow"] == 5
     assert f11["backlog"]["open_total"] == 6
-    assert_close(f11["flow"]["inflow_7d_avg"], 6 / 7)
+    assert_close(f11["flow"]["inflow_7d_avg"], 3.0)
     assert_close(
         f11["aging"],
         {
@@ -790,7 +793,8 @@ def test_scenario4_flows(impl, scenario4: Path):
     # backlog as of 03-02 end: S3 open, S6 pending = 2; as of 03-03 end: S1 open, S3 open,
     #   S6 pending = 3 -> change_1d 1 = 2 + 1 - 2; change_7d 3
     # 7-day sums: inflow 7, outflow 5, reopened 1 -> since: 03-03 8>5, 03-02 5>3,
-    #   03-01 5>1 -> 2024-03-01; projected 3 + 2*(7+1-5) = 9; backlog_days 3/(5/7) = 4.2
+    #   03-01 5>1 -> 2024-03-01; 3 days of history (03-01..03-03): averages 7/3, 5/3, 1/3;
+    #   projected 3 + 14*(7+1-5)/3 = 3 + 14 = 17; backlog_days 3/(5/3) = 1.8
     # resolution (first solve 02-26..03-03): S1 30 h, S2 22 h, S5 0, S7 3 h, S8 0
     #   -> [0, 0, 3, 22, 30] -> p50 3
     # aging as of 03-04 00:00: S1 63 h, S3 64 h, S6 53 h -> all 1-3d; oldest S3 64/24
@@ -809,12 +813,13 @@ def test_scenario4_flows(impl, scenario4: Path):
                 "outflow": 2,
                 "reopened": 1,
                 "net": 1,
-                "inflow_7d_avg": 1.0,
-                "outflow_7d_avg": 5 / 7,
-                "reopened_7d_avg": 1 / 7,
+                "history_days": 3,
+                "inflow_7d_avg": 7 / 3,
+                "outflow_7d_avg": 5 / 3,
+                "reopened_7d_avg": 1 / 3,
                 "inflow_above_outflow_since": "2024-03-01",
                 "days_to_drain": None,
-                "projected_backlog_14d": 9,
+                "projected_backlog_14d": 17,
             },
             "aging": {
                 "buckets": {
@@ -829,7 +834,7 @@ def test_scenario4_flows(impl, scenario4: Path):
                 "oldest_age_days": 64 / 24,
             },
             "response": {"resolution_p50_hours": 3.0},
-            "backlog_days": 4.2,
+            "backlog_days": 1.8,
         },
     )
     # 03-02: backlog(03-01) = S1 open, S2 new, S3 open, S6 open = 4; 4 + 0 - 2 + 0 = 2
@@ -1252,8 +1257,9 @@ def test_scenario6_full_digest(impl, scenario6: Path):
     #   06-04 Q4; outflow 05-29 Q5, 06-04 Q2, 06-05 Q1, 06-06 Q3.
     # D = 06-06: inflow 0, outflow 1, net -1
     # 7-day sums 05-31..06-06, days before 06-03 zero: inflow 1 (Q4), outflow 3
-    #   -> 1 > 3 false -> since None; days_to_drain = 1 / ((3-1)/7) = 3.5;
-    #   projected max(0, 1 + 2*(1-3)) = 0; backlog_days 1 / (3/7) = 7/3
+    #   -> 1 > 3 false -> since None; 4 days of history (06-03..06-06): averages 1/4, 3/4;
+    #   days_to_drain = 1 / ((3-1)/4) = 2.0; projected max(0, 1 + 14*(1-3)/4) = max(0, -6) = 0;
+    #   backlog_days 1 / (3/4) = 4/3
     # backlog: as of 06-07 00:00 Q4 open = 1; as of 06-06 00:00 Q3 pending + Q4 = 2
     #   (change_1d -1); as of 05-31 00:00 (D-7 = 05-30) Q1 new = 1 (Q5 solved), known
     #   from later exports though before the first one -> change_7d 0
@@ -1278,11 +1284,12 @@ def test_scenario6_full_digest(impl, scenario6: Path):
                 "outflow": 1,
                 "reopened": 0,
                 "net": -1,
-                "inflow_7d_avg": 1 / 7,
-                "outflow_7d_avg": 3 / 7,
+                "history_days": 4,
+                "inflow_7d_avg": 1 / 4,
+                "outflow_7d_avg": 3 / 4,
                 "reopened_7d_avg": 0.0,
                 "inflow_above_outflow_since": None,
-                "days_to_drain": 3.5,
+                "days_to_drain": 2.0,
                 "projected_backlog_14d": 0,
             },
             "aging": {
@@ -1312,7 +1319,7 @@ def test_scenario6_full_digest(impl, scenario6: Path):
                 "unreplied_open": 1,
             },
             "sla": {"breached_open": 1, "at_risk_open": 0},
-            "backlog_days": 7 / 3,
+            "backlog_days": 4 / 3,
             "drivers": [],
         },
     )
@@ -1321,7 +1328,7 @@ def test_scenario6_full_digest(impl, scenario6: Path):
 def test_scenario6_equal_flows(impl, scenario6: Path):
     # D = 06-04: 7-day sums inflow 1 (Q4), outflow 1 (Q2): 1 > 1 is false -> None;
     # drain denominator 0 -> None; backlog Q1 open, Q3 pending, Q4 open = 3;
-    # backlog_days 3 / (1/7) = 21
+    # 2 days of history (06-03, 06-04): backlog_days 3 / (1/2) = 6
     f = impl.compute(scenario6, date(2024, 6, 4))
     assert_close(
         f["flow"],
@@ -1333,7 +1340,7 @@ def test_scenario6_equal_flows(impl, scenario6: Path):
             "projected_backlog_14d": 3,
         },
     )
-    assert_close(f["backlog_days"], 21.0)
+    assert_close(f["backlog_days"], 6.0)
 
 
 def test_inflow_above_outflow_run(impl, tmp_path: Path):
@@ -1341,7 +1348,9 @@ def test_inflow_above_outflow_run(impl, tmp_path: Path):
     # 07-02: R2 created (sums in 2, out 1: true); 07-03: R1 reopened (in 2 + re 1 > 1)
     # 07-04: R3 created (in 3 + re 1 > out 1) -> run starts 07-02
     # backlog 07-04: R1, R2, R3 open = 3; 07-03: R1, R2 = 2 -> change_1d 1
-    # projected 3 + 2*(3+1-1) = 9; backlog_days 3 / (1/7) = 21
+    # 4 days of history (07-01..07-04): averages 3/4, 1/4, 1/4
+    # projected round(3 + 14*(3+1-1)/4) = round(13.5) = 14 (half away from zero);
+    # backlog_days 3 / (1/4) = 12
     root = tmp_path / "exports"
     write_tickets(
         root,
@@ -1379,16 +1388,17 @@ def test_inflow_above_outflow_run(impl, tmp_path: Path):
             "outflow": 0,
             "reopened": 0,
             "net": 1,
-            "inflow_7d_avg": 3 / 7,
-            "outflow_7d_avg": 1 / 7,
-            "reopened_7d_avg": 1 / 7,
+            "history_days": 4,
+            "inflow_7d_avg": 3 / 4,
+            "outflow_7d_avg": 1 / 4,
+            "reopened_7d_avg": 1 / 4,
             "inflow_above_outflow_since": "2024-07-02",
             "days_to_drain": None,
-            "projected_backlog_14d": 9,
+            "projected_backlog_14d": 14,
         },
     )
     assert_close(f["backlog"], {"open_total": 3, "change_1d": 1, "change_7d": 3})
-    assert_close(f["backlog_days"], 21.0)
+    assert_close(f["backlog_days"], 12.0)
     # 07-03: reopened 1, net 1
     assert_close(impl.compute(root, date(2024, 7, 3))["flow"], {"reopened": 1, "net": 1})
 

@@ -651,10 +651,15 @@ def compute_digest_figures(
         while since - timedelta(days=1) >= first_export and growing(since - timedelta(days=1)):
             since -= timedelta(days=1)
 
+    # days of history: report days from the first export to D; the averages divide by the
+    # days of D-6..D among them (7 from the 7th day on)
+    history = (D - first_export).days + 1 if first_export is not None else 0
+    window = max(1, min(7, history))
     drain_den = out7 - in7 - re7
-    days_to_drain = backlog / (drain_den / 7) if drain_den > 0 else None
-    projected = max(0, backlog + 2 * (in7 + re7 - out7))  # 14 * (x / 7) == 2 * x exactly
-    outflow_avg = out7 / 7
+    days_to_drain = backlog / (drain_den / window) if drain_den > 0 else None
+    # round half away from zero, as DuckDB's round (the value is clipped at 0 anyway)
+    projected = max(0, math.floor(backlog + 14 * (in7 + re7 - out7) / window + 0.5))
+    outflow_avg = out7 / window
 
     # ---- backlog tickets as of D
     backlog_tickets = [t for t in tickets.values() if _status_at(t, asof) in UNSOLVED]
@@ -798,9 +803,10 @@ def compute_digest_figures(
             "outflow": outflow[D],
             "reopened": reopened[D],
             "net": inflow[D] + reopened[D] - outflow[D],
-            "inflow_7d_avg": in7 / 7,
+            "history_days": history,
+            "inflow_7d_avg": in7 / window,
             "outflow_7d_avg": outflow_avg,
-            "reopened_7d_avg": re7 / 7,
+            "reopened_7d_avg": re7 / window,
             "inflow_above_outflow_since": since.isoformat() if since else None,
             "days_to_drain": days_to_drain,
             "projected_backlog_14d": projected,
