@@ -33,11 +33,12 @@ def publish(
     con: duckdb.DuckDBPyConnection, day: date, settings: Settings, post: bool = False
 ) -> DigestRun:
     """The end of every run, as tasks of the calling flow: build day D's digest from the
-    marts, write its files (digest, KB drafts, Data Docs, Slack message and preview) and,
-    with `post`, deliver it."""
+    marts, write its files (digest, KB drafts, Data Docs, Slack message and preview),
+    with `post` deliver it, and last publish the warehouse's read-only copy for readers."""
     result = steps.build_digest(con, day, settings)
     payload = steps.write_digest(con, result, settings)
     delivery = steps.post_digest(con, day, payload, settings) if post else None
+    steps.publish_readers_copy(con, settings)
     return DigestRun(result, delivery)
 
 

@@ -173,6 +173,18 @@ def note_missing_day(
         get_run_logger().error("%s", message)
 
 
+@task(name="publish-readers-copy", cache_policy=NO_CACHE)
+def publish_readers_copy(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path | None:
+    """Replace the read-only copy analysts and BI tools open (none when switched off)."""
+    if not settings.readers_copy:
+        return None
+    copy = warehouse.publish_copy(con, settings.db_path, settings.readers_copy_path)
+    get_run_logger().info(
+        "readers' copy %s (%.1f MB in %.2f s)", copy.path, copy.size_bytes / 1e6, copy.seconds
+    )
+    return copy.path
+
+
 @task(name="check-data-quality", cache_policy=NO_CACHE)
 def fail_on_bad_data(result: dict[str, Any], failed_days: str | None = None) -> None:
     """End the flow run failed when day D's data failed, or (`failed_days`) when days of a

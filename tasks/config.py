@@ -356,6 +356,11 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     lock_timeout_seconds: float = Field(default=30.0, ge=0)
+    readers_copy: bool = Field(
+        default=True,
+        description="After each run, publish a read-only copy of the warehouse for analysts "
+        "and BI tools (readers_copy_path), so an open notebook never stops a run",
+    )
     extensions_dirs: list[Path] = Field(
         default_factory=list,
         description="Project folders with more SQL models, metrics and expectations "
@@ -369,6 +374,11 @@ class Settings(BaseSettings):
             dirs=tuple(Path(folder) for folder in self.extensions_dirs),
             driver_dimension=self.drivers.dimension,
         )
+
+    @property
+    def readers_copy_path(self) -> Path:
+        """The readers' copy of the warehouse: `<out_dir>/<warehouse name>-latest.duckdb`."""
+        return self.out_dir / f"{self.db_path.stem}-latest.duckdb"
 
     @field_validator("extensions_dirs", mode="before")
     @classmethod

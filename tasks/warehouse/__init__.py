@@ -11,9 +11,11 @@ from tasks.warehouse.connection import (
 )
 from tasks.warehouse.files import SQL_DIR, read_sql, split_statements
 from tasks.warehouse.migrations import discover_migrations, recorded_state, upgrade
+from tasks.warehouse.readers import PublishedCopy, publish_copy
 
 __all__ = [
     "SQL_DIR",
+    "PublishedCopy",
     "commit_without_vacuum",
     "config_rows",
     "configure_session",
@@ -22,6 +24,7 @@ __all__ = [
     "discover_migrations",
     "open_file",
     "prepare",
+    "publish_copy",
     "read_sql",
     "recorded_state",
     "session_variables",

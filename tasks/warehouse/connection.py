@@ -39,11 +39,24 @@ def open_file(settings: Settings) -> duckdb.DuckDBPyConnection:
                     "check the path and that it is a DuckDB file."
                 ) from exc
             if time.monotonic() >= deadline:
-                raise BacklogError(
-                    f"The warehouse {path} is in use by another run; waited "
-                    f"{settings.lock_timeout_seconds:.0f} s. Try again when it has finished."
-                ) from exc
+                raise BacklogError(lock_message(settings)) from exc
             time.sleep(0.5)
+
+
+def lock_message(settings: Settings) -> str:
+    """What to say when another process holds the warehouse: which file, and what to open
+    instead of it for reading."""
+    instead = (
+        f"analysts and BI tools should open the read-only copy {settings.readers_copy_path} "
+        "instead; "
+        if settings.readers_copy
+        else ""
+    )
+    return (
+        f"The warehouse {settings.db_path} is in use by another run or by a program that "
+        f"opened it (a notebook, a BI tool), waited {settings.lock_timeout_seconds:.0f} s; "
+        f"{instead}close it or wait for the run to finish, then try again."
+    )
 
 
 def prepare(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:

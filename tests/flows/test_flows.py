@@ -9,6 +9,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
@@ -186,6 +187,65 @@ def test_the_digest_flow_writes_the_files_of_the_run_of_day_d(exports, tmp_path)
         assert again[name] == written[name]
     drafts = [name for name in written if name.startswith("kb/")]
     assert [again[name] for name in drafts] == [written[name] for name in drafts]
+
+
+def test_a_reader_of_the_copy_does_not_stop_the_run_and_the_copy_is_the_warehouse(
+    exports, tmp_path
+):
+    db, out = tmp_path / "backlog.duckdb", tmp_path / "out"
+    backfill(exports=exports, start=START, end=START + timedelta(days=4), db=db, out=out)
+    copy = out / "backlog-latest.duckdb"
+    # an analyst's notebook, another process, holds the copy open while the morning runs
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys\n"
+            f"con = duckdb.connect({str(copy)!r}, read_only=True)\n"
+            "days = 'select count(*) from marts.fct_daily_flow'\n"
+            "print(con.execute(days).fetchone()[0], flush=True)\n"
+            "sys.stdin.readline()\n"
+            "print(con.execute(days).fetchone()[0], flush=True)\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "5"
+        state = daily_backlog(
+            exports=exports, day=START + timedelta(days=5), db=db, out=out, return_state=True
+        )
+        assert state.is_completed()
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "5"  # its copy, until it reopens
+    finally:
+        reader.kill()
+        reader.wait()
+        reader.stdin.close()
+        reader.stdout.close()
+
+    # the new copy holds every table of the warehouse, row for row
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("attach ? as readers (read_only)", [str(copy)])
+        tables = con.execute(
+            "select database_name, schema_name, table_name from duckdb_tables() "
+            "where database_name in (current_database(), 'readers') order by all"
+        ).fetchall()
+        own = [(s, t) for d, s, t in tables if d != "readers"]
+        assert own == [(s, t) for d, s, t in tables if d == "readers"]
+        assert ("marts", "fct_daily_flow") in own
+        for schema, table in own:
+            name = f"{schema}.{table}"
+            counts = con.execute(
+                f"select (select count(*) from {name}), (select count(*) from readers.{name}), "
+                f"(select count(*) from (select * from {name} except all "
+                f"select * from readers.{name})), (select count(*) from (select * from "
+                f"readers.{name} except all select * from {name}))"
+            ).fetchone()
+            assert counts == (counts[0], counts[0], 0, 0), name
+        assert con.execute("select count(*) from readers.marts.fct_daily_flow").fetchone() == (6,)
 
 
 @pytest.mark.parametrize(

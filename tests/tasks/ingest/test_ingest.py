@@ -430,9 +430,16 @@ def test_second_run_waits_then_stops_with_a_clear_message(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == b"locked"
-        settings = load_settings(db_path=db, lock_timeout_seconds=1)
-        with pytest.raises(BacklogError, match=r"is in use by another run; waited 1 s"):
+        settings = load_settings(db_path=db, out_dir=tmp_path / "out", lock_timeout_seconds=1)
+        with pytest.raises(BacklogError) as caught:
             warehouse.connect(settings)
+        # names the warehouse file and what to open instead
+        assert str(caught.value) == (
+            f"The warehouse {db} is in use by another run or by a program that opened it (a "
+            "notebook, a BI tool), waited 1 s; analysts and BI tools should open the read-only "
+            f"copy {tmp_path / 'out' / 'busy-latest.duckdb'} instead; close it or wait for the "
+            "run to finish, then try again."
+        )
     finally:
         holder.kill()
         holder.wait()

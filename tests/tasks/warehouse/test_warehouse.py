@@ -232,3 +232,39 @@ def test_every_config_table_is_declared_in_sql_config() -> None:
         assert ddl[0].startswith(f"create or replace table config.{path.stem}")
         assert insert.startswith(f"insert into config.{path.stem}")
         assert "?" not in insert
+
+
+# --- the readers' copy ----------------------------------------------------------------------
+
+
+def test_the_readers_copy_replaces_the_old_one_atomically_under_an_open_reader(
+    tmp_path: Path,
+) -> None:
+    db, target = tmp_path / "backlog.duckdb", tmp_path / "out" / "backlog-latest.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create table t as select range as n from range(3)")
+    first = warehouse.publish_copy(con, db, target)
+    assert (first.path, first.size_bytes) == (target, target.stat().st_size)
+    reader = duckdb.connect(str(target), read_only=True)  # an analyst's session
+    con.execute("insert into t values (3)")
+    # a stale write-ahead log beside the old copy is not replayed into the new one
+    target.with_name(target.name + ".wal").write_bytes(b"not a wal")
+    warehouse.publish_copy(con, db, target)
+    con.close()
+    assert reader.execute("select count(*) from t").fetchone() == (3,)  # its old copy
+    reader.close()
+    with duckdb.connect(str(target), read_only=True) as fresh:
+        assert fresh.execute("select count(*) from t").fetchone() == (4,)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["backlog-latest.duckdb"]
+
+
+def test_a_copy_that_cannot_be_written_is_one_sentence_and_leaves_no_temporary_file(
+    tmp_path: Path,
+) -> None:
+    db, target = tmp_path / "backlog.duckdb", tmp_path / "out" / "backlog-latest.duckdb"
+    target.mkdir(parents=True)  # a folder where the copy should go: the rename fails
+    with duckdb.connect(str(db)) as con, pytest.raises(BacklogError) as caught:
+        warehouse.publish_copy(con, db, target)
+    assert str(caught.value).startswith(f"Could not publish the readers' copy {target} ")
+    assert str(caught.value).endswith("or set readers_copy = false.")
+    assert [p.name for p in target.parent.iterdir()] == ["backlog-latest.duckdb"]
