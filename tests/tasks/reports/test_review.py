@@ -283,6 +283,7 @@ def test_the_dst_week_counts_berlin_days(built):
         "first_day": "2026-03-23",
         "last_day": "2026-03-29",
         "days": 7,
+        "history_days": 40,  # 18 Feb .. 29 Mar 2026: 11 + 29 days
         "note": "",
     }
 
@@ -459,6 +460,11 @@ def test_a_partial_first_week_renders(built, tmp_path):
     assert pack["status"] == "partial"
     assert pack["coverage"]["days"] == 5
     assert "first export is Wed 18 Feb 2026" in pack["coverage"]["note"]
+    # Sun 22 Feb has 5 days of history (18..22 Feb): its 7-day averages are over 5 days
+    assert pack["coverage"]["history_days"] == 5
+    assert pack["coverage"]["note"].endswith(
+        "That day has 5 days of history: its daily averages are over those days."
+    )
     inflow = next(k for k in pack["kpis"] if k["key"] == "inflow")
     assert inflow["value"] == _one(
         built["con"],
