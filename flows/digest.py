@@ -34,9 +34,11 @@ def publish(
 ) -> DigestRun:
     """The end of every run, as tasks of the calling flow: build day D's digest from the
     marts, write its files (digest, KB drafts, Data Docs, Slack message and preview),
-    with `post` deliver it, and last publish the warehouse's read-only copy for readers."""
+    with `post` deliver it, and last publish the warehouse's read-only copy for readers.
+    The digest and its data quality are Prefect artifacts too."""
     result = steps.build_digest(con, day, settings)
     payload = steps.write_digest(con, result, settings)
+    steps.publish_digest_artifacts(result)
     delivery = steps.post_digest(con, day, payload, settings) if post else None
     steps.publish_readers_copy(con, settings)
     return DigestRun(result, delivery)

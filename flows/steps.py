@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tasks import ingest, kb, models, pull, quality, warehouse
@@ -22,7 +23,7 @@ from tasks.config import Settings
 from tasks.delivery import digest as digest_delivery
 from tasks.delivery import review as review_delivery
 from tasks.errors import IncompleteDataError
-from tasks.render import blocks
+from tasks.render import artifacts, blocks
 from tasks.reports import digest, review
 
 
@@ -151,6 +152,38 @@ def write_digest(
     paths += blocks.write_payload(payload, settings.out_dir, result["date"])
     get_run_logger().info("digest written to %s", ", ".join(str(p) for p in paths))
     return payload
+
+
+@task(name="publish-digest-artifacts", cache_policy=NO_CACHE)
+def publish_digest_artifacts(result: dict[str, Any]) -> list[str]:
+    """Show the day's digest (the text of digest-<D>.md) and its data quality in Prefect's
+    UI, under keys stable per day; redacted, no credential. The keys."""
+    day = result["date"]
+    digest_key = artifacts.key("digest", day)
+    quality_key = artifacts.key("data-quality", day)
+    create_markdown_artifact(
+        artifacts.digest_markdown(result),
+        key=digest_key,
+        description=f"Backlog digest of {day}",
+    )
+    create_table_artifact(
+        artifacts.quality_table(result),
+        key=quality_key,
+        description=f"Data quality of the export of {day}",
+    )
+    return [digest_key, quality_key]
+
+
+@task(name="publish-review-artifact", cache_policy=NO_CACHE)
+def publish_review_artifact(pack: dict[str, Any]) -> str:
+    """Show the review pack's key figures in Prefect's UI, under a key stable per week."""
+    review_key = artifacts.key("review", pack["week"])
+    create_markdown_artifact(
+        artifacts.review_markdown(pack),
+        key=review_key,
+        description=f"Support review {pack['week']}: key figures",
+    )
+    return review_key
 
 
 @task(name="post-digest", cache_policy=NO_CACHE)

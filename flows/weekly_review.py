@@ -33,6 +33,7 @@ def weekly_review(
     with warehouse.connect(settings) as con:
         pack = steps.build_review(con, week, settings)
         paths = steps.write_review(pack, settings.out_dir)
+        steps.publish_review_artifact(pack)
         if post:
             steps.post_review(con, week, next(p for p in paths if p.suffix == ".html"))
     summary = {key: value for key, value in pack.items() if key != "charts"}

@@ -105,6 +105,17 @@ class KbSettings(Section):
     max_cluster_texts: int = Field(default=10_000, ge=50)
     # above max_cluster_texts: days a clustering is reused (new tickets assigned to it)
     recluster_days: int = Field(default=7, ge=1)
+    # feature requests belong to the product review, not the knowledge base: tickets of
+    # these types or carrying one of these tags are left out of the clusters
+    feature_request_types: list[str] = Field(
+        default_factory=lambda: ["feature request", "feature_request", "feature"]
+    )
+    feature_request_tags: list[str] = Field(
+        default_factory=lambda: ["feature-request", "feature_request", "feature"]
+    )
+    # a candidate needs a resolution that recurs: at least this many members whose final
+    # replies are alike (chase-ups, feature requests and one-off answers make no article)
+    min_shared_resolutions: int = Field(default=3, ge=1)
 
 
 class QualitySettings(Section):
@@ -175,6 +186,8 @@ class AlertSettings(Section):
     reopen_rate: float = Field(default=0.15, ge=0, le=1)
     backlog_days: float = Field(default=5.0, gt=0)
     oldest_unreplied_hours: float = Field(default=24.0, gt=0)
+    same_issue_recontact_rate: float = Field(default=0.10, ge=0, le=1)
+    sla_breached_share: float = Field(default=0.25, ge=0, le=1)
 
 
 class EscalationRule(Section):
@@ -217,6 +230,8 @@ class MergeSettings(Section):
             r"still waiting",
             r"status (of|on) my",
             r"^(re|fwd?):",
+            r"second request",
+            r"nobody (has )?(replied|answered|responded)",
         ]
     )
 

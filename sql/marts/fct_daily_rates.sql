@@ -19,6 +19,7 @@ cohort_by_solve_date as (
         count(*) as solved,
         count(*) filter (where is_reopened_within_7d) as reopened,
         count(*) filter (where is_recontacted_within_7d) as recontacted,
+        count(*) filter (where is_same_issue_recontacted_within_7d) as same_issue_recontacted,
     from tickets
     where first_solved_date is not null
     group by first_solved_date
@@ -31,6 +32,8 @@ cohorts as (
         coalesce(sum(cohort.solved) over cohort_window, 0) as reopen_cohort,
         coalesce(sum(cohort.reopened) over cohort_window, 0) as reopened_in_cohort,
         coalesce(sum(cohort.recontacted) over cohort_window, 0) as recontacted_in_cohort,
+        coalesce(sum(cohort.same_issue_recontacted) over cohort_window, 0)
+            as same_issue_recontacted_in_cohort,
     from days
     left join cohort_by_solve_date as cohort using (report_date)
     window cohort_window as (order by days.report_date rows between 13 preceding and 7 preceding)
@@ -90,6 +93,10 @@ final as (
         cohorts.reopen_cohort::bigint as recontact_cohort,
         case when cohorts.reopen_cohort > 0
             then cohorts.recontacted_in_cohort / cohorts.reopen_cohort end as recontact_rate_7d,
+        cohorts.same_issue_recontacted_in_cohort::bigint as same_issue_recontacted,
+        case when cohorts.reopen_cohort > 0
+            then cohorts.same_issue_recontacted_in_cohort / cohorts.reopen_cohort end
+            as same_issue_recontact_rate_7d,
         replies.first_reply_p50_minutes,
         replies.first_reply_p90_minutes,
         coalesce(replies.first_reply_count, 0) as first_reply_count,

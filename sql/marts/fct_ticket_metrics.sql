@@ -1,6 +1,7 @@
 -- one row per ticket (deleted tickets left out): its clocks, solves, reopens and recontacts
 -- Business clocks: business minutes of the ticket's schedule (its latest group's, else the
 -- default) between creation and each instant, as the overlap with the open intervals.
+-- (any ticket of the requester, and the same issue)
 -- incremental: ticket_id
 with
 
@@ -163,6 +164,69 @@ recontacted_within_7d as (
         and created_at <= first_solved_at + interval 168 hours
 ),
 
+-- the same problem came back: a later ticket of the requester that shares a driver value
+-- with it (staging.stg_tickets.driver_values: the one driver definition, each ticket's latest
+-- version, after ignore_tags), or a follow-up the helpdesk links to it in either direction
+-- (its own followup_ids, or the follow-up's via.source.from.ticket_id when via.source.rel
+-- is follow_up, both kept in extra by the Zendesk adapter), created within 168 hours
+all_tickets as (
+    select ticket_id, requester_id, created_at, driver_values, extra
+    from staging.stg_tickets
+    where not is_deleted
+),
+
+linked_follow_ups as (
+    select ticket_id, followup_id from followups
+    union
+    select
+        json_extract_string(extra, '$.followup_source_id') as ticket_id,
+        ticket_id as followup_id,
+    from all_tickets
+    where json_extract_string(extra, '$.via_followup_source_id') = 'follow_up'
+        and json_extract_string(extra, '$.followup_source_id')
+            in (select ticket_id from tickets)
+),
+
+same_issue_candidates as (
+    select
+        solved.ticket_id,
+        later.ticket_id as later_ticket_id,
+        later.created_at,
+        later.driver_values,
+        solved.driver_values as solved_driver_values,
+        solves.first_solved_at,
+        false as is_linked,
+    from tickets as solved
+    inner join solves using (ticket_id)
+    inner join all_tickets as later
+        on later.requester_id = solved.requester_id
+        and later.ticket_id <> solved.ticket_id
+        and later.created_at > solves.first_solved_at
+        and later.created_at <= solves.first_solved_at + interval 168 hours
+    union all
+    select
+        linked_follow_ups.ticket_id,
+        later.ticket_id as later_ticket_id,
+        later.created_at,
+        later.driver_values,
+        []::varchar[] as solved_driver_values,
+        solves.first_solved_at,
+        true as is_linked,
+    from linked_follow_ups
+    inner join solves using (ticket_id)
+    inner join all_tickets as later
+        on later.ticket_id = linked_follow_ups.followup_id
+        and later.ticket_id <> linked_follow_ups.ticket_id
+),
+
+same_issue_recontacted_within_7d as (
+    select distinct ticket_id
+    from same_issue_candidates
+    where created_at > first_solved_at
+        and created_at <= first_solved_at + interval 168 hours
+        and (is_linked or len(list_intersect(driver_values, solved_driver_values)) > 0)
+),
+
 final as (
     select
         tickets.ticket_id,
@@ -207,6 +271,8 @@ final as (
         solves.reopen_count,
         reopens_within_7d.ticket_id is not null as is_reopened_within_7d,
         recontacted_within_7d.ticket_id is not null as is_recontacted_within_7d,
+        same_issue_recontacted_within_7d.ticket_id is not null
+            as is_same_issue_recontacted_within_7d,
     from tickets
     inner join solves using (ticket_id)
     left join replies using (ticket_id)
@@ -214,6 +280,7 @@ final as (
     left join recontacted_within_7d using (ticket_id)
     left join ticket_schedules using (ticket_id)
     left join business_minutes using (ticket_id)
+    left join same_issue_recontacted_within_7d using (ticket_id)
 )
 
 select * from final

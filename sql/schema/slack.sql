@@ -20,6 +20,7 @@ create table if not exists ops.slack_messages (
     first_attempt_at timestamptz not null,
     posted_at timestamptz,
     updated_at timestamptz,
+    thread_ts varchar,                   -- the ts of the lists' reply in its thread, for chat.update
     primary key (report_date, channel)
 );
 

@@ -52,6 +52,7 @@ TICKET_EXTRAS = {
     "custom_status_id": "custom_status_id",
     "followup_ids": "followup_ids",
     "via_followup_source_id": "via.source.rel",
+    "followup_source_id": "via.source.from.ticket_id",
     "brand_id": "brand_id",
     "ticket_form_id": "ticket_form_id",
 }

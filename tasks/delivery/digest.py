@@ -44,7 +44,8 @@ def deliver(
         logger.info(message)
         return message
     chart = series.flow_chart_png(con, day, days=28) if settings.slack.chart else None
-    result = slack.deliver(con, day, payload, target, chart)
+    lists_path = str(settings.out_dir / f"digest-{day.isoformat()}.md")
+    result = slack.deliver(con, day, payload, target, chart, lists_path=lists_path)
     message = f"Slack: digest of {day} {result.action}"
     if result.chart_error:
         message += f" ({result.chart_error})"

@@ -63,13 +63,16 @@ class Team:
 
     def _requesters(self) -> None:
         rng = self.rng
-        n = max(300, int(self.cfg.tickets_per_day * 20))
+        # a healthy team's pool: most customers write once or twice a quarter, a few
+        # accounts write every week (any-ticket 7-day recontact about 10% before the planted
+        # recontacts; a pool of tickets_per_day * 20 with a steep head made it about 45%)
+        n = max(1500, int(self.cfg.tickets_per_day * 100))
         n_org = max(20, n // 6)
         org_tier = rng.choice(4, size=n_org, p=[0.12, 0.33, 0.55, 0.0])
         has_org = rng.random(n) < 0.62
         org = np.where(has_org, rng.integers(0, n_org, n), -1)
         tier = np.where(has_org, org_tier[np.maximum(org, 0)], rng.choice([2, 3], n, p=[0.2, 0.8]))
-        w = 1.0 / (np.arange(n) + 8.0) ** 0.85
+        w = 1.0 / (np.arange(n) + 30.0) ** 0.6
         self.req_p = rng.permutation(w / w.sum())
         self.req_tier = tier.astype(np.int8)
         self.req_org = org.astype(np.int32)

@@ -20,6 +20,7 @@ from tasks.config import Settings
 from tasks.kb.clusters import Clustering, cluster_texts
 from tasks.kb.drafts import MAX_RELATED_WITH_SUBJECT, distinct_symptoms, pick_title, render_draft
 from tasks.kb.identity import match_candidates
+from tasks.kb.recurring import recurring_resolutions
 from tasks.kb.sampled import refresh_sampled
 from tasks.kb.store import store_day
 from tasks.kb.tickets import (
@@ -110,6 +111,9 @@ def _cluster_window(
 
     rows = []
     for index, members in enumerate(clustering.members):
+        member_replies = [current.clean_resolutions[i] for i in members]
+        if recurring_resolutions(member_replies) < settings.kb.min_shared_resolutions:
+            continue  # no resolution recurs among its members: nothing to write up
         candidate_id, state, first_seen = matched[index]
         keywords = clustering.keywords[index]
         previous = None if previous_counts is None else int(previous_counts[index])

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tasks.redact import redact
-from tasks.render import failed
+from tasks.render import failed, worklist
 from tasks.render import format as fmt
 from tasks.render.preview import render_preview_html
 
@@ -30,6 +30,8 @@ MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 MAX_CONTEXT_ELEMENTS = 10
 MAX_FALLBACK_TEXT = 3000
+MAX_MAIN_BLOCKS = 10  # the top-level message: a phone screen
+LISTS_BLOCK_ID = "lists"
 
 _PLAIN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
 _ORDER_OF_STATUS = ("new", "open", "pending", "hold")
@@ -44,42 +46,59 @@ def build_payload(
     ticket_url_template: str | None = None,
     max_list_items: int = 5,
 ) -> dict[str, Any]:
-    """The Slack message of a digest: a `text` fallback and Block Kit blocks.
+    """The Slack message of a digest: a short top-level message and one reply in its thread.
+
+    The top-level message fits a phone screen (at most `MAX_MAIN_BLOCKS` blocks): the
+    headline (backlog, direction, the one number to act on), the alerts and the few figures
+    a lead reads. The lists (drivers, work next, stale, batches, merge and KB candidates,
+    aging) go in `thread`, posted as a reply to it.
 
     Args:
         digest: the dict of `digest-<D>.json`; missing keys are skipped.
         ticket_url_template: e.g. `https://acme.zendesk.com/agent/tickets/{ticket_id}`;
             ticket ids become links through it when given.
         max_list_items: how many items each list shows before "and N more".
+
+    Returns:
+        `{"text", "blocks", "thread": {"text", "blocks"}}`.
     """
     r = _Renderer(ticket_url_template, max(1, max_list_items))
     blocks: list[dict[str, Any]] = [r.header(digest)]
     if failed.is_failed_day(digest):  # the failure first, once (tasks/render/failed.py)
         blocks.append(_section(f":x: *{_esc(failed.first_line(digest))}*"))
-    blocks.append(r.subtitle(digest))
     if not failed.has_figures(digest):
         blocks += [_section(failed.NO_FIGURES), r.data_quality(digest)]
         return {"text": r.fallback(digest), "blocks": blocks}
-    if digest.get("alerts"):
-        blocks.append(r.alerts(digest["alerts"]))
+    blocks.append(r.headline(digest))
+    alerts = digest.get("alerts") or []
+    if len(alerts) > 1:  # the first is the headline's "act on"
+        blocks.append(r.alerts(alerts[1:]))
     blocks.append(_divider())
-    blocks += [r.backlog(digest), r.flow(digest), r.aging(digest)]
-    blocks.append(r.quality_and_speed(digest))
-    action_blocks = [
-        r.drivers(digest.get("drivers") or []),
-        r.work_next(digest.get("work_next") or []),
-        r.stale(digest.get("stale") or {}),
-        r.batches(digest.get("batches") or []),
-        r.merge_candidates(digest.get("merge_candidates") or []),
-        r.kb_candidates(digest.get("kb_candidates") or []),
-    ]
-    action_blocks = [block for block in action_blocks if block is not None]
-    if action_blocks:
-        blocks.append(_divider())
-        blocks += action_blocks
-    blocks.append(_divider())
+    blocks.append(r.figures(digest))
+    blocks.append(r.lists_pointer(digest))
     blocks.append(r.data_quality(digest))
-    return {"text": r.fallback(digest), "blocks": _within_block_limit(blocks)}
+    return {
+        "text": r.fallback(digest),
+        "blocks": blocks[:MAX_MAIN_BLOCKS],
+        "thread": r.thread(digest),
+    }
+
+
+def webhook_payload(payload: dict[str, Any], lists_path: str) -> dict[str, Any]:
+    """The message an incoming webhook sends: no thread, and where the lists are instead.
+
+    A webhook cannot reply in a thread, so the pointer to the thread says which file holds
+    the lists.
+    """
+    note = _context(
+        [
+            ":page_facing_up: The lists (work next, stale, batches, merge and KB candidates, "
+            f"drivers) are in `{_escape(lists_path)}` (a webhook cannot post a thread)."
+        ]
+    )
+    note["block_id"] = LISTS_BLOCK_ID
+    blocks = [note if b.get("block_id") == LISTS_BLOCK_ID else b for b in payload["blocks"]]
+    return {"text": payload["text"], "blocks": blocks}
 
 
 def write_payload(payload: dict[str, Any], out_dir: Path, day: date | str) -> list[Path]:
@@ -95,13 +114,19 @@ def write_payload(payload: dict[str, Any], out_dir: Path, day: date | str) -> li
 def limits_note(payload: dict[str, Any]) -> str:
     """How close a payload comes to Slack's limits, said above its preview."""
     blocks = payload.get("blocks") or []
+    thread = (payload.get("thread") or {}).get("blocks") or []
     longest = max(
-        (len(b.get("text", {}).get("text", "")) for b in blocks if b.get("type") == "section"),
+        (
+            len(b.get("text", {}).get("text", ""))
+            for b in [*blocks, *thread]
+            if b.get("type") == "section"
+        ),
         default=0,
     )
     return (
-        f"Slack preview · {len(blocks)}/{MAX_BLOCKS} blocks · longest section "
-        f"{longest}/{MAX_SECTION_TEXT} characters"
+        f"Slack preview · message {len(blocks)}/{MAX_MAIN_BLOCKS} blocks · thread reply "
+        f"{len(thread)}/{MAX_BLOCKS} blocks · longest section {longest}/{MAX_SECTION_TEXT} "
+        "characters"
     )
 
 
@@ -144,84 +169,128 @@ class _Renderer:
             "text": {"type": "plain_text", "text": _clip_plain(text, MAX_HEADER_TEXT)},
         }
 
-    def subtitle(self, d: dict[str, Any]) -> dict[str, Any]:
-        """The line under the title: the day, the alert count, a data-quality warning."""
-        alerts = d.get("alerts") or []
-        quality = (d.get("data_quality") or {}).get("status")
-        parts = [
-            f"Morning standup digest for {_esc(d.get('date'))} ({_esc(d.get('timezone'))})"
-            + _esc(failed.figures_label(d))
-        ]
-        parts.append(
-            f":rotating_light: {len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
-            if alerts
-            else ":white_check_mark: no alerts"
-        )
-        if quality and quality != "ok":
-            parts.append(f":warning: data quality {_esc(str(quality).upper())}")
-        short = fmt.history((d.get("flow") or {}).get("history_days"))
-        if short:
-            parts.append(f":hourglass_flowing_sand: {short}")
-        return _context([" · ".join(parts)])
-
-    def alerts(self, alerts: list[dict[str, Any]]) -> dict[str, Any]:
-        """Every alert, as many as the space allows."""
-        lines = [f"• {_esc(a.get('message') or a.get('name'))}" for a in alerts]
-        title = f":rotating_light: *{len(alerts)} alert{'s' if len(alerts) != 1 else ''}*"
-        # alerts are few and all matter: show every one the space allows
-        return _section(_fit(title, lines, max_items=max(self.max_items, 10)))
-
-    def backlog(self, d: dict[str, Any]) -> dict[str, Any]:
-        """Where the backlog stands: size, change, status split, days of work."""
-        b = d.get("backlog") or {}
-        by_status = b.get("by_status") or {}
-        change = (
-            f"{_arrow(b.get('change_1d'))} *{fmt.signed(b.get('change_1d'))}* today · "
+    def headline(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The state in three lines: the backlog, its direction, the one number to act on."""
+        b, f = d.get("backlog") or {}, d.get("flow") or {}
+        size = (
+            f"*Backlog: {_int(b.get('open_total'))} open*{_esc(failed.figures_label(d))}   "
+            f"{_arrow(b.get('change_1d'))} *{fmt.signed(b.get('change_1d'))}* "
+            f"{failed.day_word(d)} · "
             f"{_arrow(b.get('change_7d'))} {fmt.signed(b.get('change_7d'))} in 7 days"
         )
-        split = " · ".join(f"{_int(by_status.get(s))} {_STATUS_LABEL[s]}" for s in _ORDER_OF_STATUS)
-        level = d.get("backlog_days")
-        if level is not None:
-            split += f" · *{fmt.number(level)} days of work*"
-        return _section(f"*Backlog: {_int(b.get('open_total'))} open*   {change}\n{split}")
-
-    def flow(self, d: dict[str, Any]) -> dict[str, Any]:
-        """Inflow against outflow: today, the 7-day average and where it is heading."""
-        f = d.get("flow") or {}
-        inflow_avg = _float(f.get("inflow_7d_avg")) + _float(f.get("reopened_7d_avg"))
-        outflow_avg = _float(f.get("outflow_7d_avg"))
-        today = (
-            f"*Inflow vs outflow*: today {_int(f.get('inflow'))} in, {_int(f.get('outflow'))} "
-            f"out, {_int(f.get('reopened'))} reopened (net {fmt.signed(f.get('net'))})"
-        )
+        projected = _int(f.get("projected_backlog_14d"))
         short = fmt.history(f.get("history_days"))
-        avg = (
-            f"{fmt.average_label(f.get('history_days'))}: *{fmt.number(inflow_avg)} in* "
-            f"({fmt.number(f.get('inflow_7d_avg'))} new + "
-            f"{fmt.number(f.get('reopened_7d_avg'))} reopened) "
-            f"vs *{fmt.number(outflow_avg)} out* per day"
-        )
-        projected = f.get("projected_backlog_14d")
-        if short:
-            avg += " (alerts on these wait for 7 days of history)"
         if f.get("inflow_above_outflow_since") and short:
-            trend = (
-                f"Inflow above outflow since {_esc(f['inflow_above_outflow_since'])} ({short}), "
-                f"{_int(projected)} projected in 14 days"
+            direction = (
+                f"*Growing*: inflow above outflow since "
+                f"{_esc(f['inflow_above_outflow_since'])} ({short}), "
+                f"{projected} projected in 14 days"
             )
         elif f.get("inflow_above_outflow_since"):
-            trend = (
-                f":warning: *Inflow above outflow since {_esc(f['inflow_above_outflow_since'])}*"
-                f": the backlog is growing, {_int(projected)} projected in 14 days"
+            direction = (
+                f":warning: *Growing*: inflow above outflow since "
+                f"{_esc(f['inflow_above_outflow_since'])}, {projected} projected in 14 days"
             )
         elif f.get("days_to_drain") is None:
-            trend = f"Not draining: {_int(projected)} projected in 14 days"
+            direction = f"*Not draining*: {projected} projected in 14 days"
         else:
-            trend = (
-                f"Draining: about {fmt.number(f['days_to_drain'], 0)} days to empty, "
-                f"{_int(projected)} projected in 14 days"
+            direction = (
+                f"*Draining*: about {fmt.days(f['days_to_drain'])} to empty, "
+                f"{projected} projected in 14 days"
             )
-        return _section(f"{today}\n{avg}\n{trend}")
+        alerts = d.get("alerts") or []
+        icon = ":rotating_light:" if alerts else ":dart:"
+        return _section(f"{size}\n{direction}\n{icon} *Act on:* {_esc(act_on(d))}")
+
+    def figures(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The few figures a lead reads, as two-column fields."""
+        f, rates = d.get("flow") or {}, d.get("rates") or {}
+        resp, sla = d.get("response") or {}, d.get("sla") or {}
+        inflow_avg = _float(f.get("inflow_7d_avg")) + _float(f.get("reopened_7d_avg"))
+        reopen = rates.get("reopen_rate_7d")
+        reopen_flag = " :warning:" if reopen is not None and reopen > 0.15 else ""
+        open_total = (d.get("backlog") or {}).get("open_total")
+        breached = sla.get("breached_open")
+        share = (
+            f" ({fmt.pct(breached / open_total)} of open)"
+            if fmt.is_number(breached) and fmt.is_number(open_total) and open_total
+            else ""
+        )
+        fields = [
+            f"*Flow, {fmt.average_label(f.get('history_days')).lower()}*\n"
+            f"{fmt.number(inflow_avg)} in vs {fmt.number(f.get('outflow_7d_avg'))} out a day"
+            + (" _(alerts on it wait for 7 days)_" if fmt.history(f.get("history_days")) else ""),
+            f"*Water level*\n{fmt.days(d.get('backlog_days'))} of work",
+            f"*First meaningful response*\nmedian {fmt.minutes(resp.get('ttfmr_p50_minutes'))}"
+            f" · p90 {fmt.minutes(resp.get('ttfmr_p90_minutes'))}\n"
+            f"_first reply {fmt.minutes(resp.get('first_reply_p50_minutes'))} "
+            "(auto-replies count)_",
+            f"*Resolution*\nmedian {fmt.hours(resp.get('resolution_p50_hours'))} · "
+            f"{_int(resp.get('unreplied_open'))} open without a reply",
+            f"*SLA*\n{_int(breached)} breached{share} · {_int(sla.get('at_risk_open'))} at risk",
+            f"*Reopen rate (7 d)*{reopen_flag}\n{fmt.pct(reopen)} of "
+            f"{_int(rates.get('reopen_cohort'))} solved",
+            f"*Recontact (same issue)*\n"
+            f"{fmt.pct(rates.get('same_issue_recontact_rate_7d'))} of "
+            f"{_int(rates.get('recontact_cohort'))} solved\n"
+            f"_any ticket {fmt.pct(rates.get('recontact_rate_7d'))}_",
+        ]
+        if fmt.has_business_hours(resp):
+            fields[3:3] = [
+                "*First meaningful response (business hours)*\nmedian "
+                f"{fmt.minutes(resp.get('ttfmr_business_p50_minutes'))} · p90 "
+                f"{fmt.minutes(resp.get('ttfmr_business_p90_minutes'))}\n"
+                f"_first reply {fmt.minutes(resp.get('first_reply_business_p50_minutes'))}_",
+            ]
+            fields[5:5] = [
+                "*Resolution (business hours)*\nmedian "
+                f"{fmt.hours(resp.get('resolution_business_p50_hours'))}",
+            ]
+        return {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": _clip(text, MAX_FIELD_TEXT)}
+                for text in fields[:MAX_FIELDS]
+            ],
+        }
+
+    def lists_pointer(self, d: dict[str, Any]) -> dict[str, Any]:
+        """What the thread holds, counted: the lists are one click away."""
+        counts = [
+            (len(d.get("work_next") or []), "to work next"),
+            (_int_or_zero((d.get("stale") or {}).get("count")), "stale to nudge"),
+            (len(d.get("batches") or []), "batches"),
+            (len(d.get("merge_candidates") or []), "merge candidates"),
+            (len(d.get("kb_candidates") or []), "KB candidates"),
+            (len(d.get("drivers") or []), "drivers"),
+        ]
+        listed = " · ".join(f"{n} {label}" for n, label in counts if n)
+        block = _context([f":thread: In the thread: {listed or 'nothing to list today'}"])
+        block["block_id"] = LISTS_BLOCK_ID
+        return block
+
+    def thread(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The reply in the message's thread: every list, then aging."""
+        title = _context([f"The lists of {_esc(fmt.day_label(d.get('date')))}"])
+        sections = [
+            self.work_next(d.get("work_next") or []),
+            self.stale(d.get("stale") or {}),
+            self.batches(d.get("batches") or []),
+            self.merge_candidates(d.get("merge_candidates") or []),
+            self.kb_candidates(d.get("kb_candidates") or []),
+            self.drivers(d.get("drivers") or []),
+            self.aging(d),
+        ]
+        blocks = [title, *(block for block in sections if block is not None)]
+        text = f"The lists of the backlog digest of {_esc(d.get('date'))}"
+        return {"text": text, "blocks": _within_block_limit(blocks)}
+
+    def alerts(self, alerts: list[dict[str, Any]]) -> dict[str, Any]:
+        """The alerts after the first (the headline's "act on"), as many as the space allows."""
+        lines = [f"• {_esc(a.get('message') or a.get('name'))}" for a in alerts]
+        title = f":rotating_light: *{len(alerts)} more alert{'s' if len(alerts) != 1 else ''}*"
+        # alerts are few and all matter: show every one the space allows
+        return _section(_fit(title, lines, max_items=max(self.max_items, 10)))
 
     def aging(self, d: dict[str, Any]) -> dict[str, Any]:
         """The age buckets, old ones in bold, and the oldest open ticket."""
@@ -236,53 +305,9 @@ class _Renderer:
         if a.get("oldest_ticket_id") is not None:
             text += (
                 f"\nOldest: {self.ticket(a['oldest_ticket_id'])}, "
-                f"{fmt.number(a.get('oldest_age_days'))} days old"
+                f"{fmt.days(a.get('oldest_age_days'))} old"
             )
         return _section(text)
-
-    def quality_and_speed(self, d: dict[str, Any]) -> dict[str, Any]:
-        """Rates, reply and resolution times and SLA, as two-column fields."""
-        rates = d.get("rates") or {}
-        resp = d.get("response") or {}
-        sla = d.get("sla") or {}
-        reopen = rates.get("reopen_rate_7d")
-        reopen_flag = " :warning:" if reopen is not None and reopen > 0.15 else ""
-        fields = [
-            f"*Reopen rate (7 d)*{reopen_flag}\n{fmt.pct(reopen)} of "
-            f"{_int(rates.get('reopen_cohort'))} solved",
-            f"*Recontact rate (7 d)*\n{fmt.pct(rates.get('recontact_rate_7d'))} of "
-            f"{_int(rates.get('recontact_cohort'))} solved",
-            f"*First reply*\nmedian {fmt.minutes(resp.get('first_reply_p50_minutes'))} · "
-            f"p90 {fmt.minutes(resp.get('first_reply_p90_minutes'))}",
-            f"*First meaningful response*\nmedian {fmt.minutes(resp.get('ttfmr_p50_minutes'))} · "
-            f"p90 {fmt.minutes(resp.get('ttfmr_p90_minutes'))}",
-            f"*Resolution*\nmedian {fmt.hours(resp.get('resolution_p50_hours'))} · "
-            f"{_int(resp.get('unreplied_open'))} open without a reply",
-            f"*SLA*\n{_int(sla.get('breached_open'))} breached · "
-            f"{_int(sla.get('at_risk_open'))} at risk",
-        ]
-        if fmt.has_business_hours(resp):
-            fields[3:3] = [
-                "*First reply (business hours)*\nmedian "
-                f"{fmt.minutes(resp.get('first_reply_business_p50_minutes'))} · p90 "
-                f"{fmt.minutes(resp.get('first_reply_business_p90_minutes'))}",
-            ]
-            fields[5:5] = [
-                "*First meaningful response (business hours)*\nmedian "
-                f"{fmt.minutes(resp.get('ttfmr_business_p50_minutes'))} · p90 "
-                f"{fmt.minutes(resp.get('ttfmr_business_p90_minutes'))}",
-            ]
-            fields[7:7] = [
-                "*Resolution (business hours)*\nmedian "
-                f"{fmt.hours(resp.get('resolution_business_p50_hours'))}",
-            ]
-        return {
-            "type": "section",
-            "fields": [
-                {"type": "mrkdwn", "text": _clip(text, MAX_FIELD_TEXT)}
-                for text in fields[:MAX_FIELDS]
-            ],
-        }
 
     def drivers(self, drivers: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The top drivers of the last 7 days, spikes first; None without drivers."""
@@ -316,17 +341,18 @@ class _Renderer:
         """The ranked tickets to work next, with why; None when there are none."""
         if not items:
             return None
+        work = worklist.split_reasons(items)
         lines = []
-        for rank, item in enumerate(items, start=1):
-            reasons = item.get("reasons") or []
-            if isinstance(reasons, str):
-                reasons = [reasons]
-            why = "; ".join(_esc(r) for r in reasons if r)
+        for rank, (item, own) in enumerate(zip(items, work.reasons, strict=True), start=1):
+            why = "; ".join(_esc(r) for r in own)
             lines.append(
                 f"{rank}. {self.ticket(item.get('ticket_id'))} · "
                 f"score {fmt.number(item.get('score'), 0)}" + (f" — {why}" if why else "")
             )
-        return _section(_fit(":dart: *Work next*", lines, max_items=self.max_items))
+        title = ":dart: *Work next*"
+        if worklist.summary(work):
+            title += f"\n_{_esc(worklist.summary(work))}_"
+        return _section(_fit(title, lines, max_items=self.max_items))
 
     def stale(self, stale: dict[str, Any]) -> dict[str, Any] | None:
         """The pending tickets to nudge and the nudge; None when there are none."""
@@ -433,6 +459,14 @@ class _Renderer:
             more = f" (+{len(alerts) - 3} more)" if len(alerts) > 3 else ""
             text += f" {len(alerts)} alert{'s' if len(alerts) != 1 else ''}: {messages}{more}"
         return _clip_plain(text, MAX_FALLBACK_TEXT)
+
+
+def act_on(d: dict[str, Any]) -> str:
+    """The one number to act on: the most pressing alert, else the water level."""
+    alerts = d.get("alerts") or []
+    if alerts:
+        return str(alerts[0].get("message") or alerts[0].get("name"))
+    return f"nothing crossed a threshold; the backlog is {fmt.days(d.get('backlog_days'))} of work"
 
 
 # --------------------------------------------------------------------------- block helpers

@@ -41,6 +41,8 @@ GRID = "#DDDDDD"
 WIDTH = 10.0  # inches, every chart
 DPI = 110
 HOTSPOT_MIN_SOLVED = 5
+# a hot spot is flagged (in colour) only from this many reopens: one reopen of five is noise
+HOTSPOT_MIN_REOPENED = 3
 EXCHANGES_OVER = 3  # docs/metrics.md: the share of tickets over 3 exchanges or 2 handoffs
 HANDOFFS_OVER = 2
 EFFORT_CAP = 8  # the effort chart's last bar holds this many and more
@@ -313,7 +315,10 @@ def reopen_hotspots_png(
             return _png(fig)
         y = list(range(len(shown)))[::-1]
         colours = [
-            OKABE_ITO["vermillion"] if s.share > warning else OKABE_ITO["blue"] for s in shown
+            OKABE_ITO["vermillion"]
+            if s.share > warning and s.reopened >= HOTSPOT_MIN_REOPENED
+            else OKABE_ITO["blue"]
+            for s in shown
         ]
         ax.barh(y, [s.share * 100 for s in shown], color=colours, height=0.62)
         ax.set_yticks(y, [s.driver for s in shown])

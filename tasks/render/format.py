@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 NA = "n/a"
+# a change resting on fewer tickets than this is shown without a percentage or a colour
+SMALL_BASE = 30
 
 
 def is_number(value: Any) -> bool:
@@ -31,14 +33,22 @@ def minutes(value: Any) -> str:
 
 def hours(value: Any) -> str:
     """A duration given in hours: "40 s" under a minute, "45 min" under an hour, "3.2 h"
-    under 48 h, "2.1 d" above.
+    under 48 h, then days: "2.1 days" under 10 days, "30 days" from there.
 
-    Seconds and minutes need no decimal; hours and days keep one. The unit follows the
-    rounded text, so 59.6 minutes reads "1.0 h" (never "60 min") and 47.96 h reads "2.0 d".
+    Seconds, minutes and ten days or more need no decimal; hours and shorter day counts
+    keep one. The unit follows the rounded text, so 59.6 minutes reads "1.0 h" (never
+    "60 min"), 47.96 h reads "2.0 days" and 9.96 days "10 days".
     """
     if not is_number(value):
         return NA
     return _duration(value * 3600, value * 60, value, value / 24)
+
+
+def days(value: Any) -> str:
+    """A duration given in days, by the one duration rule ("2.1 days", "30 days", "5.0 h")."""
+    if not is_number(value):
+        return NA
+    return _duration(value * 86400, value * 1440, value * 24, value)
 
 
 def _duration(in_seconds: float, in_minutes: float, in_hours: float, in_days: float) -> str:
@@ -49,7 +59,9 @@ def _duration(in_seconds: float, in_minutes: float, in_hours: float, in_days: fl
         return f"{in_minutes:.0f} min"
     if round(in_hours, 1) < 48:
         return f"{in_hours:.1f} h"
-    return f"{in_days:.1f} d"
+    if round(in_days, 1) < 10:
+        return f"{in_days:.1f} days"
+    return f"{in_days:.0f} days"
 
 
 def number(value: Any, digits: int = 1) -> str:
@@ -97,17 +109,28 @@ def value(figure: Any, unit: str) -> str:
     return number(figure) if isinstance(figure, float) else count(figure)
 
 
-def change(figure: Any, previous: Any, unit: str) -> str:
-    """The change from a previous value: points for shares, % for durations, +n for counts."""
+def change(figure: Any, previous: Any, unit: str, *, small_base: bool = False) -> str:
+    """The change from a previous value: points for shares, % for durations, +n for counts.
+
+    On a small base (fewer than `SMALL_BASE` tickets behind it) no percentage is given: a
+    count reads "+5", a duration its difference ("+12 min"), so a move from 1 to 17
+    tickets never reads "+1600%".
+    """
     if figure is None or previous is None:
         return NA
     if unit == "share":
         return f"{(figure - previous) * 100:+.1f} pp"
     if unit in ("minutes", "hours"):
-        return "±0%" if figure == previous else _ratio(figure, previous)
+        if figure == previous:
+            return "±0%"
+        if small_base:
+            sign = "+" if figure > previous else "-"
+            delta = abs(figure - previous)
+            return sign + (minutes(delta) if unit == "minutes" else hours(delta))
+        return _ratio(figure, previous)
     delta = figure - previous
     text = f"{delta:+,.1f}" if isinstance(delta, float) else f"{delta:+,}"
-    return f"{text} ({_ratio(figure, previous)})" if previous else text
+    return f"{text} ({_ratio(figure, previous)})" if previous and not small_base else text
 
 
 def _ratio(figure: float, previous: float) -> str:

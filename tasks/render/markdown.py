@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.render import failed
+from tasks.render import failed, worklist
 from tasks.render import format as fmt
 
 # lists in the text rendering stop here; digest-<D>.json keeps every item
@@ -59,10 +59,10 @@ def _backlog(d: dict[str, Any]) -> list[str]:
         lines.append(f"- Inflow above outflow since {f['inflow_above_outflow_since']} ({short})")
     elif f["inflow_above_outflow_since"]:
         lines.append(f"- **Inflow above outflow since {f['inflow_above_outflow_since']}**")
-    drain = "growing" if f["days_to_drain"] is None else f"{fmt.number(f['days_to_drain'])} days"
+    drain = "growing" if f["days_to_drain"] is None else fmt.days(f["days_to_drain"])
     lines += [
         f"- Days to drain: {drain}; projected in 14 days: {f['projected_backlog_14d']}; "
-        f"water level: {fmt.number(d['backlog_days'])} days of work",
+        f"water level: {fmt.days(d['backlog_days'])} of work",
         "",
     ]
     return lines
@@ -72,7 +72,7 @@ def _aging(a: dict[str, Any]) -> list[str]:
     """The age buckets and the oldest open ticket."""
     lines = ["## Aging", "- " + ", ".join(f"{k}: {v}" for k, v in a["buckets"].items())]
     if a["oldest_ticket_id"] is not None:
-        lines.append(f"- Oldest: #{a['oldest_ticket_id']}, {fmt.number(a['oldest_age_days'])} days")
+        lines.append(f"- Oldest: #{a['oldest_ticket_id']}, {fmt.days(a['oldest_age_days'])}")
     return [*lines, ""]
 
 
@@ -81,12 +81,14 @@ def _quality_and_speed(d: dict[str, Any]) -> list[str]:
     r, resp, sla = d["rates"], d["response"], d["sla"]
     return [
         "## Quality and speed",
-        f"- Reopen rate (7 d): {fmt.pct(r['reopen_rate_7d'])} of {r['reopen_cohort']}; "
-        f"recontact rate: {fmt.pct(r['recontact_rate_7d'])} of {r['recontact_cohort']}",
-        f"- First reply: median {fmt.minutes(resp['first_reply_p50_minutes'])}, "
-        f"p90 {fmt.minutes(resp['first_reply_p90_minutes'])}; first meaningful response: "
-        f"median {fmt.minutes(resp['ttfmr_p50_minutes'])}, "
-        f"p90 {fmt.minutes(resp['ttfmr_p90_minutes'])}",
+        f"- Reopen rate (7 d): {fmt.pct(r['reopen_rate_7d'])} of {fmt.count(r['reopen_cohort'])}; "
+        f"recontact (same issue): {fmt.pct(r.get('same_issue_recontact_rate_7d'))} of "
+        f"{fmt.count(r['recontact_cohort'])} <sub>(any ticket: "
+        f"{fmt.pct(r['recontact_rate_7d'])})</sub>",
+        f"- First meaningful response: median {fmt.minutes(resp['ttfmr_p50_minutes'])}, "
+        f"p90 {fmt.minutes(resp['ttfmr_p90_minutes'])}; first reply (auto-replies count): "
+        f"median {fmt.minutes(resp['first_reply_p50_minutes'])}, "
+        f"p90 {fmt.minutes(resp['first_reply_p90_minutes'])}",
         f"- Resolution: median {fmt.hours(resp['resolution_p50_hours'])}; "
         f"{resp['unreplied_open']} open tickets still without a reply",
         *_business_hours(resp),
@@ -130,9 +132,13 @@ def _work_next(items: list[dict[str, Any]]) -> list[str]:
     """The ranked tickets to work next, each with why."""
     if not items:
         return []
+    work = worklist.split_reasons(items)
     lines = ["## Work next"]
-    for rank, item in enumerate(items, start=1):
-        why = "; ".join(item["reasons"]) or "highest combined score"
+    if worklist.summary(work):
+        lines.append(f"_{worklist.summary(work)}_")
+        lines.append("")
+    for rank, (item, own) in enumerate(zip(items, work.reasons, strict=True), start=1):
+        why = "; ".join(own) or "highest combined score"
         lines.append(f"{rank}. #{item['ticket_id']} (score {fmt.number(item['score'], 0)}): {why}")
     return [*lines, ""]
 

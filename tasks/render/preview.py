@@ -36,6 +36,8 @@ _EMOJI: Mapping[str, str] = MappingProxyType(
         "books": "📚",
         "link": "🔗",
         "dart": "🎯",
+        "thread": "🧵",
+        "page_facing_up": "📄",
     }
 )
 
@@ -61,6 +63,8 @@ border-radius:3px;padding:1px 3px;color:#e01e5a}
 .q{border-left:4px solid #ddd;padding-left:10px;color:#454245;display:block}
 img{max-width:100%}
 .fallback{max-width:760px;margin:0 auto 24px;color:#616061;font-size:12px}
+.thread{border-left:3px solid #e0e0e0;max-width:740px;margin:0 auto;padding-left:16px}
+.thread .msg{margin-top:0}
 """
 
 
@@ -73,18 +77,32 @@ def render_preview_html(payload: dict[str, Any], note: str = "Slack preview") ->
             limits there).
     """
     blocks = payload.get("blocks") or []
-    body = "\n".join(_block_html(block) for block in blocks)
     title = next((b["text"]["text"] for b in blocks if b.get("type") == "header"), "Slack message")
-    return (
+    page = (
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_PREVIEW_CSS}</style></head><body>\n"
         f"<div class='note'>{html.escape(note)}</div>\n"
+        f"{_message_html(blocks, '9:00 AM')}"
+        f"<div class='fallback'>Notification text: {html.escape(str(payload.get('text', '')))}"
+        "</div>\n"
+    )
+    thread = payload.get("thread")
+    if thread:
+        page += (
+            "<div class='note'>Thread · 1 reply</div>\n<div class='thread'>"
+            f"{_message_html(thread.get('blocks') or [], '9:00 AM')}</div>\n"
+        )
+    return page + "</body></html>\n"
+
+
+def _message_html(blocks: list[dict[str, Any]], time: str) -> str:
+    """One message (the bot's avatar, name and its blocks) as HTML."""
+    body = "\n".join(_block_html(block) for block in blocks)
+    return (
         "<div class='msg'><div class='avatar'>B</div><div class='body'>"
         "<div><span class='who'>Backlog digest</span><span class='app'>APP</span>"
-        "<span class='time'>9:00 AM</span></div>\n"
+        f"<span class='time'>{html.escape(time)}</span></div>\n"
         f"{body}\n</div></div>\n"
-        f"<div class='fallback'>Notification text: {html.escape(str(payload.get('text', '')))}"
-        "</div>\n</body></html>\n"
     )
 
 

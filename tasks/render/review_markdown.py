@@ -27,9 +27,13 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
     ]
     for kpi in r["kpis"]:
         count = f" (n={kpi['count']})" if kpi["count"] is not None else ""
+        few = " (few tickets)" if kpi.get("small_base") else ""
+        value = (
+            f"<sub>{kpi['text']}</sub>" if kpi["key"] == "recontact_rate" else f"**{kpi['text']}**"
+        )
         lines.append(
-            f"| {kpi['label']} | **{kpi['text']}**{count} | {kpi['previous_text']} | "
-            f"{kpi['change_text']} | {kpi['avg_4w_text']} |"
+            f"| {kpi['label']} | {value}{count} | {kpi['previous_text']} | "
+            f"{kpi['change_text']}{few} | {kpi['avg_4w_text']} |"
         )
     lines += ["", "What each figure covers:", ""]
     lines += [f"- **{kpi['label']}**: {kpi['covers']}" for kpi in r["kpis"]]

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from tasks.config import Settings
+from tasks.render import format as fmt
 
 # the alerts on 7-day averages (inflow above outflow, days of work) wait for this many days
 # of history, as the spike alert waits for its baseline
@@ -56,8 +57,8 @@ def alerts_for_day(
                     run_days,
                     limits.inflow_above_outflow_days,
                     f"Inflow has been above outflow for {run_days} days (since {since}): "
-                    f"{flow['inflow_7d_avg'] + flow['reopened_7d_avg']:.1f} in vs "
-                    f"{flow['outflow_7d_avg']:.1f} out per day. Act now.",
+                    f"{fmt.number(flow['inflow_7d_avg'] + flow['reopened_7d_avg'])} in vs "
+                    f"{fmt.number(flow['outflow_7d_avg'])} out per day. Act now.",
                 )
             )
 
@@ -68,8 +69,24 @@ def alerts_for_day(
                 "reopen_rate",
                 rate,
                 limits.reopen_rate,
-                f"Reopen rate {rate:.0%} of {digest['rates']['reopen_cohort']} solved tickets "
-                f"is above {limits.reopen_rate:.0%}: solutions are not sticking.",
+                f"Reopen rate {fmt.pct(rate)} of {fmt.count(digest['rates']['reopen_cohort'])} "
+                f"solved tickets is above {fmt.pct(limits.reopen_rate)}: solutions are not "
+                "sticking.",
+            )
+        )
+
+    same_issue = digest["rates"].get("same_issue_recontact_rate_7d")
+    if same_issue is not None and same_issue > limits.same_issue_recontact_rate:
+        rates = digest["rates"]
+        alerts.append(
+            _alert(
+                "same_issue_recontact_rate",
+                same_issue,
+                limits.same_issue_recontact_rate,
+                f"Recontact (same issue) {fmt.pct(same_issue)}: "
+                f"{fmt.count(rates['same_issue_recontacted'])} of "
+                f"{fmt.count(rates['recontact_cohort'])} solved tickets came back with the same "
+                f"problem within 7 days (above {fmt.pct(limits.same_issue_recontact_rate)}).",
             )
         )
 
@@ -80,9 +97,25 @@ def alerts_for_day(
                 "backlog_days",
                 level,
                 limits.backlog_days,
-                f"The backlog is {level:.1f} days of work (above {limits.backlog_days:g}).",
+                f"The backlog is {fmt.days(level)} of work "
+                f"(above {fmt.days(limits.backlog_days)}).",
             )
         )
+
+    breached, open_total = digest["sla"]["breached_open"], digest["backlog"]["open_total"]
+    if breached is not None and open_total:
+        share = breached / open_total
+        if share > limits.sla_breached_share:
+            alerts.append(
+                _alert(
+                    "sla_breached",
+                    share,
+                    limits.sla_breached_share,
+                    f"{fmt.pct(share)} of the backlog is past its SLA target "
+                    f"({fmt.count(breached)} of {fmt.count(open_total)} tickets; "
+                    f"above {fmt.pct(limits.sla_breached_share)}).",
+                )
+            )
 
     row = con.execute(
         "select oldest_unreplied_age_hours from marts.fct_daily_backlog_health "
@@ -96,8 +129,8 @@ def alerts_for_day(
                 "oldest_unreplied",
                 oldest,
                 limits.oldest_unreplied_hours,
-                f"The oldest unreplied ticket has waited {oldest:.0f} h "
-                f"(above {limits.oldest_unreplied_hours:g} h).",
+                f"The oldest unreplied ticket has waited {fmt.hours(oldest)} "
+                f"(above {fmt.hours(limits.oldest_unreplied_hours)}).",
             )
         )
 
@@ -108,8 +141,8 @@ def alerts_for_day(
                     "spike",
                     driver["tickets_7d"],
                     settings.drivers.spike_min_tickets,
-                    f"Spike in {driver['driver']}: {driver['tickets_7d']} tickets in 7 days "
-                    f"against a baseline of {driver['baseline_weekly']:.1f} a week.",
+                    f"Spike in {driver['driver']}: {fmt.count(driver['tickets_7d'])} tickets in "
+                    f"7 days against a baseline of {fmt.number(driver['baseline_weekly'])} a week.",
                     driver=driver["driver"],
                 )
             )

@@ -197,6 +197,9 @@ def hotspots(
                 "share": spot.share,
                 "small_sample": spot.solved < charts.HOTSPOT_MIN_SOLVED,
                 "above_warning": spot.share > warning,
+                "flagged": spot.share > warning
+                and spot.solved >= charts.HOTSPOT_MIN_SOLVED
+                and spot.reopened >= charts.HOTSPOT_MIN_REOPENED,
             }
             for spot in spots
         ],
@@ -207,6 +210,7 @@ def hotspots(
             "of that solve. Reopens are counted as far as the warehouse knows: the 7-day "
             f"window of the week's last solves closes on {fmt.day_label(window_closes)}, so these "
             "shares can still rise. Drivers with fewer than "
-            f"{charts.HOTSPOT_MIN_SOLVED} solved tickets are left out of the chart."
+            f"{charts.HOTSPOT_MIN_SOLVED} solved tickets are left out of the chart; a share "
+            f"is flagged from {charts.HOTSPOT_MIN_REOPENED} reopens on."
         ),
     }

@@ -71,14 +71,33 @@ KPIS: tuple[Kpi, ...] = (
         "rates.reopen_cohort",
     ),
     Kpi(
+        "same_issue_recontact_rate",
+        "rates.same_issue_recontact_rate_7d",
+        "Recontact (same issue)",
+        "end",
+        "lower",
+        "Same cohort: the share whose same problem came back within 7 days of the first solve "
+        "(another ticket of the requester on a shared driver, or a linked follow-up).",
+        "rates.recontact_cohort",
+    ),
+    Kpi(
         "recontact_rate",
         "rates.recontact_rate_7d",
-        "Recontact rate",
+        "Recontact, any ticket",
         "end",
         "lower",
         "Same cohort: the share whose requester opened another ticket within 7 days of the "
         "first solve.",
         "rates.recontact_cohort",
+    ),
+    Kpi(
+        "ttfmr_p50",
+        "response.ttfmr_p50_minutes",
+        "First meaningful response, median",
+        "end",
+        "lower",
+        "As first reply, skipping auto-acknowledgements posted as an agent.",
+        "response.ttfmr_count",
     ),
     Kpi(
         "first_reply_p50",
@@ -97,15 +116,6 @@ KPIS: tuple[Kpi, ...] = (
         "lower",
         "The same tickets: 9 in 10 were answered faster than this.",
         "response.first_reply_count",
-    ),
-    Kpi(
-        "ttfmr_p50",
-        "response.ttfmr_p50_minutes",
-        "First meaningful response, median",
-        "end",
-        "lower",
-        "As first reply, skipping auto-acknowledgements posted as an agent.",
-        "response.ttfmr_count",
     ),
     Kpi(
         "resolution_p50",
@@ -198,6 +208,10 @@ def kpis(
         ]
         avg = sum(past) / len(past) if past else None
         count = values[this.monday].get(f"{kpi.key}__count")
+        prev_count = (
+            values[previous.monday].get(f"{kpi.key}__count") if previous.monday in values else None
+        )
+        small = _small_base(metric.unit, prev, count, prev_count)
         rows.append(
             {
                 "key": kpi.key,
@@ -218,8 +232,9 @@ def kpis(
                 "text": fmt.value(value, metric.unit),
                 "previous_text": fmt.value(prev, metric.unit),
                 "avg_4w_text": fmt.value(avg, metric.unit),
-                "change_text": fmt.change(value, prev, metric.unit),
-                "verdict": _verdict(value, prev, kpi.better),
+                "small_base": small,
+                "change_text": fmt.change(value, prev, metric.unit, small_base=small),
+                "verdict": "same" if small else _verdict(value, prev, kpi.better),
             }
         )
     return rows
@@ -292,3 +307,15 @@ def _verdict(value: Any, previous: Any, better: str | None) -> str:
     if value is None or previous is None or better is None or value == previous:
         return "same"
     return "better" if (value < previous) == (better == "lower") else "worse"
+
+
+def _small_base(unit: str, previous: Any, count: Any, previous_count: Any) -> bool:
+    """Whether a change rests on fewer than `fmt.SMALL_BASE` tickets: shown without colour.
+
+    A count's base is last week's count; a rate's or a duration's, the tickets behind it
+    this week and last week.
+    """
+    if unit == "tickets":
+        return fmt.is_number(previous) and previous < fmt.SMALL_BASE
+    bases = [n for n in (count, previous_count) if fmt.is_number(n)]
+    return any(n < fmt.SMALL_BASE for n in bases)

@@ -145,6 +145,8 @@ def session_variables(settings: Settings) -> dict[str, Any]:
         "ack_pattern": _one_pattern(settings.ack_patterns),
         "follow_up_pattern": _one_pattern(settings.merge.follow_up_patterns),
         "nature_pattern": _one_pattern(nature_patterns),
+        "kb_excluded_types": [t.lower() for t in settings.kb.feature_request_types] or [""],
+        "kb_excluded_tags": [t.lower() for t in settings.kb.feature_request_tags] or [""],
     }
 
 

@@ -118,7 +118,9 @@ def test_daily_flow_posts_once_then_updates_and_keeps_the_token_out_of_prefect(
         assert first.is_completed()
         daily_backlog(exports=exports, day=day, db=db, out=out, post=True)
         assert len(fake.top_level_messages()) == 1
-        assert len(fake.calls("chat.update")) == 1
+        replies = [m for m in fake.messages.values() if m.get("thread_ts")]
+        assert len(replies) == 1  # the lists, one reply in the message's thread
+        assert len(fake.calls("chat.update")) == 2  # the re-run edits the message and reply
         assert len(fake.calls("files.completeUploadExternal")) == 1  # the chart, once
 
     async def stored_parameters() -> str:

@@ -225,5 +225,5 @@ def test_digest_shows_business_hours_beside_the_calendar_figures(stretches: list
         for block in build_payload(built)["blocks"]
         for field in block.get("fields", [])
     ]
-    assert any(text.startswith("*First reply (business hours)*") for text in fields)
+    assert any(text.startswith("*First meaningful response (business hours)*") for text in fields)
     assert any(text.startswith("*Resolution (business hours)*") for text in fields)

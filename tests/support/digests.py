@@ -38,6 +38,8 @@ def make_digest(**overrides: Any) -> dict[str, Any]:
             "reopen_cohort": 194,
             "recontact_rate_7d": 0.45,
             "recontact_cohort": 194,
+            "same_issue_recontact_rate_7d": 0.06,
+            "same_issue_recontacted": 12,
         },
         "response": {
             "first_reply_p50_minutes": 12.0,

@@ -200,6 +200,11 @@ class Version:
     solved_at: datetime | None
     first_reply_at: datetime | None
     order: tuple  # (export date, file index, row number)
+    # helpdesk follow-up links (extra columns): the follow-ups this ticket lists
+    # (Zendesk followup_ids) and the ticket this one follows up (via.source.from, when
+    # via.source.rel is follow_up)
+    followup_ids: tuple[str, ...] = ()
+    follows_up: str | None = None
 
 
 @dataclass
@@ -225,6 +230,8 @@ class Ticket:
     tags: tuple[str, ...]
     first_reply_at: datetime | None
     history: list[tuple[datetime, str | None, str]] = field(default_factory=list)
+    followup_ids: tuple[str, ...] = ()
+    follows_up: str | None = None
     comments: list[Event] = field(default_factory=list)
     has_comment_events: bool = False
     # the earliest exported event: events cannot see replies before it
@@ -254,7 +261,26 @@ def _parse_ticket_row(row: Mapping[str, Any], src: tzinfo, order: tuple) -> Vers
         solved_at=solved_at,
         first_reply_at=parse_timestamp(row.get("first_reply_at"), src),
         order=order,
+        followup_ids=_parse_ids(row.get("followup_ids")),
+        follows_up=_clean_str(row.get("followup_source_id"))
+        if _clean_str(row.get("via_followup_source_id")) == "follow_up"
+        else None,
     )
+
+
+def _parse_ids(value: Any) -> tuple[str, ...]:
+    """A JSON list of ids (text or numbers) as text; anything else: none."""
+    if value is None:
+        return ()
+    items = value
+    if isinstance(value, str):
+        try:
+            items = json.loads(value)
+        except ValueError:
+            return ()
+    if not isinstance(items, list):
+        return ()
+    return tuple(str(item) for item in items if item is not None)
 
 
 def _row_key(row: Mapping[str, Any]) -> str:
@@ -453,6 +479,8 @@ def _build(exports_root: Path, source_timezone: str) -> tuple[dict[str, Ticket],
             tags=latest.tags,
             first_reply_at=latest.first_reply_at,
             events_start=events_start,
+            followup_ids=latest.followup_ids,
+            follows_up=latest.follows_up,
         )
         evs = sorted(events.get(tid, []), key=lambda e: (e.occurred_at, e.order))
         status_events = [e for e in evs if e.kind == "status_change" and e.to_value in STATUSES]
@@ -694,16 +722,41 @@ def compute_digest_figures(
             frm in SOLVED and to in UNSOLVED and fs < at <= fs + WEEK for at, frm, to in t.history
         )
     )
+    # any ticket of the requester, or a follow-up the ticket lists (Zendesk followup_ids)
     n_recontact = sum(
         1
         for t, fs in cohort
         if any(
             o.ticket_id != t.ticket_id and fs < o.created_at <= fs + WEEK
-            for o in by_requester[t.requester_id]
+            for o in [*by_requester[t.requester_id]]
+            + [tickets[f] for f in t.followup_ids if f in tickets]
         )
     )
     reopen_rate = n_reopen / len(cohort) if cohort else None
     recontact_rate = n_recontact / len(cohort) if cohort else None
+
+    # same issue: another ticket of the requester in the window sharing a driver value
+    # (latest tags less the ignored ones), or a linked follow-up (either direction)
+    ignored_tags = {str(x).strip().lower() for x in ignore_tags}
+
+    def driver_values(t: Ticket) -> set[str]:
+        return {tag for tag in t.tags if tag not in ignored_tags}
+
+    def linked(t: Ticket, o: Ticket) -> bool:
+        return o.ticket_id in t.followup_ids or o.follows_up == t.ticket_id
+
+    def same_issue(t: Ticket, fs: datetime) -> bool:
+        for o in tickets.values():
+            if o.ticket_id == t.ticket_id or not fs < o.created_at <= fs + WEEK:
+                continue
+            if linked(t, o):
+                return True
+            if o.requester_id == t.requester_id and driver_values(o) & driver_values(t):
+                return True
+        return False
+
+    n_same_issue = sum(1 for t, fs in cohort if same_issue(t, fs))
+    same_issue_rate = n_same_issue / len(cohort) if cohort else None
 
     # ---- response
     patterns = [
@@ -821,6 +874,8 @@ def compute_digest_figures(
             "reopen_cohort": len(cohort),
             "recontact_rate_7d": recontact_rate,
             "recontact_cohort": len(cohort),
+            "same_issue_recontact_rate_7d": same_issue_rate,
+            "same_issue_recontacted": n_same_issue,
         },
         "response": {
             "first_reply_p50_minutes": quantile_cont(reply_minutes, 0.5),

@@ -62,6 +62,15 @@ tickets as (
     from solved
     inner join staging.stg_tickets as tickets using (ticket_id)
     where not tickets.is_deleted
+        -- chase-ups belong to merge candidates and feature requests to the product review,
+        -- not to the knowledge base ([merge] follow_up_patterns; [kb] feature_request_*)
+        and not regexp_matches(
+            lower(coalesce(tickets.subject, '')), getvariable('follow_up_pattern')
+        )
+        and not list_contains(
+            getvariable('kb_excluded_types'), lower(coalesce(tickets.ticket_type, ''))
+        )
+        and not list_has_any(tickets.tags, getvariable('kb_excluded_tags'))
 ),
 
 comments as (

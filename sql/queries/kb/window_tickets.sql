@@ -41,6 +41,15 @@ final as (
     where status_as_of.status in ('solved', 'closed')
         and status_as_of.last_solved_at >= bounds.window_start
         and not tickets.is_deleted
+        -- chase-ups belong to merge candidates and feature requests to the product review,
+        -- not to the knowledge base ([merge] follow_up_patterns; [kb] feature_request_*)
+        and not regexp_matches(
+            lower(coalesce(tickets.subject, '')), getvariable('follow_up_pattern')
+        )
+        and not list_contains(
+            getvariable('kb_excluded_types'), lower(coalesce(tickets.ticket_type, ''))
+        )
+        and not list_has_any(tickets.tags, getvariable('kb_excluded_tags'))
 )
 
 select * from final

@@ -69,6 +69,36 @@ recontact_windows as (
     where not changed.was_absent and solved.is_recontacted_within_7d
 ),
 
+-- the same-issue flag also reads a later ticket's driver values and links, which can change
+-- while its requester and creation stay: every solved ticket with a touched ticket of its
+-- requester in its window is rebuilt
+same_issue_windows as (
+    select solved.ticket_id
+    from marts.fct_ticket_metrics as solved
+    inner join (
+        select requester_id, created_at from now_known
+        union
+        select requester_id, created_at from last_known
+    ) as touched
+        on touched.requester_id = solved.requester_id
+        and touched.created_at > solved.first_solved_at
+        and touched.created_at <= solved.first_solved_at + interval 168 hours
+),
+
+-- a follow-up that names the ticket it follows up (Zendesk via.source.from.ticket_id), as
+-- exported now or as the last build knew it
+follow_up_sources as (
+    select json_extract_string(extra, '$.followup_source_id') as ticket_id
+    from staging.stg_ticket_versions
+    where load_id in (select unnest($new_loads::varchar[]))
+        and json_extract_string(extra, '$.via_followup_source_id') = 'follow_up'
+    union
+    select json_extract_string(extra, '$.followup_source_id') as ticket_id
+    from staging.stg_tickets
+    where ticket_id in (select ticket_id from touched_ids)
+        and json_extract_string(extra, '$.via_followup_source_id') = 'follow_up'
+),
+
 follow_up_links as (
     select linking.ticket_id
     from (
@@ -87,3 +117,7 @@ union
 select ticket_id from recontact_windows
 union
 select ticket_id from follow_up_links
+union
+select ticket_id from same_issue_windows
+union
+select ticket_id from follow_up_sources where ticket_id is not null

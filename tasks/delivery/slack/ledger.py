@@ -13,14 +13,15 @@ from tasks.delivery.slack.target import SlackTarget
 def row(con: duckdb.DuckDBPyConnection, day: date, key: str) -> dict[str, Any] | None:
     """The ledger row of (day, target): status, message channel, ts and chart; None if new."""
     cursor = con.execute(
-        "select status, message_channel, ts, chart_file_id from ops.slack_messages "
+        "select status, message_channel, ts, chart_file_id, thread_ts from ops.slack_messages "
         "where report_date = ? and channel = ?",
         [day, key],
     )
     found = cursor.fetchone()
     if found is None:
         return None
-    return dict(zip(("status", "message_channel", "ts", "chart_file_id"), found, strict=True))
+    names = ("status", "message_channel", "ts", "chart_file_id", "thread_ts")
+    return dict(zip(names, found, strict=True))
 
 
 def attempt(
@@ -62,12 +63,23 @@ def posted(
     sha: str,
     chart_file_id: str | None,
 ) -> None:
-    """Record the posted message at once: from here on a re-run updates, never re-posts."""
+    """Record the posted message at once: from here on a re-run updates, never re-posts.
+
+    The row stays `pending` until the thread reply is in Slack too (`thread_posted`).
+    """
     con.execute(
-        "update ops.slack_messages set status = 'posted', message_channel = ?, ts = ?, "
-        "chart_file_id = ?, payload_sha256 = ?, posted_at = ?, last_error = null "
+        "update ops.slack_messages set message_channel = ?, ts = ?, thread_ts = null, "
+        "chart_file_id = ?, payload_sha256 = ?, posted_at = ? "
         "where report_date = ? and channel = ?",
         [message_channel, ts, chart_file_id, sha, datetime.now(UTC), day, key],
+    )
+
+
+def thread_posted(con: duckdb.DuckDBPyConnection, day: date, key: str, thread_ts: str) -> None:
+    """Record the lists' reply at once: a re-run edits it, never replies again."""
+    con.execute(
+        "update ops.slack_messages set thread_ts = ? where report_date = ? and channel = ?",
+        [thread_ts, day, key],
     )
 
 

@@ -18,6 +18,7 @@ from tasks.delivery.slack.retry import Budget
 from tasks.delivery.slack.session import Session
 from tasks.delivery.slack.target import SlackTarget
 from tasks.errors import BacklogError
+from tasks.render.blocks import webhook_payload
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,17 @@ def deliver(
     retry_budget_seconds: float = 60.0,
     backoff_seconds: float = 0.5,
     request_timeout_seconds: float = 30.0,
+    lists_path: str | None = None,
 ) -> DeliveryResult:
     """Send the day's digest to the target exactly once; a re-run updates it (bot) or skips.
 
     A bot token + channel id posts one top-level message with `chat.postMessage`; a
     re-run updates that same message (`chat.update`, with the channel id Slack
     returned and the stored `ts`) and shares the chart once, in the message's thread.
-    An incoming webhook cannot update, so a re-run of a delivered day sends nothing.
+    The lists go in one reply in the message's thread (`payload["thread"]`), posted once
+    and edited by a re-run like the message; the day stays `pending` until both are in
+    Slack. An incoming webhook cannot update or thread: it gets the short message, which
+    says where the lists are (`lists_path`), and a re-run of a delivered day sends nothing.
     `ops.slack_messages` is the ledger: a row is written before the first request and
     stays `pending` until Slack has the message, so a failed delivery is sent by the
     next run or `backlog digest --post`, once. Failures raise `BacklogError` with one
@@ -68,12 +73,15 @@ def deliver(
             in all, before giving up.
         backoff_seconds: the first back-off after a 5xx or connection error (doubles).
         request_timeout_seconds: the longest a single request may take.
+        lists_path: where a webhook's message says the lists are (the digest's Markdown).
 
     Raises:
         BacklogError: one line naming Slack and what went wrong; the ledger keeps the
             digest pending for the next run. A chart that could not be shared does not
             raise: the message is out, `chart_error` says why, and the next run shares it.
     """
+    if target.mode == "webhook" and "thread" in payload:
+        payload = webhook_payload(payload, lists_path or f"digest-{day.isoformat()}.md")
     payload_json = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     sha = hashlib.sha256(payload_json.encode("utf-8")).hexdigest()
     row = ledger.row(con, day, target.key)
@@ -92,18 +100,22 @@ def deliver(
                 log.info("Slack: incoming webhooks cannot share files; the chart was not sent")
             return DeliveryResult(day, target.key, "posted")
 
-        action, ts, message_channel = "updated", None, None
+        action, ts, message_channel, thread_ts = "updated", None, None, None
         chart_file_id = row["chart_file_id"] if row is not None else None
         if row is not None and row["ts"]:
-            ts, message_channel = row["ts"], row["message_channel"]
+            ts, message_channel, thread_ts = row["ts"], row["message_channel"], row["thread_ts"]
             if not session.update(message_channel, ts, payload):
-                ts = chart_file_id = None  # the message was deleted in Slack: post it again
+                # the message was deleted in Slack: post it again, with its thread
+                ts = chart_file_id = thread_ts = None
         if ts is None:
             message_channel, ts = session.post(payload)
             action = "posted"
             ledger.posted(con, day, target.key, message_channel, ts, sha, chart_file_id)
-        else:
-            ledger.delivered(con, day, target.key, sha, posted=False)
+        thread = payload.get("thread")
+        if thread and not (thread_ts and session.update(message_channel, thread_ts, thread)):
+            thread_ts = session.reply(message_channel, ts, thread)
+            ledger.thread_posted(con, day, target.key, thread_ts)
+        ledger.delivered(con, day, target.key, sha, posted=action == "posted")
 
     except Failure as failure:
         message = scrub(str(failure), target)

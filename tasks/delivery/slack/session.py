@@ -92,6 +92,22 @@ class Session:
             raise Failure("Slack: chat.postMessage answered without a channel or ts.")
         return str(channel), str(ts)
 
+    def reply(self, channel: str, thread_ts: str, payload: dict[str, Any]) -> str:
+        """Post a reply in a message's thread; the reply's ts."""
+        response = self._call(
+            "chat.postMessage",
+            channel=channel,
+            thread_ts=thread_ts,
+            text=payload["text"],
+            blocks=payload["blocks"],
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        ts = response.get("ts")
+        if not ts:
+            raise Failure("Slack: chat.postMessage answered the thread reply without a ts.")
+        return str(ts)
+
     def update(self, channel: str, ts: str, payload: dict[str, Any]) -> bool:
         """Update the posted message; False when Slack no longer has it."""
         try:

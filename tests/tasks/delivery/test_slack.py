@@ -64,6 +64,11 @@ def payload(**overrides) -> dict:
     return build_payload(make_digest(**overrides))
 
 
+def top_posts(fake: FakeSlack) -> list:
+    """chat.postMessage calls for the top-level message (not the lists' thread reply)."""
+    return [c for c in fake.calls("chat.postMessage") if not (c.body or {}).get("thread_ts")]
+
+
 def ledger(con: duckdb.DuckDBPyConnection) -> list[dict]:
     cursor = con.execute("select * from ops.slack_messages order by report_date, channel")
     names = [d[0] for d in cursor.description]
@@ -118,7 +123,7 @@ def test_post_then_rerun_updates_the_same_message(fake, con):
     first = deliver(con, DAY, payload(), target)
     assert (first.action, first.message_channel) == ("posted", "C0DIGEST")
     assert len(fake.top_level_messages()) == 1
-    post = fake.calls("chat.postMessage")[0].body
+    post = top_posts(fake)[0].body
     assert post["channel"] == "CALIAS"
     assert post["blocks"]
     assert post["text"]
@@ -128,10 +133,11 @@ def test_post_then_rerun_updates_the_same_message(fake, con):
     second = deliver(con, DAY, changed, target)
     third = deliver(con, DAY, changed, target)
     assert (second.action, third.action) == ("updated", "updated")
-    assert len(fake.calls("chat.postMessage")) == 1
+    assert len(top_posts(fake)) == 1
+    # the message and its thread reply, edited on each re-run
     updates = fake.calls("chat.update")
-    assert [u.body["channel"] for u in updates] == ["C0DIGEST", "C0DIGEST"]  # the returned id
-    assert all(u.body["ts"] == first.ts for u in updates)
+    assert [u.body["channel"] for u in updates] == ["C0DIGEST"] * 4  # the returned id
+    assert [u.body["ts"] == first.ts for u in updates] == [True, False, True, False]
     [message] = fake.top_level_messages()
     assert "*Backlog: 301 open*" in json.dumps(message["blocks"])
     [row] = ledger(con)
@@ -185,7 +191,7 @@ def test_chart_upload_failure_keeps_the_chart_for_the_next_run(fake, con):
     result = deliver(con, DAY, payload(), target, chart_png=PNG, **FAST)
     assert result.action == "updated"
     assert result.chart_uploaded
-    assert len(fake.calls("chat.postMessage")) == 1
+    assert len(top_posts(fake)) == 1
     assert sum(1 for f in fake.files.values() if f["shared"]) == 1
 
 
@@ -200,7 +206,7 @@ def test_a_failed_post_stays_pending_and_is_sent_exactly_once_later(fake, con):
     assert "\n" not in message
     assert message.startswith("Slack answered HTTP 500 on chat.postMessage")
     assert "kept" in message
-    assert len(fake.calls("chat.postMessage")) >= 3  # backed off and retried, then gave up
+    assert len(top_posts(fake)) >= 3  # backed off and retried, then gave up
     assert fake.top_level_messages() == []
     [row] = ledger(con)
     assert row["status"] == "pending"
@@ -215,7 +221,7 @@ def test_a_failed_post_stays_pending_and_is_sent_exactly_once_later(fake, con):
     rerun = deliver(con, DAY, payload(), target)
     assert rerun.action == "updated"
     assert len(fake.top_level_messages()) == 1
-    assert sum(1 for r in fake.calls("chat.postMessage") if r.ok) == 1
+    assert sum(1 for r in top_posts(fake) if r.ok) == 1
     assert ledger(con)[0]["attempts"] == 3
 
 
@@ -225,7 +231,7 @@ def test_rate_limit_waits_for_retry_after(fake, con):
     result = deliver(con, DAY, payload(), bot(fake), retry_budget_seconds=10)
     waited = time.monotonic() - started
     assert result.action == "posted"
-    calls = fake.calls("chat.postMessage")
+    calls = top_posts(fake)
     assert [c.status for c in calls] == [429, 200]
     assert calls[1].at - calls[0].at >= 1.0
     assert waited < 5
@@ -242,7 +248,7 @@ def test_rate_limit_beyond_the_budget_gives_up_without_waiting(fake, con):
         "Slack rate-limited chat.postMessage, asked to wait 120 s, beyond the 60 s retry budget; "
         "the digest is kept and the next run sends it."
     )
-    assert len(fake.calls("chat.postMessage")) == 1
+    assert len(top_posts(fake)) == 1
     assert ledger(con)[0]["status"] == "pending"
 
 
@@ -251,7 +257,7 @@ def test_server_errors_back_off_then_succeed(fake, con):
     fake.fail("chat.postMessage", Failure(status=502))
     result = deliver(con, DAY, payload(), bot(fake), retry_budget_seconds=5, backoff_seconds=0.1)
     assert result.action == "posted"
-    calls = fake.calls("chat.postMessage")
+    calls = top_posts(fake)
     assert [c.status for c in calls] == [503, 503, 502, 200]
     gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(calls)]
     assert gaps[0] >= 0.075
@@ -262,7 +268,7 @@ def test_dropped_connections_are_retried(fake, con):
     fake.fail("chat.postMessage", Failure(drop=True), times=2)
     result = deliver(con, DAY, payload(), bot(fake), **FAST)
     assert result.action == "posted"
-    assert len(fake.calls("chat.postMessage")) == 3
+    assert len(top_posts(fake)) == 3
 
 
 def test_unreachable_slack_gives_up_within_the_budget(con):
@@ -310,7 +316,7 @@ def test_auth_errors_fail_at_once_with_one_line(fake, con, caplog, failure, erro
     )
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
-    assert len(fake.calls("chat.postMessage")) == 1
+    assert len(top_posts(fake)) == 1
     assert ledger(con)[0]["status"] == "pending"
     assert "xoxb" not in caplog.text
 
@@ -319,7 +325,7 @@ def test_other_refusals_name_the_slack_error(fake, con):
     fake.fail("chat.postMessage", Failure(status=200, error="not_in_channel"))
     with pytest.raises(BacklogError, match=r"^Slack refused chat.postMessage: not_in_channel "):
         deliver(con, DAY, payload(), bot(fake))
-    assert len(fake.calls("chat.postMessage")) == 1
+    assert len(top_posts(fake)) == 1
 
 
 def test_a_message_deleted_in_slack_is_posted_again_with_its_chart(fake, con):

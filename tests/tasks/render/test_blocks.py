@@ -21,7 +21,7 @@ TEMPLATE = "https://acme.zendesk.com/agent/tickets/{ticket_id}"
 def texts(payload: dict[str, Any]) -> list[str]:
     """Every piece of text in the blocks, in order."""
     out = []
-    for block in payload["blocks"]:
+    for block in [*payload["blocks"], *(payload.get("thread") or {}).get("blocks", [])]:
         if "text" in block:
             out.append(block["text"]["text"])
         out += [f["text"] for f in block.get("fields", [])]
@@ -53,21 +53,24 @@ def test_sections_come_in_the_standup_order():
     assert payload["blocks"][0]["text"]["text"] == "Support backlog · Tue 3 Mar 2026"
     joined = "\n".join(texts(payload))
     markers = [
-        "alert",  # alerts first
-        "*Backlog: 296 open*",
-        "*Inflow vs outflow*",
-        "Inflow above outflow since 2026-02-28",
-        "*Aging*",
-        "*Reopen rate (7 d)*",
-        "*Recontact rate (7 d)*",
-        "*First reply*",
+        "*Backlog: 296 open*",  # the headline first: size, direction, what to act on
+        "inflow above outflow since 2026-02-28",
+        "*Act on:* Inflow has been above outflow",  # the first alert
+        "*Flow, 7-day average*",
+        "*First meaningful response*",
+        "first reply",
         "*SLA*",
-        "*Drivers (last 7 days)*",
+        "*Reopen rate (7 d)*",
+        "*Recontact (same issue)*",
+        "In the thread",
+        "Data quality *warn*",
+        # the thread reply: the lists
         "*Work next*",
         "Stale: nudge 3 tickets",
         "*Batch these*",
         "*Knowledge-base candidates*",
-        "Data quality *warn*",
+        "*Drivers (last 7 days)*",
+        "*Aging*",
     ]
     positions = [joined.index(marker) for marker in markers]
     assert positions == sorted(positions)
@@ -84,7 +87,7 @@ def test_no_alerts_means_no_alert_section_and_a_draining_line():
     payload = build_payload(make_digest(alerts=[], flow=flow))
     joined = "\n".join(texts(payload))
     assert ":rotating_light:" not in joined
-    assert "no alerts" in joined
+    assert "nothing crossed a threshold" in joined
     assert "about 42 days to empty" in joined
 
 
@@ -290,9 +293,27 @@ def test_write_payload_writes_json_and_a_readable_preview(tmp_path):
     assert "<a href='https://acme.zendesk.com/agent/tickets/T1'>#T1</a>" in html
     assert "<span class='q'>" in html  # the nudge as a quote
     assert "🚨" in html
-    assert f"Slack preview · {len(payload['blocks'])}/50 blocks · longest section " in html
+    assert (
+        f"Slack preview · message {len(payload['blocks'])}/10 blocks · thread reply "
+        f"{len(payload['thread']['blocks'])}/50 blocks · longest section "
+    ) in html
+    assert "Thread · 1 reply" in html
 
 
 def test_payload_is_deterministic():
     digest = make_digest()
     assert build_payload(copy.deepcopy(digest)) == build_payload(copy.deepcopy(digest))
+
+
+def test_the_first_alert_is_the_headline_and_the_others_follow():
+    alerts = [
+        {"name": "sla_breached", "value": 0.6, "threshold": 0.25, "message": "60% past SLA."},
+        {"name": "reopen_rate", "value": 0.2, "threshold": 0.15, "message": "Reopens 20%."},
+        {"name": "spike", "value": 12, "threshold": 10, "message": "Spike in refund."},
+    ]
+    payload = build_payload(make_digest(alerts=alerts))
+    main = "\n".join(texts({"blocks": payload["blocks"]}))
+    assert main.count("60% past SLA.") == 1  # said once, as what to act on
+    assert ":rotating_light: *Act on:* 60% past SLA." in main
+    assert "*2 more alerts*\n• Reopens 20%.\n• Spike in refund." in main
+    assert len(payload["blocks"]) <= 10

@@ -77,10 +77,18 @@ def slack_field(payload: dict[str, Any], title: str) -> str:
 
 @pytest.mark.parametrize(
     ("hours", "expected"),
-    [(50.0, "2.1 d"), (27.1, "27.1 h"), (0.75, "45 min"), (74.5, "3.1 d"), (1.0, "1.0 h")],
+    [
+        (50.0, "2.1 days"),
+        (27.1, "27.1 h"),
+        (0.75, "45 min"),
+        (74.5, "3.1 days"),
+        (1.0, "1.0 h"),
+        (728.0, "30 days"),
+    ],
 )
 def test_a_resolution_time_reads_the_same_in_markdown_and_slack(hours, expected):
-    """The bug: 50 hours read "50.0 h" in the Markdown digest and "2.1 d" in Slack."""
+    """The bug: 50 hours read "50.0 h" in the Markdown digest and "2.1 d" in Slack; 728 h
+    reads "30 days"."""
     digest = full_digest(resolution_p50_hours=hours)
     markdown = re.search(r"- Resolution: median (.+?);", render_markdown(digest)).group(1)
     slack = re.search(r"median (.+?) ·", slack_field(build_payload(digest), "Resolution")).group(1)
@@ -89,12 +97,15 @@ def test_a_resolution_time_reads_the_same_in_markdown_and_slack(hours, expected)
 
 @pytest.mark.parametrize(
     ("minutes", "expected"),
-    [(3000.0, "2.1 d"), (95.0, "1.6 h"), (45.0, "45 min"), (1256.3, "20.9 h")],
+    [(3000.0, "2.1 days"), (95.0, "1.6 h"), (45.0, "45 min"), (1256.3, "20.9 h")],
 )
 def test_a_reply_time_reads_the_same_in_markdown_and_slack(minutes, expected):
-    digest = full_digest(first_reply_p90_minutes=minutes)
-    markdown = re.search(r"- First reply: median n/a, p90 (.+?);", render_markdown(digest))
-    slack = re.search(r"p90 (.+)$", slack_field(build_payload(digest), "First reply"))
+    digest = full_digest(ttfmr_p90_minutes=minutes)
+    markdown = re.search(
+        r"- First meaningful response: median n/a, p90 (.+?);", render_markdown(digest)
+    )
+    field = slack_field(build_payload(digest), "First meaningful response")
+    slack = re.search(r"p90 (.+?)\n", field)
     assert markdown.group(1) == slack.group(1) == expected
 
 
@@ -110,9 +121,12 @@ def test_a_reply_time_reads_the_same_in_markdown_and_slack(minutes, expected):
         (60, "1.0 h"),
         (95, "1.6 h"),
         (47.9 * 60, "47.9 h"),
-        (47.96 * 60, "2.0 d"),  # never "48.0 h"
-        (48 * 60, "2.0 d"),
-        (3000, "2.1 d"),
+        (47.96 * 60, "2.0 days"),  # never "48.0 h"
+        (48 * 60, "2.0 days"),
+        (3000, "2.1 days"),
+        (9.94 * 1440, "9.9 days"),
+        (9.96 * 1440, "10 days"),  # never "10.0 days"
+        (728 * 60, "30 days"),  # never "728 h"
         (None, "n/a"),
         ("x", "n/a"),
     ],
@@ -125,7 +139,10 @@ def test_one_duration_rule_seconds_minutes_hours_days(minutes, expected):
 
 def test_durations_stored_in_hours_keep_their_figures():
     assert fmt.hours(29.8) == "29.8 h"
-    assert fmt.hours(74.5) == "3.1 d"
+    assert fmt.hours(74.5) == "3.1 days"
+    assert fmt.days(30.33) == "30 days"
+    assert fmt.days(0.5) == "12.0 h"
+    assert fmt.days(None) == "n/a"
     assert fmt.hours(0.5) == "30 min"
     assert fmt.hours(None) == "n/a"
 
@@ -155,7 +172,7 @@ def test_day_labels_and_ticket_lists():
 
 def test_registered_values_and_their_changes_read_like_the_digest():
     # the review's KPI table: a duration reads by the digest's one rule, not its own
-    assert fmt.value(89.8, "hours") == fmt.hours(89.8) == "3.7 d"
+    assert fmt.value(89.8, "hours") == fmt.hours(89.8) == "3.7 days"
     assert fmt.value(45.0, "minutes") == "45 min"
     assert fmt.value(0.184, "share") == "18.4%"
     assert fmt.value(1234, "tickets") == "1,234"
@@ -177,3 +194,23 @@ def test_ticket_links_use_the_template_and_escape_the_id():
     template = "https://acme.zendesk.com/agent/tickets/{ticket_id}"
     assert fmt.ticket_url(template, "A B/1") == "https://acme.zendesk.com/agent/tickets/A%20B%2F1"
     assert fmt.ticket_url(None, "1") is None
+
+
+def test_a_change_on_a_small_base_has_no_percentage():
+    # 1 -> 17 tickets: "+16", never "+16 (+1600%)"; 29 is small, 30 is not
+    assert fmt.change(17, 1, "tickets", small_base=True) == "+16"
+    assert fmt.change(17, 1, "tickets") == "+16 (+1600%)"
+    # a duration on few tickets reads its difference: 90 - 60 min = "+30 min"; 3 - 5 h = "-2.0 h"
+    assert fmt.change(90.0, 60.0, "minutes", small_base=True) == "+30 min"
+    assert fmt.change(3.0, 5.0, "hours", small_base=True) == "-2.0 h"
+    assert fmt.change(0.2, 0.15, "share", small_base=True) == "+5.0 pp"
+
+
+def test_which_review_changes_rest_on_a_small_base():
+    from tasks.reports.review_kpis import _small_base
+
+    assert _small_base("tickets", 29, None, None)  # last week's count is the base
+    assert not _small_base("tickets", 30, None, None)
+    assert _small_base("share", 0.1, 120, 29)  # a rate on 29 tickets last week
+    assert not _small_base("minutes", 60.0, 30, 45)
+    assert not _small_base("minutes", 60.0, None, None)

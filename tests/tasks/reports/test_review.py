@@ -120,6 +120,7 @@ AT_END = {
     "backlog": ("fct_daily_flow", "backlog"),
     "reopen_rate": ("fct_daily_rates", "reopen_rate_7d"),
     "recontact_rate": ("fct_daily_rates", "recontact_rate_7d"),
+    "same_issue_recontact_rate": ("fct_daily_rates", "same_issue_recontact_rate_7d"),
     "first_reply_p50": ("fct_daily_rates", "first_reply_p50_minutes"),
     "first_reply_p90": ("fct_daily_rates", "first_reply_p90_minutes"),
     "ttfmr_p50": ("fct_daily_rates", "ttfmr_p50_minutes"),

@@ -1,0 +1,98 @@
+"""The same-issue recontact and SLA alerts: crossed above their thresholds, not at them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+
+from tasks.config import load_settings
+from tasks.reports.alerts import alerts_for_day
+from tests.support.digests import make_digest
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    with duckdb.connect() as connection:
+        connection.execute("create schema marts")
+        connection.execute(
+            "create table marts.fct_daily_backlog_health as "
+            "select date '2026-03-03' as report_date, 1.0 as oldest_unreplied_age_hours"
+        )
+        yield connection
+
+
+def quiet(**overrides) -> dict:
+    """The test digest with nothing else crossing a threshold."""
+    base = make_digest()
+    digest = make_digest(
+        data_quality={**base["data_quality"], "status": "ok", "checks_failed": []},
+        flow={**base["flow"], "inflow_above_outflow_since": None},
+        rates={**base["rates"], "reopen_rate_7d": 0.05},
+        backlog_days=1.0,
+        drivers=[],
+    )
+    digest.update(overrides)
+    return digest
+
+
+def named(alerts: list[dict], name: str) -> list[dict]:
+    return [a for a in alerts if a["name"] == name]
+
+
+def test_same_issue_recontact_alerts_above_ten_percent(tmp_path, con):
+    settings = load_settings(db_path=tmp_path / "b.duckdb")
+    base = quiet()["rates"]
+    # 21 of 200 = 10.5% > 10% -> alert; 20 of 200 = 10% exactly -> none
+    crossed = {**base, "same_issue_recontact_rate_7d": 21 / 200, "same_issue_recontacted": 21}
+    crossed["recontact_cohort"] = 200
+    [alert] = named(
+        alerts_for_day(con, quiet(rates=crossed), settings), "same_issue_recontact_rate"
+    )
+    assert (alert["value"], alert["threshold"]) == (21 / 200, 0.10)
+    assert alert["message"].startswith("Recontact (same issue) 10%: 21 of 200 solved tickets")
+    at = {**crossed, "same_issue_recontact_rate_7d": 20 / 200, "same_issue_recontacted": 20}
+    assert named(alerts_for_day(con, quiet(rates=at), settings), "same_issue_recontact_rate") == []
+    # the threshold is a setting: 5% makes 20 of 200 an alert
+    stricter = load_settings(
+        db_path=tmp_path / "b.duckdb", alerts={"same_issue_recontact_rate": 0.05}
+    )
+    assert named(alerts_for_day(con, quiet(rates=at), stricter), "same_issue_recontact_rate")
+
+
+def test_sla_alert_on_the_share_of_the_backlog_past_target(tmp_path, con):
+    settings = load_settings(db_path=tmp_path / "b.duckdb")
+    backlog = {**quiet()["backlog"], "open_total": 80}
+    # 21 of 80 = 26.25% > 25% -> alert; 20 of 80 = 25% exactly -> none
+    digest = quiet(backlog=backlog, sla={"breached_open": 21, "at_risk_open": 3})
+    [alert] = named(alerts_for_day(con, digest, settings), "sla_breached")
+    assert (alert["value"], alert["threshold"]) == (21 / 80, 0.25)
+    assert alert["message"] == (
+        "26% of the backlog is past its SLA target (21 of 80 tickets; above 25%)."
+    )
+    digest = quiet(backlog=backlog, sla={"breached_open": 20, "at_risk_open": 3})
+    assert named(alerts_for_day(con, digest, settings), "sla_breached") == []
+    empty = quiet(backlog={**backlog, "open_total": 0}, sla={"breached_open": 0, "at_risk_open": 0})
+    assert named(alerts_for_day(con, empty, settings), "sla_breached") == []
+
+
+def test_a_reopen_hot_spot_is_flagged_only_from_three_reopens():
+    from datetime import date
+
+    from tasks.render.charts import Hotspot
+    from tasks.reports.period import Span
+    from tasks.reports.review_drivers import hotspots
+
+    monday = date(2026, 10, 19)
+    span = Span(monday, monday, date(2026, 10, 25))
+    spots = [
+        Hotspot("integration", 5, 1),  # 1 / 5 = 20% > 15%, but one reopen: not flagged
+        Hotspot("refund", 12, 3),  # 3 / 12 = 25% > 15% with 3 reopens: flagged
+        Hotspot("known-issue", 3, 3),  # 3 / 3 = 100%, but 3 solved (< 5): not flagged
+        Hotspot("billing", 40, 4),  # 4 / 40 = 10% <= 15%: not flagged
+    ]
+    rows = {r["driver"]: r for r in hotspots(spots, span, 0.15)["rows"]}
+    assert {d for d, r in rows.items() if r["flagged"]} == {"refund"}
+    assert rows["integration"]["above_warning"]
+    assert rows["known-issue"]["small_sample"]
