@@ -34,7 +34,12 @@ def digests(root: Path, db: Path, days: list[str], **overrides) -> dict[str, dic
 
 def test_inflow_above_outflow_alert_needs_a_run_of_three_days(tmp_path):
     root = tmp_path / "exports"
-    # 07-01: T1, T2 created already solved: inflow 2, outflow 2 -> not above (2 > 2 false)
+    # 06-28..06-30: T0 created solved on 06-28 (inflow 1, outflow 1), so 07-04 has the 7 days
+    # of history the crossing alert waits for
+    t0 = tk("T0", "2024-06-28T09:00:00Z", None, "solved", solved_at="2024-06-28T09:00:00Z")
+    for day in ("2024-06-28", "2024-06-29", "2024-06-30"):
+        write_tickets(root, day, [t0])
+    # 07-01: T1, T2 created already solved: 7-day sums 3 in vs 3 out -> not above
     write_tickets(
         root,
         "2024-07-01",
@@ -50,7 +55,7 @@ def test_inflow_above_outflow_alert_needs_a_run_of_three_days(tmp_path):
             ),
         ],
     )
-    # 07-02: T3 opens: 7-day sums 3 in vs 2 out -> above; the run starts 07-02
+    # 07-02: T3 opens: 7-day sums 4 in vs 3 out -> above; the run starts 07-02
     t3 = tk("T3", "2024-07-02T09:00:00Z", None, "open", requester="r3")
     for day in ("2024-07-02", "2024-07-03", "2024-07-04"):
         write_tickets(root, day, [t3])
