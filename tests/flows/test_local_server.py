@@ -35,7 +35,10 @@ def api():
 
 
 def test_a_run_uses_the_server_serve_announced(tmp_path, monkeypatch, api):
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    # setenv first, so the test restores the variable's absence even after the code
+    # under test sets it (a leaked address of a stopped server breaks later CLI tests)
+    monkeypatch.setenv("PREFECT_API_URL", "")
+    monkeypatch.delenv("PREFECT_API_URL")
     settings = load_settings(db_path=tmp_path / "backlog.duckdb")
     assert local_server.reuse_running_server(settings) is None  # nothing announced
 
@@ -54,7 +57,10 @@ def test_a_run_uses_the_server_serve_announced(tmp_path, monkeypatch, api):
 
 
 def test_a_dead_or_foreign_announcement_is_ignored(tmp_path, monkeypatch, api):
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    # setenv first, so the test restores the variable's absence even after the code
+    # under test sets it (a leaked address of a stopped server breaks later CLI tests)
+    monkeypatch.setenv("PREFECT_API_URL", "")
+    monkeypatch.delenv("PREFECT_API_URL")
     settings = load_settings(db_path=tmp_path / "backlog.duckdb")
     port = int(api.rsplit(":", 1)[1].split("/")[0])
     # a server that stopped without withdrawing (nothing answers on that port now)
