@@ -227,3 +227,45 @@ def test_digest_shows_business_hours_beside_the_calendar_figures(stretches: list
     ]
     assert any(text.startswith("*First meaningful response (business hours)*") for text in fields)
     assert any(text.startswith("*Resolution (business hours)*") for text in fields)
+
+
+def test_morning_by_morning_builds_equal_the_full_build(
+    stretches: list, tmp_path: pytest.TempPathFactory
+) -> None:
+    """The autumn stretch as mornings run it: one full build up to 17 Oct, then each day's
+    export loaded and built incrementally to 3 Nov (the change of hours on 20 Oct, Berlin's
+    DST end on 26 Oct and New York's on 2 Nov fall in these mornings), the rest in one
+    more build; every model table then equals the fixture's one full build, row for row."""
+    full_con, settings, _truths, first, final = stretches[1]
+    exports = settings.db_path.parent / "exports"
+    path = tmp_path / "mornings.duckdb"
+    morning = load_settings(db_path=path, out_dir=tmp_path / "out", business_hours=HOURS, sla=SLA)
+    cut, last_morning = date(2025, 10, 17), date(2025, 11, 3)
+    plans = []
+    with warehouse.connect(morning) as con:
+        for day in ingest.discover_exports(exports):
+            ingest.load_day(con, day, exports)
+            if cut <= day.export_date <= last_morning:
+                plans.append(models.build_models(con))
+        plans.append(models.build_models(con))
+        business = con.execute(
+            "select count(*) from marts.fct_open_tickets where sla_clock = 'business'"
+        ).fetchone()[0]
+    assert first < cut < last_morning < final
+    assert business > 0
+    assert plans[0].full
+    assert [plan.reason for plan in plans[1:] if plan.full] == []
+    assert len(plans) == 19
+    full_con.execute(f"attach '{path}' as mornings (read_only)")
+    try:
+        differing = {
+            model.table: full_con.execute(
+                f"select (select count(*) from (select * from mornings.{model.table} "
+                f"except all select * from {model.table})) + (select count(*) from ("
+                f"select * from {model.table} except all select * from mornings.{model.table}))"
+            ).fetchone()[0]
+            for model in models.discover_models()
+        }
+    finally:
+        full_con.execute("detach mornings")
+    assert {table: n for table, n in differing.items() if n} == {}
