@@ -343,12 +343,16 @@ def _load_file(
 def _new_columns(
     con: duckdb.DuckDBPyConnection, entity: str, export_date: date, extra_columns: list[str]
 ) -> list[str]:
-    """Unknown columns no earlier export of this entity had: schema drift to report."""
-    seen = {
-        column
-        for (column,) in con.execute(
-            read_sql("queries/ingest/ledger__earlier_extra_columns.sql"),
-            {"entity": entity, "export_date": export_date},
-        ).fetchall()
-    }
-    return [column for column in extra_columns if column not in seen]
+    """Unknown columns that earlier exports of this entity lacked: schema drift to report.
+
+    The first export of an entity has nothing to compare with: its unknown columns are
+    kept in `extra` as every later one is, and none of them is new.
+    """
+    earlier_loads, seen = con.execute(
+        read_sql("queries/ingest/ledger__earlier_extra_columns.sql"),
+        {"entity": entity, "export_date": export_date},
+    ).fetchone()
+    if not earlier_loads:
+        return []
+    known = set(seen)
+    return [column for column in extra_columns if column not in known]

@@ -1,4 +1,4 @@
--- one row per unknown column of $entity that a load before $export_date already had
+-- one row: how many loads of $entity came before $export_date, and the unknown columns they had
 with
 
 loads as (
@@ -7,9 +7,16 @@ loads as (
         and export_date < $export_date
 ),
 
-final as (
+extra_columns as (
     select distinct unnest(extra_columns) as column_name
     from loads
+),
+
+final as (
+    select
+        (select count(*) from loads) as earlier_loads,
+        (select coalesce(list(column_name order by column_name), []) from extra_columns)
+            as column_names
 )
 
 select * from final

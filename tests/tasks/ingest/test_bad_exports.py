@@ -94,7 +94,8 @@ OUTCOMES: dict[str, Fatal | Loaded] = {
     "quoted_newlines": Loaded("ok", {"tickets": (3, 3, 0)}),
     "timestamp_styles": Loaded("ok", {"tickets": (6, 6, 0)}),
     "case_variant_columns": Loaded("ok", {"tickets": (3, 3, 0)}),
-    "new_unknown_column": Loaded("warn", {"tickets": (2, 2, 0)}),
+    # the source's first export: nothing earlier to compare with, the column is kept in extra
+    "new_unknown_column": Loaded("ok", {"tickets": (2, 2, 0)}),
     "truncated_last_line": Loaded(
         "warn",
         {"tickets": (4, 3, 1)},
@@ -381,25 +382,44 @@ def test_parquet_case_variant_columns(con, tmp_path):
     assert [(f.rows_read, f.rows_loaded) for f in result.files] == [(3, 3)]
 
 
-def test_new_column_warns_once_then_is_known(con, settings, tmp_path):
+def test_a_first_export_has_no_new_column(con, settings, tmp_path):
+    """A new team's first day: its unknown column is kept in `extra`, and nothing warns."""
     root = tmp_path / "exports"
     shutil.copytree(CORPUS / "new_unknown_column" / "2026-03-02", root / "2026-03-02")
-    shutil.copytree(CORPUS / "new_unknown_column" / "2026-03-02", root / "2026-03-03")
     first = load(con, root)
-    second = load(con, root, date(2026, 3, 3))
-    assert first.files[0].new_columns == ["product_area"]
-    assert second.files[0].new_columns == []
-    assert second.files[0].extra_columns == ["product_area"]
-    dq1 = quality.data_quality_for_day(con, DAY, settings)
-    assert dq1["checks_failed"] == [
-        "2026-03-02/tickets.csv: new column 'product_area', kept in extra "
-        "(no earlier export had it)"
-    ]
-    assert quality.data_quality_for_day(con, date(2026, 3, 3), settings)["status"] == "ok"
+    assert first.files[0].extra_columns == ["product_area"]
+    assert first.files[0].new_columns == []
+    dq = quality.data_quality_for_day(con, DAY, settings)
+    assert (dq["status"], dq["checks_failed"]) == ("ok", [])
     (extra,) = con.execute(
         "select extra from staging.stg_ticket_versions where ticket_id = 'T1' limit 1"
     ).fetchone()
     assert json.loads(extra) == {"product_area": "auth"}
+
+
+def test_a_column_later_exports_add_warns_once_then_is_known(con, settings, tmp_path):
+    root = tmp_path / "exports"
+    with_column = CORPUS / "new_unknown_column" / "2026-03-02" / "tickets.csv"
+    (root / "2026-03-02").mkdir(parents=True)
+    (root / "2026-03-02" / "tickets.csv").write_text(  # the first export, without the column
+        "".join(line.rsplit(",", 1)[0] + "\n" for line in with_column.read_text().splitlines())
+    )
+    shutil.copytree(with_column.parent, root / "2026-03-03")
+    shutil.copytree(with_column.parent, root / "2026-03-04")
+    first = load(con, root)
+    second = load(con, root, date(2026, 3, 3))
+    third = load(con, root, date(2026, 3, 4))
+    assert first.files[0].extra_columns == []
+    assert second.files[0].new_columns == ["product_area"]
+    assert third.files[0].new_columns == []
+    assert third.files[0].extra_columns == ["product_area"]
+    assert quality.data_quality_for_day(con, DAY, settings)["status"] == "ok"
+    dq2 = quality.data_quality_for_day(con, date(2026, 3, 3), settings)
+    assert dq2["checks_failed"] == [
+        "2026-03-03/tickets.csv: new column 'product_area', kept in extra "
+        "(no earlier export had it)"
+    ]
+    assert quality.data_quality_for_day(con, date(2026, 3, 4), settings)["status"] == "ok"
 
 
 # ------------------------------------------------------------ fatal days, ops.load_failures
