@@ -208,7 +208,9 @@ class _Renderer:
         resp, sla = d.get("response") or {}, d.get("sla") or {}
         inflow_avg = _float(f.get("inflow_7d_avg")) + _float(f.get("reopened_7d_avg"))
         reopen = rates.get("reopen_rate_7d")
-        reopen_flag = " :warning:" if reopen is not None and reopen > 0.15 else ""
+        # flagged against the configured limit: the digest carries its reopen-rate alert
+        alerted = {alert.get("name") for alert in d.get("alerts") or []}
+        reopen_flag = " :warning:" if "reopen_rate" in alerted else ""
         open_total = (d.get("backlog") or {}).get("open_total")
         breached = sla.get("breached_open")
         share = (

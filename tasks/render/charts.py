@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tasks.render import format as fmt
+
 if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn: a second of start-up
     from contextlib import AbstractContextManager
 
@@ -335,7 +337,7 @@ def reopen_hotspots_png(
         ax.text(
             warning * 100,
             len(shown) - 0.35,
-            f" warning line {warning:.0%}",
+            f" warning line {fmt.threshold(warning, 'share')}",
             color=OKABE_ITO["vermillion"],
             fontsize=8.5,
             va="bottom",

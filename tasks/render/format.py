@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -62,6 +63,29 @@ def _duration(in_seconds: float, in_minutes: float, in_hours: float, in_days: fl
     if round(in_days, 1) < 10:
         return f"{in_days:.1f} days"
     return f"{in_days:.0f} days"
+
+
+def threshold(value: Any, unit: str) -> str:
+    """A configured threshold as the user wrote it: "24 h", "2.5 h", "5 days", "1 day",
+    "15%", "15.5%" (a share). Unlike a measured figure it is not rounded to the duration
+    rule's one decimal, nor moved to another unit: the digest repeats the setting.
+    """
+    if not is_number(value):
+        return NA
+    # repr is the shortest text that reads back as the float: what the config file held
+    written = Decimal(repr(float(value)))
+    if unit == "share":
+        return f"{_plain(written * 100)}%"
+    if unit == "days":
+        return f"{_plain(written)} day{'' if written == 1 else 's'}"
+    if unit == "hours":
+        return f"{_plain(written)} h"
+    raise ValueError(f"no threshold unit {unit!r}")
+
+
+def _plain(number: Decimal) -> str:
+    """A decimal without trailing zeros or exponent, thousands grouped ("24", "2.5")."""
+    return f"{number.normalize():,f}"
 
 
 def number(value: Any, digits: int = 1) -> str:

@@ -70,8 +70,8 @@ def alerts_for_day(
                 rate,
                 limits.reopen_rate,
                 f"Reopen rate {fmt.pct(rate)} of {fmt.count(digest['rates']['reopen_cohort'])} "
-                f"solved tickets is above {fmt.pct(limits.reopen_rate)}: solutions are not "
-                "sticking.",
+                f"solved tickets is above {fmt.threshold(limits.reopen_rate, 'share')}: "
+                "solutions are not sticking.",
             )
         )
 
@@ -86,7 +86,8 @@ def alerts_for_day(
                 f"Recontact (same issue) {fmt.pct(same_issue)}: "
                 f"{fmt.count(rates['same_issue_recontacted'])} of "
                 f"{fmt.count(rates['recontact_cohort'])} solved tickets came back with the same "
-                f"problem within 7 days (above {fmt.pct(limits.same_issue_recontact_rate)}).",
+                "problem within 7 days "
+                f"(above {fmt.threshold(limits.same_issue_recontact_rate, 'share')}).",
             )
         )
 
@@ -98,7 +99,7 @@ def alerts_for_day(
                 level,
                 limits.backlog_days,
                 f"The backlog is {fmt.days(level)} of work "
-                f"(above {fmt.days(limits.backlog_days)}).",
+                f"(above {fmt.threshold(limits.backlog_days, 'days')}).",
             )
         )
 
@@ -113,7 +114,7 @@ def alerts_for_day(
                     limits.sla_breached_share,
                     f"{fmt.pct(share)} of the backlog is past its SLA target "
                     f"({fmt.count(breached)} of {fmt.count(open_total)} tickets; "
-                    f"above {fmt.pct(limits.sla_breached_share)}).",
+                    f"above {fmt.threshold(limits.sla_breached_share, 'share')}).",
                 )
             )
 
@@ -130,7 +131,7 @@ def alerts_for_day(
                 oldest,
                 limits.oldest_unreplied_hours,
                 f"The oldest unreplied ticket has waited {fmt.hours(oldest)} "
-                f"(above {fmt.hours(limits.oldest_unreplied_hours)}).",
+                f"(above {fmt.threshold(limits.oldest_unreplied_hours, 'hours')}).",
             )
         )
 

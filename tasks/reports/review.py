@@ -195,7 +195,7 @@ def _headline(review: dict[str, Any]) -> list[str]:
         side = "above" if rate["value"] > warning else "below"
         lines.append(
             f"Reopen rate {rate['text']} of {rate['count']} tickets solved the week before, "
-            f"{side} the {warning:.0%} warning line."
+            f"{side} the {fmt.threshold(warning, 'share')} warning line."
         )
     return lines
 

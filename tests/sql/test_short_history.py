@@ -232,7 +232,7 @@ def test_the_seven_day_alerts_wait_for_a_full_window(digest_of):
             "Inflow has been above outflow for 7 days (since 2024-05-01): 1.3 in vs 0.9 out "
             "per day. Act now.",
         ),
-        ("backlog_days", 28 / 3, "The backlog is 9.3 days of work (above 5.0 days)."),
+        ("backlog_days", 28 / 3, "The backlog is 9.3 days of work (above 5 days)."),
     ]
 
 

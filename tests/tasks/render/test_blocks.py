@@ -317,3 +317,20 @@ def test_the_first_alert_is_the_headline_and_the_others_follow():
     assert ":rotating_light: *Act on:* 60% past SLA." in main
     assert "*2 more alerts*\n• Reopens 20%.\n• Spike in refund." in main
     assert len(payload["blocks"]) <= 10
+
+
+def test_the_reopen_rate_is_flagged_against_the_configured_limit():
+    """The flag follows the digest's reopen-rate alert (its configured threshold), not a
+    fixed 15%: 18% under a 20% limit is not flagged; 12% over a 10% limit is."""
+
+    def reopen_field(digest: dict[str, Any]) -> str:
+        payload = build_payload(digest)
+        return next(t for t in texts(payload) if t.startswith("*Reopen rate (7 d)*"))
+
+    rates = make_digest()["rates"]
+    assert reopen_field(make_digest(rates={**rates, "reopen_rate_7d": 0.18}, alerts=[])) == (
+        "*Reopen rate (7 d)*\n18% of 194 solved"
+    )
+    crossed = [{"name": "reopen_rate", "value": 0.12, "threshold": 0.1, "message": "Reopens."}]
+    flagged = reopen_field(make_digest(rates={**rates, "reopen_rate_7d": 0.12}, alerts=crossed))
+    assert flagged.startswith("*Reopen rate (7 d)* :warning:\n12% of 194")

@@ -214,3 +214,19 @@ def test_which_review_changes_rest_on_a_small_base():
     assert _small_base("share", 0.1, 120, 29)  # a rate on 29 tickets last week
     assert not _small_base("minutes", 60.0, 30, 45)
     assert not _small_base("minutes", 60.0, None, None)
+
+
+def test_a_threshold_reads_as_the_user_wrote_it():
+    # backlog.toml's 24 and 5 are floats once read (24.0, 5.0): no ".0", no other unit
+    assert fmt.threshold(24.0, "hours") == "24 h"
+    assert fmt.threshold(2.5, "hours") == "2.5 h"
+    assert fmt.threshold(72, "hours") == "72 h"  # never "3.0 days"
+    assert fmt.threshold(5.0, "days") == "5 days"
+    assert fmt.threshold(1, "days") == "1 day"
+    assert fmt.threshold(0.5, "days") == "0.5 days"  # never "12.0 h"
+    # shares: 0.155 is 15.5%, not rounded to "16%"; 0.1 is 10%
+    assert fmt.threshold(0.155, "share") == "15.5%"
+    assert fmt.threshold(0.1, "share") == "10%"
+    assert fmt.threshold(0.25, "share") == "25%"
+    assert fmt.threshold(1000.0, "hours") == "1,000 h"
+    assert fmt.threshold(None, "hours") == "n/a"

@@ -96,3 +96,38 @@ def test_a_reopen_hot_spot_is_flagged_only_from_three_reopens():
     assert {d for d, r in rows.items() if r["flagged"]} == {"refund"}
     assert rows["integration"]["above_warning"]
     assert rows["known-issue"]["small_sample"]
+
+
+def test_thresholds_read_as_written_in_the_config(tmp_path):
+    """24 and 5 in backlog.toml read "24 h" and "5 days", not "24.0 h" / "5.0 days"."""
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_daily_backlog_health as "
+            "select date '2026-03-03' as report_date, 80.0::double as oldest_unreplied_age_hours"
+        )
+        flow = {**quiet()["flow"], "history_days": 7}
+        digest = quiet(
+            flow=flow, backlog_days=7.2, rates={**quiet()["rates"], "reopen_rate_7d": 0.2}
+        )
+        (tmp_path / "backlog.toml").write_text(
+            "[alerts]\noldest_unreplied_hours = 24\nbacklog_days = 5\n"
+        )
+        written = load_settings(tmp_path / "backlog.toml", db_path=tmp_path / "b.duckdb")
+        alerts = alerts_for_day(con, digest, written)
+        [oldest] = named(alerts, "oldest_unreplied")
+        assert oldest["message"] == (
+            "The oldest unreplied ticket has waited 3.3 days (above 24 h)."  # 80 h / 24
+        )
+        [level] = named(alerts, "backlog_days")
+        assert level["message"] == "The backlog is 7.2 days of work (above 5 days)."
+        [reopen] = named(alerts, "reopen_rate")
+        assert reopen["message"].endswith("is above 15%: solutions are not sticking.")
+        # 2.5 h stays 2.5 h; a share written 0.155 reads 15.5% (not rounded to 16%)
+        finer = load_settings(
+            db_path=tmp_path / "b.duckdb",
+            alerts={"oldest_unreplied_hours": 2.5, "reopen_rate": 0.155},
+        )
+        alerts = alerts_for_day(con, digest, finer)
+        assert named(alerts, "oldest_unreplied")[0]["message"].endswith("(above 2.5 h).")
+        assert "is above 15.5%:" in named(alerts, "reopen_rate")[0]["message"]
