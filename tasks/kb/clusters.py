@@ -17,7 +17,7 @@ import math
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
@@ -25,6 +25,7 @@ from scipy import sparse
 from tasks.kb.text import cleaned, find_boilerplate, for_vectors, prepare
 from tasks.kb.vectors import (
     ClusterParams,
+    Documents,
     Model,
     Sums,
     Vectors,
@@ -32,6 +33,18 @@ from tasks.kb.vectors import (
     membership_matrix,
     problem_vectors,
 )
+
+
+class TicketDocuments(Protocol):
+    """Per-ticket text work made elsewhere (kept between runs: tasks/kb/textcache.py)."""
+
+    def boilerplate(self) -> frozenset[str]:
+        """What ``find_boilerplate`` finds in the problems and in the resolutions."""
+        ...
+
+    def documents(self, boilerplate: frozenset[str]) -> tuple[list[list[str]], list[list[str]]]:
+        """Per ticket, the terms of its cleaned problem and resolution texts."""
+        ...
 
 
 @dataclass
@@ -71,6 +84,16 @@ class Clustering:
         with threadpool_limits(limits=1):
             return self._model.assign(problems, resolutions)
 
+    def assign_documents(self, problems: Documents, resolutions: Documents) -> np.ndarray:
+        """:meth:`assign` of texts already cleaned of this clustering's boilerplate and made
+        ready for vectors, or of their terms."""
+        from threadpoolctl import threadpool_limits
+
+        if self._model is None or not problems:
+            return np.full(len(problems), -1)
+        with threadpool_limits(limits=1):
+            return self._model.assign(problems, resolutions)
+
     def problem_vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """TF-IDF rows of cleaned problem texts: their dot products are cosine similarities."""
         return problem_vectors(self._model, texts)
@@ -83,6 +106,7 @@ def cluster_texts(
     min_size: int = 5,
     params: ClusterParams | None = None,
     prepared: bool = False,
+    documents: TicketDocuments | None = None,
 ) -> Clustering:
     """Cluster tickets by their problem text and resolution; noise stays unclustered.
 
@@ -92,6 +116,8 @@ def cluster_texts(
         min_size: Smallest cluster kept.
         params: Clustering knobs.
         prepared: The texts are already prepared (redacted, without HTML and quotes).
+        documents: The same tickets' boilerplate sentences and terms, made elsewhere from
+            the same prepared texts (the result is the same as without).
 
     Returns:
         Labels (-1 for noise), similarities, members (most representative first),
@@ -103,23 +129,31 @@ def cluster_texts(
         problems = [prepare(t) for t in problems]
         resolutions = [prepare(t) for t in resolutions]
     with threadpool_limits(limits=1):  # same sums in the same order on any machine
-        return _cluster_texts(problems, resolutions, min_size, params or ClusterParams())
+        return _cluster_texts(problems, resolutions, min_size, params or ClusterParams(), documents)
 
 
 def _cluster_texts(
-    problems: Sequence[str], resolutions: Sequence[str], min_size: int, params: ClusterParams
+    problems: Sequence[str],
+    resolutions: Sequence[str],
+    min_size: int,
+    params: ClusterParams,
+    documents: TicketDocuments | None,
 ) -> Clustering:
     n = len(problems)
     model = Model(params)
     empty = Clustering(labels=np.full(n, -1), similarity=np.zeros(n), _model=None)
     if n < min_size:
         return empty
-    # boilerplate is found before sign-offs are cut: a footer after "Best," counts too
-    boilerplate = find_boilerplate(problems) | find_boilerplate(resolutions)
-    vectors = model.fit_transform(
-        [for_vectors(cleaned(t, boilerplate)) for t in problems],
-        [for_vectors(cleaned(t, boilerplate)) for t in resolutions],
-    )
+    if documents is None:
+        # boilerplate is found before sign-offs are cut: a footer after "Best," counts too
+        boilerplate = find_boilerplate(problems) | find_boilerplate(resolutions)
+        vectors = model.fit_transform(
+            [for_vectors(cleaned(t, boilerplate)) for t in problems],
+            [for_vectors(cleaned(t, boilerplate)) for t in resolutions],
+        )
+    else:
+        boilerplate = documents.boilerplate()
+        vectors = model.fit_transform(*documents.documents(boilerplate))
 
     # Clusters among the tickets left over: k-means splits big clusters before it isolates
     # small ones, so a group of six can hide among thousands until the big ones are out.

@@ -23,6 +23,7 @@ from tasks.kb.identity import match_candidates
 from tasks.kb.recurring import recurring_resolutions
 from tasks.kb.sampled import refresh_sampled
 from tasks.kb.store import store_day
+from tasks.kb.textcache import TextCache, forget_all
 from tasks.kb.tickets import (
     covers_previous_window,
     list_window,
@@ -69,6 +70,7 @@ def refresh_candidates(
     try:
         size = list_window(con, "kb_window", day, settings.kb.window_days)
         if size > settings.kb.max_cluster_texts:
+            forget_all(con)  # per-ticket texts are kept for whole windows only
             rows = refresh_sampled(con, day, settings, skip, size)
         else:
             rows = _cluster_window(con, day, settings, skip)
@@ -97,16 +99,24 @@ def refresh_candidates(
 def _cluster_window(
     con: duckdb.DuckDBPyConnection, day: date, settings: Settings, skip: str
 ) -> list[dict[str, Any]]:
-    """The candidates of `day` from a clustering of every ticket of the window."""
+    """The candidates of `day` from a clustering of every ticket of the window.
+
+    Each ticket's text work (prepared texts, sentence keys, terms) is read from the
+    :class:`TextCache` when kept for the same input, and kept for the next morning.
+    """
     window = settings.kb.window_days
-    current = solved_tickets(con, day, window, skip)
+    cache = TextCache.open(con, day, settings, skip)
+    texts = cache.load(solved_tickets(con, day, window, skip))
+    current = texts.tickets
     clustering = cluster_texts(
         current.prepared_problems,
         current.prepared_resolutions,
         min_size=settings.kb.min_cluster_size,
         prepared=True,
+        documents=texts,
     )
-    previous_counts = _previous_window_counts(con, day, window, skip, clustering)
+    cache.keep(texts)
+    previous_counts = _previous_window_counts(con, day, window, skip, clustering, cache)
     matched = match_candidates(con, day, clustering, current.ticket_ids)
 
     rows = []
@@ -165,6 +175,7 @@ def _previous_window_counts(
     window: int,
     skip_pattern: str,
     clustering: Clustering,
+    cache: TextCache,
 ) -> np.ndarray | None:
     """Per cluster, how many tickets of the window before this one it would have held.
 
@@ -176,9 +187,8 @@ def _previous_window_counts(
     counts = np.zeros(len(clustering.members), dtype=int)
     if not clustering.members:
         return counts
-    earlier = solved_tickets(con, day - timedelta(days=window), window, skip_pattern)
-    labels = clustering.assign(
-        earlier.prepared_problems, earlier.prepared_resolutions, prepared=True
-    )
+    earlier = cache.load(solved_tickets(con, day - timedelta(days=window), window, skip_pattern))
+    labels = clustering.assign_documents(*earlier.documents(clustering.boilerplate))
+    cache.keep(earlier)
     np.add.at(counts, labels[labels >= 0], 1)
     return counts

@@ -31,6 +31,17 @@ class Tickets:
     resolutions: list[str]
     solved_at: list[datetime] = field(default_factory=list)  # the last solve, as of the day
 
+    def seed_prepared(
+        self, subjects: list[str], descriptions: list[str], resolutions: list[str]
+    ) -> None:
+        """Take these as the prepared texts (kept from an earlier refresh) instead of
+        preparing the raw ones; they must be what :func:`prepare` makes of them."""
+        self.__dict__.update(
+            prepared_subjects=subjects,
+            prepared_descriptions=descriptions,
+            prepared_resolutions=resolutions,
+        )
+
     @functools.cached_property
     def prepared_subjects(self) -> list[str]:
         return [prepare(t) for t in self.subjects]

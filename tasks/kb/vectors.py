@@ -19,6 +19,9 @@ from scipy import sparse
 
 from tasks.kb.text import default_stop_words, for_vectors, terms_of
 
+# texts ready for vectors, or per text its terms (tasks.kb.text.terms_of) already made
+Documents = Sequence[str] | Sequence[list[str]]
+
 
 @dataclass(frozen=True)
 class ClusterParams:
@@ -67,14 +70,14 @@ class _Part:
         self.names: list[str] = [""]  # one column of zeros when no term is a dimension
         self.stop_words: frozenset[str] | None = None  # None: default_stop_words()
 
-    def fit(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
+    def fit(self, texts: Documents) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
         """Term counts, rows (dimensions only) and which texts have a term, of the texts the
-        weights are learned from."""
+        weights are learned from (texts, or each text's terms already made)."""
         from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
         n = len(texts)
         try:
-            counter = CountVectorizer(analyzer=terms_of, dtype=np.float64)
+            counter = CountVectorizer(analyzer=_terms, dtype=np.float64)
             counts = counter.fit_transform(texts).tocsr()
         except ValueError:  # no term at all (empty texts, only stop words)
             return sparse.csr_matrix((n, 1)), sparse.csr_matrix((n, 1)), np.zeros(n, bool)
@@ -98,13 +101,14 @@ class _Part:
         rows = _scale_rows(weighted[:, dimension], lengths)
         return counts[:, dimension].tocsr(), rows, lengths > 0
 
-    def transform(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
-        """Rows (dimensions only) of other texts with the learned weights; which have a term."""
+    def transform(self, texts: Documents) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Rows (dimensions only) of other texts (or their terms) with the learned weights;
+        which have a term."""
         rows: list[int] = []
         terms: list[str] = []
         counts: list[int] = []
         for row, text in enumerate(texts):
-            counted = Counter(terms_of(text, self.stop_words))
+            counted = Counter(text if isinstance(text, list) else terms_of(text, self.stop_words))
             rows += [row] * len(counted)
             terms += counted
             counts += counted.values()
@@ -146,6 +150,11 @@ class _Part:
         part.unseen_idf = float(arrays[f"{prefix}unseen_idf"][0])
         part.names = _array_text(arrays[f"{prefix}names"])
         return part
+
+
+def _terms(text: str | list[str]) -> list[str]:
+    """The terms of a text, or the terms themselves when they are already made."""
+    return text if isinstance(text, list) else terms_of(text)
 
 
 def _text_array(texts: Sequence[str]) -> np.ndarray:
@@ -223,8 +232,8 @@ class Model:
         empty = Sums(sparse.csr_matrix((0, 1)), np.zeros(0))
         self.sums = self.problem_sums = self.resolution_sums = empty
 
-    def fit_transform(self, problems: Sequence[str], resolutions: Sequence[str]) -> Vectors:
-        """Learn the weights from these texts; their vectors."""
+    def fit_transform(self, problems: Documents, resolutions: Documents) -> Vectors:
+        """Learn the weights from these texts (or their terms); their vectors."""
         problem_counts, problem, has_problem = self.problem_part.fit(problems)
         resolution_counts, resolution, resolved = self.resolution_part.fit(resolutions)
         self.counts = sparse.hstack([problem_counts, resolution_counts], format="csr")
@@ -232,8 +241,8 @@ class Model:
         self.names += [f"r:{t}" for t in self.resolution_part.names]
         return self._combine(problem, has_problem, resolution, resolved)
 
-    def transform(self, problems: Sequence[str], resolutions: Sequence[str]) -> Vectors:
-        """Vectors of other texts with the learned weights."""
+    def transform(self, problems: Documents, resolutions: Documents) -> Vectors:
+        """Vectors of other texts (or their terms) with the learned weights."""
         problem, has_problem = self.problem_part.transform(problems)
         resolution, resolved = self.resolution_part.transform(resolutions)
         return self._combine(problem, has_problem, resolution, resolved)
@@ -309,12 +318,12 @@ class Model:
         resolution = _cosines(vectors.resolution, self.resolution_sums, own)[rows, nearest]
         return nearest, scores[rows, nearest], np.where(vectors.resolved, resolution, 1.0)
 
-    def assign(self, problems: Sequence[str], resolutions: Sequence[str]) -> np.ndarray:
-        """Cluster index of texts ready for vectors (-1: none)."""
+    def assign(self, problems: Documents, resolutions: Documents) -> np.ndarray:
+        """Cluster index of texts ready for vectors, or of their terms (-1: none)."""
         return self.assign_scored(problems, resolutions)[0]
 
     def assign_scored(
-        self, problems: Sequence[str], resolutions: Sequence[str]
+        self, problems: Documents, resolutions: Documents
     ) -> tuple[np.ndarray, np.ndarray]:
         """Cluster index of texts ready for vectors (-1: none) and the similarity to it."""
         nearest, score, resolution_score = self.similarities(self.transform(problems, resolutions))
