@@ -17,19 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from tasks.errors import BacklogError, IncompleteDataError
 from tasks.ingest import SOURCE_HELP
@@ -120,20 +112,22 @@ def main_options(
 ) -> None:
     """Support backlog flows."""
     ctx.ensure_object(RunOptions).debug = debug
+    serving = ctx.invoked_subcommand == "serve"
     # before any command imports a flow: Prefect reads its settings when it is imported
-    for name, value in prefect_environment(debug).items():
+    for name, value in prefect_environment(debug, serving=serving).items():
         os.environ.setdefault(name, value)
-    if not debug:
+    if not (debug or serving):
         logging.getLogger("prefect").setLevel(logging.CRITICAL)
 
 
-def prefect_environment(debug: bool) -> dict[str, str]:
+def prefect_environment(debug: bool, *, serving: bool = False) -> dict[str, str]:
     """The Prefect settings of a `backlog` process (kept when already set).
 
     Telemetry off (this tool runs on machines that reach only their package registry);
     our own loggers (`backlog.*`) recorded as run logs; Prefect's console logs only with
-    `--debug`. The process's flow runs inherit them, `backlog serve`'s included;
-    prefect.yaml sets the same for the deployments a worker runs.
+    `--debug`. The process's flow runs inherit them. `backlog serve` (`serving`) keeps
+    Prefect's log level, as prefect.yaml does for the deployments a worker runs: its
+    scheduled runs record their logs for Prefect's UI, and it logs as a service does.
     """
     environment = {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -142,7 +136,7 @@ def prefect_environment(debug: bool) -> dict[str, str]:
         # the temporary server's 20 s default is too short on a busy 2-core machine
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     }
-    if not debug:
+    if not (debug or serving):
         environment["PREFECT_LOGGING_LEVEL"] = "CRITICAL"
     return environment
 
@@ -520,50 +514,39 @@ def _run_flow(name: str, **parameters: Any) -> Any:
         from flows.weekly_review import weekly_review as chosen
     else:
         from flows.daily_backlog import daily_backlog as chosen
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        bar = progress.add_task(f"Running the {name.replace('_', '-')} flow", total=None)
+    from flows.progress import flow_progress
+
+    with flow_progress(console, name, _debugging()) as stop_progress:
         if server is not None:
             server.join()
-        handler = _ProgressHandler(progress, bar)
-        progress_log = logging.getLogger("backlog.progress")
-        progress_log.addHandler(handler)
-        progress_log.setLevel(logging.INFO)
         try:
             return chosen(**parameters)
         except IncompleteDataError as error:
-            if error.digest is not None:
-                progress.stop()
-                _show(error.digest, parameters.get("out"))
-            raise
-        finally:
-            progress_log.removeHandler(handler)
+            if error.digest is None:
+                raise
+            stop_progress()
+            shown = _show(error.digest, parameters.get("out"))
+            if str(error) not in shown or _debugging():
+                raise
+            # the digest's first line said the failure: exit 1 without saying it twice
+            _forget(error)
+            raise typer.Exit(1) from None
 
 
-class _ProgressHandler(logging.Handler):
-    """Draws the flows' progress lines (`backlog.progress`) as a progress bar."""
-
-    def __init__(self, progress: Progress, bar: TaskID) -> None:
-        super().__init__(logging.INFO)
-        self.progress, self.bar = progress, bar
-
-    def emit(self, record: logging.LogRecord) -> None:
-        step, total = getattr(record, "step", None), getattr(record, "total", None)
-        self.progress.update(self.bar, description=record.getMessage(), completed=step, total=total)
+def _debugging() -> bool:
+    """Whether this invocation runs with --debug."""
+    context = click.get_current_context(silent=True)
+    return bool(context and isinstance(context.obj, RunOptions) and context.obj.debug)
 
 
-def _show(result: dict[str, Any], out: Path | None) -> None:
+def _show(result: dict[str, Any], out: Path | None) -> str:
+    """Print a digest and where its files are; returns its Markdown text."""
     from tasks.render.markdown import render_markdown
 
-    console.print(Markdown(render_markdown(result)))
+    text = render_markdown(result)
+    console.print(Markdown(text))
     console.print(f"Digest files: {(out or Path('out')) / ('digest-' + result['date'])}.json/.md")
+    return text
 
 
 def main() -> None:

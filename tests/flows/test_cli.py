@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
@@ -218,6 +219,10 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     done = backlog("demo", "--days", "21", "--out", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Backlog digest" in done.stdout
+    # no terminal (a pipe, as under cron): the result, no log line per loaded day
+    assert done.stderr == ""
+    assert "backlog.progress" not in done.stdout
+    assert not re.search(r"loaded \d{4}-\d\d-\d\d \(\d+ of 21\)", done.stdout)
     digests = sorted((tmp_path / "out").glob("digest-????-??-??.json"))
     assert len(digests) == 1
     first = digests[0].read_bytes()
@@ -319,3 +324,60 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     review = backlog("review", "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path)
     assert review.returncode == 0, review.stderr
     assert list((tmp_path / "out").glob("review-*-W*.html"))
+
+
+# ------------------------------------------------------------ a failed day, command by command
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_run_backfill_and_digest_exit_1_and_say_a_failed_day_once(tmp_path, prefect_harness):
+    """The same fatal day through the three commands a user runs: each exits 1 and says
+    the day's failure sentence once (the digest's first line), not again as an `Error:`."""
+    from prefect.settings import PREFECT_API_URL
+
+    from tasks.demo.synthetic import SyntheticConfig, generate_exports
+
+    start, bad = date(2026, 2, 2), date(2026, 2, 5)  # 4 days, the last one fatal
+    root = tmp_path / "exports"
+    config = SyntheticConfig(start=start, days=4, seed=5, tickets_per_day=20)
+    generate_exports(root, config)
+    tickets = root / bad.isoformat() / "tickets.csv"
+    header, *rows = tickets.read_text(encoding="utf-8").splitlines()
+    assert header.startswith("ticket_id,created_at,")  # drop created_at: a fatal file
+    tickets.write_text(
+        "\n".join(",".join(r.split(",")[:1] + r.split(",")[2:]) for r in [header, *rows]) + "\n",
+        encoding="utf-8",
+    )
+    sentence = f"Data for {bad} is incomplete: {tickets} lacks the required column created_at"
+    common = ("--db", "b.duckdb", "--out", "out")
+    # the session's Prefect server: no temporary server per process
+    api = {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
+
+    filled = backlog(
+        *("backfill", "--exports", str(root), "--start", str(start), "--end", str(bad)),
+        *common,
+        cwd=tmp_path,
+        variables=api,
+    )
+    ran = backlog(
+        "run", "--exports", str(root), "--date", str(bad), *common, cwd=tmp_path, variables=api
+    )
+    rebuilt = backlog("digest", "--date", str(bad), *common, cwd=tmp_path, variables=api)
+    for name, done in (("backfill", filled), ("run", ran), ("digest", rebuilt)):
+        said = _one_line(done.stdout + done.stderr)
+        assert done.returncode == 1, (name, said)
+        assert "Traceback" not in said, name
+        assert said.count(sentence) == 1, (name, said)
+        assert _one_line(done.stdout).startswith(sentence), name  # the digest's first line
+        assert "backlog.progress" not in said, name
+    # run and digest: the digest said it all; nothing more on stderr
+    assert ran.stderr == rebuilt.stderr == ""
+    # the backfill adds what the digest of its last day cannot say: which days of the range
+    assert _one_line(filled.stderr) == (
+        f"Error: 1 of 4 days from {start} to {bad} did not load ({bad}: "
+        f"{bad}/tickets.csv could not be loaded); the other days loaded, so fix those "
+        "exports and load those days again (each day's digest says what failed)."
+    )

@@ -1,0 +1,94 @@
+"""What a `backlog` command prints while a flow runs: a bar on a terminal, nothing per step
+otherwise; the progress lines stay Prefect run logs either way."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from flows.cli import app, prefect_environment
+from flows.progress import PROGRESS_LOGGER, flow_progress
+
+
+class Kept(logging.Handler):
+    """Keeps the messages it sees, as Prefect's run-log handler on `backlog` would."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def handlers():
+    """A handler on `backlog` (where Prefect records run logs) and one on the root logger
+    (where Prefect's console handler prints), removed afterwards."""
+    run_logs, console_lines = Kept(), Kept()
+    logging.getLogger("backlog").addHandler(run_logs)
+    logging.getLogger().addHandler(console_lines)
+    yield run_logs, console_lines
+    logging.getLogger("backlog").removeHandler(run_logs)
+    logging.getLogger().removeHandler(console_lines)
+
+
+def _step(number: int) -> None:
+    logging.getLogger(PROGRESS_LOGGER).info(
+        "loaded day %s (%s of 3)", number, number, extra={"step": number, "total": 3}
+    )
+
+
+def test_without_a_terminal_no_step_is_printed_and_each_is_a_run_log(handlers):
+    run_logs, console_lines = handlers
+    out = io.StringIO()
+    with flow_progress(Console(file=out, force_terminal=False), "backfill"):
+        _step(1)
+        _step(2)
+    assert run_logs.messages == ["loaded day 1 (1 of 3)", "loaded day 2 (2 of 3)"]
+    assert console_lines.messages == []
+    assert out.getvalue() == ""
+    # afterwards the loggers are as they were
+    assert logging.getLogger("backlog").propagate
+
+
+def test_on_a_terminal_the_steps_draw_the_bar(handlers):
+    run_logs, console_lines = handlers
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100)
+    with flow_progress(console, "backfill") as stop:
+        _step(3)
+        stop()
+    assert "loaded day 3 (3 of 3)" in out.getvalue()
+    assert "3/3" in out.getvalue()
+    assert run_logs.messages == ["loaded day 3 (3 of 3)"]
+    assert console_lines.messages == []
+
+
+def test_debug_prints_prefect_s_console_lines_too(handlers):
+    run_logs, console_lines = handlers
+    with flow_progress(Console(file=io.StringIO()), "backfill", debug=True):
+        _step(1)
+    assert run_logs.messages == console_lines.messages == ["loaded day 1 (1 of 3)"]
+
+
+def test_serve_keeps_prefect_s_log_level_for_its_runs(monkeypatch):
+    """`backlog serve`'s scheduled runs inherit its environment: without a level of
+    CRITICAL their logs reach Prefect's UI, as prefect.yaml's deployments' do."""
+    assert prefect_environment(False, serving=True) == prefect_environment(debug=True)
+    assert prefect_environment(False)["PREFECT_LOGGING_LEVEL"] == "CRITICAL"
+    prefect_level = logging.getLogger("prefect").level
+    try:
+        for command, level in ((["serve", "--help"], None), (["digest", "--help"], "CRITICAL")):
+            environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_LOG")}
+            monkeypatch.setattr(os, "environ", environ)
+            assert CliRunner().invoke(app, command).exit_code == 0
+            assert environ.get("PREFECT_LOGGING_LEVEL") == level, command
+            assert environ["PREFECT_LOGGING_EXTRA_LOGGERS"] == "backlog"
+    finally:
+        logging.getLogger("prefect").setLevel(prefect_level)
