@@ -104,8 +104,8 @@ def _field(text: str, pattern: str) -> float | None:
 def exports_for(scale: str, days: int) -> Path:
     """A generated export root with at least `days` days of this scale (generate if none)."""
     for folder in sorted(ROOT.glob(f"{scale}-*d")):
-        n = int(folder.name.split("-")[1][:-1])
-        if n >= days and (folder / "GENERATED").exists():
+        found = re.fullmatch(rf"{scale}-(\d+)d", folder.name)  # not the {scale}-work-* folders
+        if found and int(found[1]) >= days and (folder / "GENERATED").exists():
             return folder / "exports"
     folder = ROOT / f"{scale}-{days}d"
     (folder / "exports").mkdir(parents=True, exist_ok=True)
