@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 # route handler: (query, api) -> (status, extra headers, JSON payload)
 Handler = Callable[[dict[str, str], "FakeApi"], tuple[int, dict[str, str], Any]]
@@ -51,48 +51,22 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-class FakeApi:
+class FakeApi(LoopbackServer):
     """A fake API on 127.0.0.1, started and stopped as a context manager."""
 
     def __init__(self, routes: dict[str, Handler], authorization: str) -> None:
         self.routes = routes
         self.authorization = authorization
         self.requests: list[Recorded] = []
-        self._failures: dict[str, deque[Failure]] = defaultdict(deque)
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    def __enter__(self) -> FakeApi:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__()
 
     def fail(self, path: str, *failures: Failure) -> None:
         """Queue failures for the next requests of `path` (one each)."""
-        with self._lock:
-            self._failures[path].extend(failures)
+        self._queue_failures(path, list(failures))
 
     def sent(self, path: str) -> list[bytes]:
         """The bodies of the 200 answers to `path`, in order."""
         return [r.body for r in self.requests if r.path == path and r.status == 200]
-
-    def _next_failure(self, path: str) -> Failure | None:
-        with self._lock:
-            queue = self._failures.get(path)
-            return queue.popleft() if queue else None
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self

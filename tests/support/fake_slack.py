@@ -10,13 +10,13 @@ error (`invalid_auth`), or a connection dropped without an answer.
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.support.loopback import LoopbackServer
 
 WEBHOOK_PATH = "/hooks/T0FAKE/B0FAKE/s3cr3tW3bh00kP4th"
 
@@ -45,7 +45,7 @@ class Recorded:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """A fake Slack on 127.0.0.1, started and stopped as a context manager."""
 
     def __init__(self, token: str = "xoxb-fake-test-token-0000", aliases: dict | None = None):
@@ -55,30 +55,10 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.webhook_messages: list[dict[str, Any]] = []
-        self._failures: dict[str, deque[Failure]] = defaultdict(deque)
-        self._lock = threading.Lock()
         self._counter = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        super().__init__()
 
-    # ---- lifecycle and addresses
-
-    def __enter__(self) -> FakeSlack:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+    # ---- addresses
 
     @property
     def api_url(self) -> str:
@@ -95,8 +75,7 @@ class FakeSlack:
 
         Routes: a Web API method (`chat.postMessage`), `upload`, or `webhook`.
         """
-        with self._lock:
-            self._failures[route].extend([failure] * times)
+        self._queue_failures(route, [failure] * times)
 
     def calls(self, route: str) -> list[Recorded]:
         """Every request to a route, in order."""
@@ -136,7 +115,7 @@ class FakeSlack:
         record = Recorded(route, handler.path, dict(handler.headers.items()), body, raw)
         with self._lock:
             self.requests.append(record)
-            failure = self._failures[route].popleft() if self._failures[route] else None
+        failure = self._next_failure(route)
         if failure is not None:
             self._fail(handler, record, failure, route)
             return
