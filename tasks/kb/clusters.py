@@ -13,6 +13,7 @@ single threaded, on tickets sorted by id: the same input gives the same output.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import warnings
 from collections.abc import Iterator, Sequence
@@ -157,19 +158,20 @@ def _cluster_texts(
 
     # Clusters among the tickets left over: k-means splits big clusters before it isolates
     # small ones, so a group of six can hide among thousands until the big ones are out.
+    halves: dict[bytes, np.ndarray | None] = {}  # see _halves
     labels = np.full(n, -1)
     pool = np.flatnonzero(vectors.combined.getnnz(axis=1) > 0)  # no shared term: no cluster
     for _ in range(params.passes):
         if len(pool) < min_size:
             break
-        found = _find_clusters(model, vectors.take(pool), min_size)
+        found = _find_clusters(model, vectors.take(pool), min_size, halves)
         if not (found >= 0).any():
             break
         labels[pool[found >= 0]] = found[found >= 0] + labels.max() + 1
         pool = np.flatnonzero((labels < 0) & (vectors.combined.getnnz(axis=1) > 0))
     # then every ticket may move to the best of all clusters
     for _ in range(2):
-        _split_mixed(labels, vectors, min_size, params)
+        _split_mixed(labels, vectors, min_size, params, halves)
         clusters = np.flatnonzero(np.bincount(labels[labels >= 0], minlength=1) >= min_size)
         if not len(clusters):
             return empty
@@ -204,7 +206,9 @@ def _cluster_texts(
     )
 
 
-def _find_clusters(model: Model, vectors: Vectors, min_size: int) -> np.ndarray:
+def _find_clusters(
+    model: Model, vectors: Vectors, min_size: int, halves: dict[bytes, np.ndarray | None]
+) -> np.ndarray:
     """Labels of one clustering pass (-1: none): segments, then assign-and-reject rounds."""
     params = model.params
     labels = _segments(vectors, min_size, params)
@@ -215,7 +219,7 @@ def _find_clusters(model: Model, vectors: Vectors, min_size: int) -> np.ndarray:
         model.set_centroids(vectors, labels, clusters)
         labels = _assign(model, vectors, clusters, labels)
     for _ in range(2):
-        split = _split_mixed(labels, vectors, min_size, params)
+        split = _split_mixed(labels, vectors, min_size, params, halves)
         absorbed = _absorb_unresolved(labels, vectors, min_size, params)
         if not (split or absorbed):
             break
@@ -325,32 +329,71 @@ def _assign(model: Model, vectors: Vectors, clusters: np.ndarray, labels: np.nda
 
 
 def _split_mixed(
-    labels: np.ndarray, vectors: Vectors, min_size: int, params: ClusterParams
+    labels: np.ndarray,
+    vectors: Vectors,
+    min_size: int,
+    params: ClusterParams,
+    known: dict[bytes, np.ndarray | None],
 ) -> bool:
     """Split a cluster in two when its halves are no more alike than separate clusters.
 
     The merge rule in reverse, for what k-means put together. Changes `labels` in place;
-    True when it split one.
+    True when it split one. `known`: what :func:`_halves` found earlier in this clustering.
     """
-    from sklearn.cluster import KMeans
-
     changed = False
     for cluster in np.unique(labels[labels >= 0]):
         rows = np.flatnonzero(labels == cluster)
         if len(rows) < 2 * min_size:
             continue
-        with _quiet_convergence():  # all members alike: one half is empty, no split
-            halves = KMeans(n_clusters=2, n_init=1, random_state=params.seed).fit_predict(
-                vectors.combined[rows]
-            )
-        if min(np.bincount(halves, minlength=2)) < min_size:
-            continue
-        if _alike(vectors.take(rows), halves, np.array([0, 1]), params)[0, 1] < (
-            params.merge_similarity
-        ):
+        halves = _halves(vectors.take(rows), min_size, params, known)
+        if halves is not None:
             labels[rows[halves == 1]] = labels.max() + 1
             changed = True
     return changed
+
+
+def _halves(
+    members: Vectors, min_size: int, params: ClusterParams, known: dict[bytes, np.ndarray | None]
+) -> np.ndarray | None:
+    """The two halves (seeded k-means) of a cluster that should be split, else None.
+
+    Remembered in `known` by the members' vectors: every round checks every cluster again
+    though most did not change since the last one (at 200 tickets a day, 144 checks of 37
+    distinct clusters), and the same vectors give the same answer (the same seed, single
+    threaded), so each is worked out once.
+    """
+    from sklearn.cluster import KMeans
+
+    key = _content_key(members)
+    if key not in known:
+        with _quiet_convergence():  # all members alike: one half is empty, no split
+            halves = KMeans(n_clusters=2, n_init=1, random_state=params.seed).fit_predict(
+                members.combined
+            )
+        split = min(np.bincount(halves, minlength=2)) >= min_size and (
+            _alike(members, halves, np.array([0, 1]), params)[0, 1] < params.merge_similarity
+        )
+        known[key] = halves if split else None
+    return known[key]
+
+
+def _content_key(vectors: Vectors) -> bytes:
+    """A digest of every array of `vectors` (shapes and types included)."""
+    digest = hashlib.sha1()
+    for matrix in (vectors.combined, vectors.problem, vectors.resolution):
+        header = (matrix.shape, matrix.dtype, matrix.indptr.dtype, matrix.indices.dtype)
+        digest.update(str(header).encode())
+        for part in (matrix.indptr, matrix.indices, matrix.data):
+            digest.update(np.ascontiguousarray(part).tobytes())
+    for array in (
+        vectors.combined_rest,
+        vectors.problem_rest,
+        vectors.resolution_rest,
+        vectors.resolved,
+    ):
+        digest.update(str((array.shape, array.dtype)).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.digest()
 
 
 def _absorb_unresolved(

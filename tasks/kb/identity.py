@@ -47,12 +47,18 @@ def match_candidates(
         (set(members), dict(zip(terms, weights, strict=True)))
         for _, _, _, terms, weights, members in known
     ]
+    earlier_lengths = [_length(signature) for _, signature in earlier]
     pairs = []
     for index, members in enumerate(clustering.members):
         today = {ticket_ids[i] for i in members}
+        length = _length(clustering.signatures[index])
         for position, (earlier_set, earlier_signature) in enumerate(earlier):
             overlap = len(today & earlier_set) / max(1, min(len(today), len(earlier_set)))
-            signature = _cosine(clustering.signatures[index], earlier_signature)
+            signature = _cosine(
+                clustering.signatures[index],
+                earlier_signature,
+                length * earlier_lengths[position],
+            )
             if overlap >= MATCH_OVERLAP or signature >= MATCH_SIGNATURE:
                 pairs.append((-max(overlap, signature), index, position))
     result: dict[int, tuple[str, str, date]] = {}
@@ -87,7 +93,12 @@ def _new_id(ranked_ticket_ids: list[str], taken: set[str]) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    dot = sum(weight * b.get(term, 0.0) for term, weight in a.items())
-    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
-    return dot / norm if norm else 0.0
+def _length(signature: dict[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in signature.values()))
+
+
+def _cosine(a: dict[str, float], b: dict[str, float], norm: float) -> float:
+    """Cosine of two signatures; `norm` is the product of their lengths (:func:`_length`)."""
+    if not norm:
+        return 0.0
+    return sum(weight * b.get(term, 0.0) for term, weight in a.items()) / norm
