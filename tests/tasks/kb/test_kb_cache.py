@@ -262,3 +262,45 @@ def test_a_sampled_window_keeps_no_text(mornings: Mornings) -> None:
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select count(*) from ops.kb_ticket_texts").fetchone()[0] == 0
     con.close()
+
+
+def test_split_checks_are_worked_out_once_and_change_no_cluster(
+    mornings: Mornings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    import sklearn.cluster
+
+    from tasks.kb import clusters
+    from tasks.kb.tickets import skip_pattern, solved_tickets
+
+    db = mornings.tmp / "split.duckdb"
+    shutil.copyfile(mornings.db, db)
+    con = warehouse.connect(_settings(db, mornings.tmp))
+    tickets = solved_tickets(con, mornings.log[-1]["day"], 2 * WINDOW, skip_pattern(con))
+    con.close()
+    fitted: list[str] = []
+
+    class CountingKMeans(sklearn.cluster.KMeans):
+        def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
+            parts = (X.indptr, X.indices, X.data)
+            fitted.append(hashlib.sha1(b"".join(p.tobytes() for p in parts)).hexdigest())
+            return super().fit_predict(X)
+
+    monkeypatch.setattr(sklearn.cluster, "KMeans", CountingKMeans)
+    texts = (tickets.prepared_problems, tickets.prepared_resolutions)
+    remembered = clusters.cluster_texts(*texts, prepared=True)
+    once = list(fitted)
+    fitted.clear()
+    real_halves = clusters._halves
+    monkeypatch.setattr(clusters, "_halves", lambda m, s, p, known: real_halves(m, s, p, {}))
+    every_time = clusters.cluster_texts(*texts, prepared=True)
+
+    assert len(remembered.members) >= 3
+    assert len(once) == len(set(once))  # no cluster's rows split twice
+    assert len(fitted) > len(once)  # the rounds do check clusters again
+    assert remembered.labels.tolist() == every_time.labels.tolist()
+    assert remembered.members == every_time.members
+    assert remembered.keywords == every_time.keywords
+    assert remembered.signatures == every_time.signatures
+    assert remembered.similarity.tolist() == every_time.similarity.tolist()
