@@ -501,11 +501,36 @@ def bench(scale: str, days: int, profile: bool) -> dict:
         )
     )
 
+    # a full rebuild (what a configuration change forces): day N with --full-refresh, at
+    # the default [warehouse] memory_limit, so its peak RSS is the memory bar's figure
+    full_db = work / "full.duckdb"
+    shutil.copyfile(base, full_db)
+    rows.append(
+        measure(
+            "full rebuild (backlog run --full-refresh, whole process)",
+            [
+                str(BACKLOG),
+                "run",
+                "--exports",
+                str(exports),
+                "--date",
+                last.isoformat(),
+                "--db",
+                str(full_db),
+                "--out",
+                str(work / "out-full"),
+                "--full-refresh",
+            ],
+            work,
+            work / "full.log",
+        )
+    )
+    full_db.unlink(missing_ok=True)
+
     # the same run while a `backlog serve` on that warehouse is up: `backlog run` reuses
-    # its Prefect server instead of starting a temporary one (flows/local_server.py)
-    served = measure_with_serve(work, exports, last, base)
-    if served is not None:
-        rows.append(served)
+    # its Prefect server instead of starting a temporary one (flows/local_server.py); then
+    # the served deployment itself, triggered as its schedule would, trigger to digest
+    rows.extend(measure_with_serve(work, exports, last, base))
 
     # the same flow in a process that has started already (what `backlog serve` does each
     # morning): the flow run alone is the per-day cost, start-up kept out
@@ -567,8 +592,10 @@ def bench(scale: str, days: int, profile: bool) -> dict:
     return finish(scale, days, exports, history_days, last, work, rows)
 
 
-def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> dict | None:
-    """`backlog run` of day N while `backlog serve` (same warehouse) keeps its server up."""
+def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> list[dict]:
+    """While `backlog serve` (same warehouse) is up: `backlog run` of day N, which reuses
+    its server, then a run of its daily deployment from trigger to digest (what a
+    scheduled morning costs: Prefect starts the flow in a new process of its own)."""
     served_db = work / "served.duckdb"
     shutil.copyfile(base, served_db)
     announcement = Path(f"{served_db}.prefect-api")
@@ -586,32 +613,73 @@ def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> dic
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    rows = []
     try:
         deadline = time.monotonic() + 180
         while not announcement.exists() and time.monotonic() < deadline:
             if server.poll() is not None:
                 print(f"  backlog serve stopped (see {work / 'serve.log'})", flush=True)
-                return None
+                return rows
             time.sleep(0.5)
         if not announcement.exists():
             print("  backlog serve did not announce its server in 180 s", flush=True)
-            return None
+            return rows
         time.sleep(2)  # let serve register its deployments before the run
-        return measure(
-            "daily run while backlog serve is up (reuses its Prefect server)",
-            [
-                str(BACKLOG),
-                "run",
-                "--config",
-                str(config),
-                "--exports",
-                str(exports),
-                "--date",
-                last.isoformat(),
-            ],
-            work,
-            work / "served-run.log",
+        rows.append(
+            measure(
+                "daily run while backlog serve is up (reuses its Prefect server)",
+                [
+                    str(BACKLOG),
+                    "run",
+                    "--config",
+                    str(config),
+                    "--exports",
+                    str(exports),
+                    "--date",
+                    last.isoformat(),
+                ],
+                work,
+                work / "served-run.log",
+            )
         )
+        shutil.copyfile(base, served_db)  # the deployment loads day N afresh too
+        api = json.loads(announcement.read_text())["api_url"]
+        trigger = [
+            str(REPO / ".venv" / "bin" / "prefect"),
+            "deployment",
+            "run",
+            "daily-backlog/daily-digest",
+            "--param",
+            f"day={last.isoformat()}",
+            "--watch",
+            "--watch-timeout",
+            "1800",
+        ]
+        started = time.perf_counter()
+        with (work / "served-deployment.log").open("w") as handle:
+            done = subprocess.run(
+                trigger,
+                cwd=work,
+                env=ENV | {"PREFECT_API_URL": api},
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        wall = round(time.perf_counter() - started, 2)
+        print(f"  scheduled run (serve's deployment, trigger to digest): {wall} s", flush=True)
+        rows.append(
+            {
+                "measurement": "scheduled run under backlog serve (trigger to digest; "
+                "the flow runs in a new process Prefect starts)",
+                "wall_s": wall,
+                "peak_mb": None,
+                "cpu_s": None,
+                "exit": done.returncode,
+                "load": f"{os.getloadavg()[0]:.2f}",
+                "log": str(work / "served-deployment.log"),
+            }
+        )
+        return rows
     finally:
         server.send_signal(2)  # SIGINT: serve stops and withdraws its announcement
         try:
@@ -764,7 +832,7 @@ def render(results: dict, mach: dict) -> str:
             cached = " (cached)" if row.get("cached") else ""
             lines.append(
                 f"| {label} | {row['measurement']}{cached} | {row['wall_s']:.1f} | "
-                f"{row['peak_mb']:.0f} | {row['cpu_s']} | {ratio} | {row['load']} | "
+                f"{row['peak_mb'] or 0:.0f} | {row['cpu_s']} | {ratio} | {row['load']} | "
                 f"{row['exit']} |"
             )
     lines += ["", "Notes:", ""]
