@@ -123,11 +123,13 @@ def _summary(
         reason = checks_failed[0].rstrip(".") if checks_failed else "a check failed"
         return f"Data for {day} is incomplete: {reason}."
     if status == "warn":
+        flagged = len(checks_failed)
         return (
-            f"Data for {day} loaded with warnings: {rows_loaded} rows loaded, "
-            f"{rows_quarantined} quarantined, {len(checks_failed)} check(s) flagged."
+            f"Data for {day} loaded with warnings: {_rows(rows_loaded)} loaded, "
+            f"{rows_quarantined} quarantined, {flagged} check{'s' if flagged != 1 else ''} "
+            "flagged."
         )
-    return f"Data for {day} is complete: {rows_loaded} rows loaded, none quarantined."
+    return f"Data for {day} is complete: {_rows(rows_loaded)} loaded, none quarantined."
 
 
 def day_states(con: duckdb.DuckDBPyConnection, last: date) -> list[tuple[date, bool, bool]]:
