@@ -26,7 +26,15 @@ import duckdb
 from tasks import redact
 from tasks.config import Settings
 from tasks.kb import text
-from tasks.kb.text import cleaned, for_vectors, prepare, sentence_key, split_sentences, terms_of
+from tasks.kb.text import (
+    cleaned,
+    default_stop_words,
+    for_vectors,
+    prepare,
+    sentence_key,
+    split_sentences,
+    terms_of,
+)
 from tasks.kb.tickets import Tickets
 from tasks.warehouse import read_sql
 
@@ -36,13 +44,15 @@ _SEPARATOR = "\n"  # no sentence key or term holds a line break
 def cache_key(settings: Settings, skip_pattern: str) -> str:
     """What every kept value depends on besides the ticket: the text code and the settings.
 
-    A change to the code that prepares, redacts or splits texts, or to any ``[kb]``
-    setting or skipped-reply pattern, makes every kept row stale.
+    A change to the code that prepares, redacts or splits texts, to the stop words (they
+    come with scikit-learn), or to any ``[kb]`` setting or skipped-reply pattern, makes
+    every kept row stale.
     """
     digest = hashlib.sha1()
     for module in (text, redact):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
+    digest.update(_SEPARATOR.join(sorted(default_stop_words())).encode())
     digest.update(json.dumps(settings.kb.model_dump(mode="json"), sort_keys=True).encode())
     digest.update(skip_pattern.encode())
     return digest.hexdigest()
