@@ -28,7 +28,9 @@ def backfill(
     """Ingest every export day in [start, end], oldest first; digest of `end`.
 
     A day without an export folder is kept as a failed day; the run loads the others,
-    writes the digest and ends failed, naming every day that did not load.
+    writes the digest and ends failed, naming every day that did not load. Days load in
+    batches of `ingest.BACKFILL_BATCH_DAYS`, each in one transaction with one GX run per
+    entity; a day with a fatal file fails alone, and progress is reported per day.
     """
     found = {day.export_date: day for day in ingest.backfill_days(exports, start, end, source)}
     missing = ingest.missing_days(list(found.values()), start, end)
@@ -40,20 +42,25 @@ def backfill(
     # the CLI draws them as a progress bar
     progress = logging.getLogger("backlog.progress")
     with warehouse.connect(settings) as con:
-        loads = []
-        for number, day in enumerate(days, start=1):
-            if day in found:
-                loads.append(steps.ingest_day(con, exports, found[day], settings, runner))
-            else:
-                steps.note_missing_day(con, exports, day)
-            progress.info(
-                "%s %s (%s of %s)",
-                "loaded" if day in found else "no export for",
-                day,
-                number,
-                len(days),
-                extra={"step": number, "total": len(days)},
-            )
+        loads: list[ingest.DayLoad | None] = []
+        number = 0
+        for batch in ingest.backfill_batches(days):
+            # one transaction and one GX run per entity for the batch's export folders
+            exported = [found[day] for day in batch if day in found]
+            if exported:
+                loads += steps.ingest_days(con, exports, exported, settings, runner)
+            for day in batch:
+                number += 1
+                if day not in found:
+                    steps.note_missing_day(con, exports, day)
+                progress.info(
+                    "%s %s (%s of %s)",
+                    "loaded" if day in found else "no export for",
+                    day,
+                    number,
+                    len(days),
+                    extra={"step": number, "total": len(days)},
+                )
         after = ingest.after_loads(con, end, loads)
         if after.build_models:
             steps.build_models(con, settings)

@@ -89,14 +89,45 @@ def ingest_day(
     day is incomplete and why, and the flow ends failed after writing it. `runner` is
     the flow run's GX set-up, shared by its loads.
     """
-    logger = get_run_logger()
     try:
         result = ingest.load_day(con, day, exports, settings.quality, settings.extensions, runner)
     except ingest.ExportFileError as error:
-        logger.error("%s", error)
+        get_run_logger().error("%s", error)
         return None
+    _log_load(result)
+    return result
+
+
+@task(name="ingest-days", cache_policy=NO_CACHE)
+def ingest_days(
+    con: duckdb.DuckDBPyConnection,
+    exports: Path,
+    days: list[ingest.ExportDay],
+    settings: Settings,
+    runner: quality.SuiteRunner,
+) -> list[ingest.DayLoad | None]:
+    """Load a batch of days in one transaction (one GX run per entity); log each day.
+
+    A day with a fatal file is left out of the batch and recorded in
+    `ops.load_failures` (None in the list); its neighbours load.
+    """
+    loads: list[ingest.DayLoad | None] = []
+    outcomes = ingest.load_days(con, days, exports, settings.quality, settings.extensions, runner)
+    for outcome in outcomes:
+        if isinstance(outcome, ingest.ExportFileError):
+            get_run_logger().error("%s", outcome)
+            loads.append(None)
+        else:
+            _log_load(outcome)
+            loads.append(outcome)
+    return loads
+
+
+def _log_load(result: ingest.DayLoad) -> None:
+    """Log what loading a day did: skipped, or each file's rows."""
+    logger = get_run_logger()
     if result.skipped:
-        logger.info("%s: already loaded, unchanged", day.export_date)
+        logger.info("%s: already loaded, unchanged", result.export_date)
     for file in result.files:
         logger.info(
             "%s: %s rows read, %s loaded, %s quarantined",
@@ -105,7 +136,6 @@ def ingest_day(
             file.rows_loaded,
             file.rows_quarantined,
         )
-    return result
 
 
 @task(name="build-models", cache_policy=NO_CACHE)

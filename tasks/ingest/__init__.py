@@ -9,8 +9,10 @@ quality; neither imports ingest.
 
 from tasks.adapters.files import ExportFileError
 from tasks.ingest.days import (
+    BACKFILL_BATCH_DAYS,
     AfterLoads,
     after_loads,
+    backfill_batches,
     backfill_days,
     find_export_day,
     has_loads,
@@ -21,11 +23,12 @@ from tasks.ingest.days import (
     unloaded_days,
 )
 from tasks.ingest.discover import ExportDay, discover_exports, export_day
-from tasks.ingest.load import DayLoad, file_sha256, forget_day, load_day
+from tasks.ingest.load import DayLoad, file_sha256, forget_day, load_day, load_days
 from tasks.ingest.sources import SOURCE_HELP, SOURCES, check_source
 from tasks.quality import FileLoad
 
 __all__ = [
+    "BACKFILL_BATCH_DAYS",
     "SOURCES",
     "SOURCE_HELP",
     "AfterLoads",
@@ -34,6 +37,7 @@ __all__ = [
     "ExportFileError",
     "FileLoad",
     "after_loads",
+    "backfill_batches",
     "backfill_days",
     "check_source",
     "discover_exports",
@@ -43,6 +47,7 @@ __all__ = [
     "forget_day",
     "has_loads",
     "load_day",
+    "load_days",
     "missing_days",
     "note_missing_day",
     "note_missing_run_day",

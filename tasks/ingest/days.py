@@ -20,6 +20,9 @@ from tasks.ingest.discover import ExportDay, discover_exports
 from tasks.ingest.load import DayLoad
 from tasks.ingest.sources import check_source
 
+# Days a backfill loads in one transaction with one GX run per entity (see DECISIONLOG.md).
+BACKFILL_BATCH_DAYS = 7
+
 
 @dataclass(frozen=True)
 class AfterLoads:
@@ -43,6 +46,11 @@ def after_loads(
     if any(load is not None and not load.skipped for load in loads):
         return AfterLoads(True, quality.last_complete_day(con, day))
     return AfterLoads(False, None)
+
+
+def backfill_batches(days: Sequence[date], size: int = BACKFILL_BATCH_DAYS) -> list[list[date]]:
+    """A backfill's days (oldest first) cut into batches of `size` consecutive days."""
+    return [list(days[start : start + size]) for start in range(0, len(days), size)]
 
 
 def has_loads(con: duckdb.DuckDBPyConnection) -> bool:

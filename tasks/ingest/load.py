@@ -1,20 +1,20 @@
-"""Load one export day into the warehouse in one transaction, with its ledger; forget a day.
+"""Load export days into the warehouse, a batch of days in one transaction, with the ledger.
 
-A load is one day's export folder, in one transaction: loading the same files again
-changes nothing, a changed file replaces everything the day's earlier load wrote, and
-a crash mid-load leaves the warehouse as it was. Every row of a file is accounted for:
-rows read = rows loaded + rows quarantined, kept in the ledger `ops.loads`.
-The readers (`tasks/adapters`) fill the temp table `load_records`; the typing query
-(`sql/queries/ingest/canonical__<entity>.sql`) casts it into `load_typed`; validation
-(`tasks/quality`) decides which rows are quarantined. A problem of a whole file
-raises `ExportFileError`: the day rolls back and the failure is kept in
-`ops.load_failures` for the digest.
+A load is one day's export folder: loading the same files again changes nothing, a
+changed file replaces everything the day's earlier load wrote, and a crash mid-load
+leaves the warehouse as it was. Every row of a file is accounted for: rows read = rows
+loaded + rows quarantined, kept in the ledger `ops.loads`. A batch of days (the
+backfill's) is read and typed (`tasks/ingest/stage.py`) and validated (`tasks/quality`,
+one GX run per entity for the batch) before its transaction opens, so a day with a
+fatal file (`ExportFileError`, kept in `ops.load_failures` for the digest) is left out
+without touching its neighbours; the other days then load in one transaction, each
+with its own ledger rows, and a crash in it leaves only the days of earlier batches.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,17 +23,16 @@ import duckdb
 
 from tasks import quality, warehouse
 from tasks.adapters import DayFiles, LoadUnit, get_adapter, unit_sha256
-from tasks.adapters.canonical import read_records, unit_records
 from tasks.adapters.files import ExportFileError
 from tasks.config import QualitySettings
-from tasks.contract import CANONICAL_COLUMNS, ENTITIES, ENTITY
+from tasks.contract import ENTITIES, ENTITY
 from tasks.extensions import NONE as NO_EXTENSIONS
 from tasks.extensions import Extensions
 from tasks.ingest.discover import ExportDay
+from tasks.ingest.stage import StagedFile, drop_tables, source_file_name, stage_file, use
 from tasks.quality import FileLoad, SuiteRunner
 from tasks.warehouse import read_sql
 
-TEMP_TABLES = ("load_records", "load_typed", "load_bad")
 # What a load of a day writes, so a new load of the day removes it first.
 DAY_TABLES = (
     *(ENTITY[entity].raw_table for entity in ENTITIES),
@@ -45,6 +44,7 @@ DAY_TABLES = (
     "ops.loads",
 )
 Plan = list[tuple[str, Path, str, LoadUnit | None]]
+Hashes = dict[str, str] | dict[Path, str]
 
 
 @dataclass
@@ -82,10 +82,176 @@ def load_day(
     GX set-up: pass the run's one runner to every load of a run (without one, this
     load sets GX up for itself; the import itself happens once per process).
     """
+    (outcome,) = load_days(con, [day], root, quality_settings, ext, runner)
+    if isinstance(outcome, ExportFileError):
+        raise outcome
+    return outcome
+
+
+def load_days(
+    con: duckdb.DuckDBPyConnection,
+    days: Sequence[ExportDay],
+    root: Path,
+    quality_settings: QualitySettings | None = None,
+    ext: Extensions = NO_EXTENSIONS,
+    runner: SuiteRunner | None = None,
+) -> list[DayLoad | ExportFileError]:
+    """Load a batch of days (oldest first) in one transaction; each day's outcome, in order.
+
+    A day whose files are already loaded is skipped; a day with a fatal file gets its
+    `ExportFileError` (recorded in `ops.load_failures`, an earlier load of it stays) and
+    the others load. The batch's rows are held in DuckDB temp tables until the commit,
+    so a batch's memory grows with its days: the backfill sizes its batches.
+    """
     settings = quality_settings or QualitySettings()
     runner = runner or SuiteRunner()
+    runner.preload(ext)  # GX's import overlaps with reading and typing the files
+    source_timezone = _source_timezone(con)
+    outcomes: list[DayLoad | ExportFileError | None] = [None] * len(days)
+    staged: dict[int, list[StagedFile]] = {}
+    hashes: dict[int, Hashes] = {}
+    numbers: list[int] = []
+    try:
+        for position, day in enumerate(days):
+            planned = _plan_day(con, day, root)
+            if planned is None:
+                quality.clear_load_failure(con, day.export_date)
+                outcomes[position] = DayLoad(day.export_date, skipped=True, files=[])
+                continue
+            files: list[StagedFile] = []
+            try:
+                plan = planned[0]() if callable(planned[0]) else planned[0]
+                for entity, path, sha256, unit in plan:
+                    numbers.append(len(numbers))
+                    files.append(
+                        stage_file(
+                            con,
+                            numbers[-1],
+                            day,
+                            entity,
+                            path,
+                            sha256,
+                            root,
+                            settings,
+                            source_timezone,
+                            unit,
+                        )
+                    )
+            except ExportFileError as exc:
+                outcomes[position] = _failed(con, day, root, planned[1], exc)
+                continue
+            staged[position] = files
+            hashes[position] = planned[1]
+        _validate_and_store(
+            con, days, root, staged, hashes, outcomes, settings, ext, runner, source_timezone
+        )
+    finally:
+        drop_tables(con, None)
+        for number in numbers:
+            drop_tables(con, number)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _validate_and_store(
+    con: duckdb.DuckDBPyConnection,
+    days: Sequence[ExportDay],
+    root: Path,
+    staged: dict[int, list[StagedFile]],
+    hashes: dict[int, Hashes],
+    outcomes: list[DayLoad | ExportFileError | None],
+    settings: QualitySettings,
+    ext: Extensions,
+    runner: SuiteRunner,
+    source_timezone: str,
+) -> None:
+    """Validate the staged days in one go, leave out the fatal ones, store the rest."""
+    files = [file for day_files in staged.values() for file in day_files]
+    if not files:
+        return
+    validations, runs = quality.validate_loads(
+        con,
+        [
+            quality.LoadToValidate(
+                file.entity,
+                file.day.export_date,
+                file.load_id,
+                f"{file.day.export_date.isoformat()}_{file.entity}_{file.sha256[:12]}",
+            )
+            for file in files
+        ],
+        ext,
+        runner=runner,
+        source_timezone=source_timezone,
+        use=lambda index: use(con, files[index].number),
+    )
+    outcome_of = {
+        file.number: validation for file, validation in zip(files, validations, strict=True)
+    }
+    failed: set[str] = set()
+    for position, day_files in list(staged.items()):
+        fatal = next((file for file in day_files if outcome_of[file.number].fatal), None)
+        if fatal is None:
+            continue
+        error = ExportFileError(
+            f"{fatal.path}: {outcome_of[fatal.number].fatal}; expected {fatal.expected}, "
+            "so fix the export and load the day again.",
+            path=fatal.path,
+            entity=fatal.entity,
+        )
+        outcomes[position] = _failed(con, days[position], root, hashes[position], error)
+        failed.update(file.load_id for file in day_files)
+        del staged[position]
+    if not staged:
+        return
+    con.execute("begin transaction")
+    try:
+        for position, day_files in staged.items():
+            day = days[position]
+            forget_day(con, day.export_date)
+            results = []
+            for file in day_files:
+                with use(con, file.number):
+                    results.append(_store_file(con, file, outcome_of[file.number], settings))
+            checks = quality.volume_checks(con, day.export_date, settings)
+            quality.record_checks(con, checks)
+            quality.clear_load_failure(con, day.export_date)
+            outcomes[position] = DayLoad(day.export_date, False, results, checks)
+        quality.store_runs(con, [run for run in runs if run.load_id not in failed])
+        warehouse.commit_without_vacuum(con)
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _failed(
+    con: duckdb.DuckDBPyConnection,
+    day: ExportDay,
+    root: Path,
+    hashes: Hashes,
+    exc: ExportFileError,
+) -> ExportFileError:
+    """Keep a fatal file's failure in `ops.load_failures` (outside any load); the error."""
+    quality.record_load_failure(
+        con,
+        day.export_date,
+        entity=exc.entity,
+        source_file=_source_file(exc.path, root),
+        sha256=hashes.get(exc.entity) or hashes.get(exc.path),  # type: ignore[call-overload]
+        column=exc.column,
+        message=str(exc),
+    )
+    return exc
+
+
+def _plan_day(
+    con: duckdb.DuckDBPyConnection, day: ExportDay, root: Path
+) -> tuple[Plan | Callable[[], Plan], Hashes] | None:
+    """The files (or vendor units) to load for a day and their fingerprints; None to skip.
+
+    A day is skipped when every file's fingerprint is already loaded for it.
+    """
     if day.source != "canonical":
-        return _load_vendor_day(con, day, root, settings, ext, runner)
+        return _plan_vendor_day(con, day, root)
     hashes = {entity: file_sha256(path) for entity, path in day.files.items()}
     loaded = dict(
         con.execute(
@@ -93,23 +259,17 @@ def load_day(
         ).fetchall()
     )
     if loaded == hashes:
-        quality.clear_load_failure(con, day.export_date)
-        return DayLoad(day.export_date, skipped=True, files=[])
+        return None
     plan = [
         (entity, path, hashes[entity], None)
         for entity, path in sorted(day.files.items(), key=lambda item: ENTITIES.index(item[0]))
     ]
-    return _load_plan(con, day, root, settings, plan, hashes, ext, runner)
+    return plan, hashes
 
 
-def _load_vendor_day(
-    con: duckdb.DuckDBPyConnection,
-    day: ExportDay,
-    root: Path,
-    settings: QualitySettings,
-    ext: Extensions,
-    runner: SuiteRunner,
-) -> DayLoad:
+def _plan_vendor_day(
+    con: duckdb.DuckDBPyConnection, day: ExportDay, root: Path
+) -> tuple[Callable[[], Plan], Hashes] | None:
     """A vendor day: its adapter turns the files into canonical load units.
 
     Each unit (one entity read from one file) is validated and ledgered as a canonical
@@ -130,63 +290,14 @@ def _load_vendor_day(
         ).fetchall()
     )
     if loaded == expected:
-        quality.clear_load_failure(con, day.export_date)
-        return DayLoad(day.export_date, skipped=True, files=[])
+        return None
 
     def plan() -> Plan:
         units = adapter.read_day(DayFiles(day.vendor_files, day.vendor_aux), hashes)
         units.sort(key=lambda unit: ENTITIES.index(unit.entity))
         return [(unit.entity, unit.path, unit.sha256, unit) for unit in units]
 
-    return _load_plan(con, day, root, settings, plan, dict(hashes), ext, runner)
-
-
-def _load_plan(
-    con: duckdb.DuckDBPyConnection,
-    day: ExportDay,
-    root: Path,
-    settings: QualitySettings,
-    plan: Plan | Callable[[], Plan],
-    hashes: dict[str, str] | dict[Path, str],
-    ext: Extensions,
-    runner: SuiteRunner,
-) -> DayLoad:
-    """Load the files (or vendor units) of one day in one transaction."""
-    runner.preload(ext)  # GX's import overlaps with reading and typing the files
-    source_timezone = _source_timezone(con)
-    con.execute("begin transaction")
-    try:
-        forget_day(con, day.export_date)
-        steps = plan() if callable(plan) else plan
-        results = [
-            _load_file(
-                con, day, entity, path, sha256, root, settings, ext, runner, source_timezone, unit
-            )
-            for entity, path, sha256, unit in steps
-        ]
-        checks = quality.volume_checks(con, day.export_date, settings)
-        quality.record_checks(con, checks)
-        quality.clear_load_failure(con, day.export_date)
-        warehouse.commit_without_vacuum(con)
-    except ExportFileError as exc:
-        con.execute("rollback")
-        quality.record_load_failure(
-            con,
-            day.export_date,
-            entity=exc.entity,
-            source_file=_source_file(exc.path, root),
-            sha256=hashes.get(exc.entity) or hashes.get(exc.path),  # type: ignore[call-overload]
-            column=exc.column,
-            message=str(exc),
-        )
-        raise
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        for name in TEMP_TABLES:
-            con.execute(f"drop table if exists {name}")
-    return DayLoad(day.export_date, skipped=False, files=results, checks=checks)
+    return plan, dict(hashes)
 
 
 def forget_day(con: duckdb.DuckDBPyConnection, export_date: date) -> None:
@@ -205,76 +316,27 @@ def _source_timezone(con: duckdb.DuckDBPyConnection) -> str:
 
 def _source_file(path: Path, root: Path) -> str:
     """A file's name in the ledger: its path under the exports folder."""
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    return source_file_name(path, root)
 
 
-def _load_file(
+def _store_file(
     con: duckdb.DuckDBPyConnection,
-    day: ExportDay,
-    entity: str,
-    path: Path,
-    sha256: str,
-    root: Path,
+    file: StagedFile,
+    outcome: quality.ValidationOutcome,
     settings: QualitySettings,
-    ext: Extensions,
-    runner: SuiteRunner,
-    source_timezone: str,
-    unit: LoadUnit | None = None,
 ) -> FileLoad:
-    """Read, type, validate and stage one file (or vendor unit); its ledger row."""
-    source_file = _source_file(path, root)
-    load_id = f"{day.export_date.isoformat()}/{entity}/{sha256[:16]}"
-    expected = f"rows in the canonical {entity} format"
-    if unit is not None:  # a vendor file: the id also names the file (pages may repeat)
-        named = hashlib.sha256(f"{source_file}:{sha256}".encode()).hexdigest()
-        load_id = f"{day.export_date.isoformat()}/{entity}/{named[:16]}"
-        expected = unit.expected
-    result = FileLoad(entity=entity, source_file=source_file, sha256=sha256)
-
-    if unit is None:
-        columns, renamed = read_records(con, path, entity, load_id, day.export_date, source_file)
-    else:
-        columns, renamed = unit_records(con, unit, load_id, day.export_date, source_file)
-    result.renamed_columns = renamed
-    result.extra_columns = sorted(set(columns) - set(CANONICAL_COLUMNS[entity]))
-    result.rows_read = con.execute("select count(*) from load_records").fetchone()[0]
+    """Write one validated file (its temp tables under their names): raw, staging, ledger."""
+    entity, day, result, load_id = file.entity, file.day, file.result, file.load_id
     con.execute(
         f"insert into raw.{entity} "
         "(load_id, export_date, source_file, row_number, record, line_number, raw_text) "
-        "select load_id, export_date, source_file, row_number, record, line_number, "
-        "case when record is null then raw_text end from load_records"
-    )
-
-    repairs = [quality.strip_nul_bytes(con)]  # after raw: raw keeps the rows as read
-    con.execute(
-        "create or replace temp table load_typed as "
-        + read_sql(f"queries/ingest/canonical__{entity}.sql"),
-        # a vendor unit's records may hold keys its column list does not name
-        {
-            "source_timezone": source_timezone,
-            "has_extra": bool(result.extra_columns) or unit is not None,
-        },
-    )
-    repairs += quality.clamp_clock_skew(con, entity, settings.clock_skew_minutes)
-    run_name = f"{day.export_date.isoformat()}_{entity}_{sha256[:12]}"
-    outcome = quality.validate_load(
-        con,
-        entity,
-        day.export_date,
-        ext,
-        run_name=run_name,
-        runner=runner,
-        source_timezone=source_timezone,
+        "select records.load_id, records.export_date, records.source_file, "
+        "records.row_number, coalesce(fix.record, records.record), records.line_number, "
+        "case when records.record is null then records.raw_text end "
+        "from load_records as records left join load_raw_fix as fix using (row_number)"
     )
     # a repair is kept (and counted among the checks run) when it repaired a row
-    outcome.checks.extend(check for check in repairs if not check.success)
-    if outcome.fatal:
-        raise ExportFileError(
-            f"{path}: {outcome.fatal}; expected {expected}, "
-            "so fix the export and load the day again.",
-            path=path,
-            entity=entity,
-        )
+    outcome.checks.extend(check for check in file.repairs if not check.success)
     con.execute(
         "insert into ops.quarantine (load_id, export_date, entity, source_file, row_number, "
         "reason, record, line_number, raw_text) "
@@ -294,7 +356,7 @@ def _load_file(
     ).fetchone()[0]
     if result.rows_loaded + result.rows_quarantined != result.rows_read:
         raise RuntimeError(
-            f"ledger broken for {source_file}: read {result.rows_read}, loaded "
+            f"ledger broken for {result.source_file}: read {result.rows_read}, loaded "
             f"{result.rows_loaded}, quarantined {result.rows_quarantined}"
         )
     result.rows_folded = outcome.rows_folded
@@ -318,7 +380,6 @@ def _load_file(
             for check in outcome.checks
         ],
     )
-    quality.store_run(con, load_id, day.export_date, entity, outcome)
     result.new_columns = _new_columns(con, entity, day.export_date, result.extra_columns)
     con.execute(
         "insert into ops.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -326,9 +387,9 @@ def _load_file(
             load_id,
             day.export_date,
             entity,
-            source_file,
-            path.suffix.lstrip("."),
-            sha256,
+            result.source_file,
+            file.path.suffix.lstrip("."),
+            file.sha256,
             result.rows_read,
             result.rows_loaded,
             result.rows_quarantined,

@@ -19,7 +19,15 @@ from tasks.quality.checks import (
 )
 from tasks.quality.docs import write_data_docs
 from tasks.quality.repairs import clamp_clock_skew, strip_nul_bytes
-from tasks.quality.rows import ValidationOutcome, store_run, validate_load
+from tasks.quality.rows import (
+    LoadToValidate,
+    StoredRun,
+    ValidationOutcome,
+    store_run,
+    store_runs,
+    validate_load,
+    validate_loads,
+)
 from tasks.quality.status import (
     data_quality_for_day,
     day_has_failed,
@@ -32,7 +40,9 @@ from tasks.quality.suites import SuiteRunner, load_suite, suite_path
 
 __all__ = [
     "FileLoad",
+    "LoadToValidate",
     "QualityCheck",
+    "StoredRun",
     "SuiteRunner",
     "ValidationOutcome",
     "clamp_clock_skew",
@@ -49,9 +59,11 @@ __all__ = [
     "record_load_failure",
     "record_missing_day",
     "store_run",
+    "store_runs",
     "strip_nul_bytes",
     "suite_path",
     "validate_load",
+    "validate_loads",
     "volume_checks",
     "write_data_docs",
 ]

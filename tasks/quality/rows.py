@@ -1,21 +1,25 @@
-"""Row-level validation of one load: malformed rows, the GX suite, duplicates; the run kept.
+"""Row-level validation of loads: malformed rows, the GX suite, duplicates; the runs kept.
 
 A load's rows are checked in three steps, each row keeping the reason of the first it
 fails: rows the reader could not split into columns (`load_records.problem`), the GX
 suite (expectations with `meta.severity` `quarantine`; `warn` ones are counted and the
 row loads), then duplicates inside the file, settled in SQL: exact copies fold,
 otherwise the latest `updated_at` wins (docs/data-quality.md). A file where no row survives
-is fatal. Every GX run goes through a ValidationDefinition, and its result (without
+is fatal. The loads of a batch go to the suite in one GX run per entity, split back per
+load (`validate_loads`). Every GX run goes through a ValidationDefinition, and its result (without
 the failing-row lists, which are in `ops.quarantine`) is kept in
 `ops.validation_runs`, so the Data Docs can be rendered at any time from the warehouse.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -40,6 +44,8 @@ ROW_LISTS = (
 WELL_FORMED_CHECK = "expect_rows_to_be_well_formed"
 DUPLICATE_CHECK = "expect_no_duplicate_rows"
 EXACT_COPY_REASON = "exact copy of another row (folded)"
+# A batch's frame tells its loads apart by the index's bits above these (row numbers below).
+LOAD_BITS = 32
 
 
 @dataclass(frozen=True)
@@ -92,9 +98,85 @@ def validate_load(
     `source_timezone` places the plausible-instant bound. Leaves the rows to quarantine
     in the temp table `load_bad` (row_number, reason).
     """
-    outcome = ValidationOutcome()
-    outcome.rows_checked = con.execute("select count(*) from load_records").fetchone()[0]
+    load = LoadToValidate(entity, export_date, "", run_name or f"{export_date}_{entity}")
+    outcomes, _ = validate_loads(
+        con, [load], ext, runner=runner, source_timezone=source_timezone, use=_as_is
+    )
+    return outcomes[0]
 
+
+@dataclass(frozen=True)
+class LoadToValidate:
+    """One load of a batch: what it holds, the id its GX run is stored under, its run name."""
+
+    entity: str
+    export_date: date
+    load_id: str
+    run_name: str
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One GX run to keep in `ops.validation_runs`: it may cover several loads of a batch."""
+
+    load_id: str
+    export_date: date
+    entity: str
+    run_key: list[str]
+    gx_result: dict[str, Any]
+    seconds: float
+
+
+def validate_loads(
+    con: duckdb.DuckDBPyConnection,
+    loads: list[LoadToValidate],
+    ext: Extensions = NONE,
+    *,
+    runner: SuiteRunner,
+    source_timezone: str,
+    use: Callable[[int], AbstractContextManager[Any]],
+) -> tuple[list[ValidationOutcome], list[StoredRun]]:
+    """Validate a batch of loads with one GX run per entity; each load's own outcome.
+
+    `use(i)` puts load i's temp tables under the names `load_records` and `load_typed`
+    for the time of a `with`; each load is left with its `load_bad`. Rows of every
+    load of an entity go to the suite in one frame (the frame's index tells the loads
+    apart), and each expectation's failing rows are split back per load, so every load
+    gets the checks and quarantined rows it would get validated alone. Loads whose
+    frames differ in columns (an extension's expectations read a column one file
+    lacks), or a suite whose verdicts cannot be split per row (a table-level or a
+    `mostly` expectation), are run one load at a time.
+    """
+    outcomes = [ValidationOutcome() for _ in loads]
+    frames: dict[int, Any] = {}
+    parameters = {"source_timezone": source_timezone}
+    for index, load in enumerate(loads):
+        with use(index):
+            _check_malformed(con, outcomes[index])
+            frame = con.execute(frame_sql(con, load.entity, ext, parameters), parameters).df()
+            if len(frame):
+                frames[index] = frame
+    runs: list[StoredRun] = []
+    groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for index, frame in frames.items():
+        groups.setdefault((loads[index].entity, tuple(frame.columns)), []).append(index)
+    for (entity, _), members in groups.items():
+        runs += _run_group(runner, entity, members, loads, frames, outcomes, ext)
+    frames.clear()
+    for index, load in enumerate(loads):
+        with use(index):
+            _check_duplicates(con, load.entity, outcomes[index])
+    return outcomes, runs
+
+
+def _as_is(index: int) -> AbstractContextManager[Any]:
+    """A batch of one load whose temp tables already carry their names."""
+    return nullcontext()
+
+
+def _check_malformed(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> None:
+    """Rows the reader could not split into columns: the first check of a load."""
+    outcome.rows_checked = con.execute("select count(*) from load_records").fetchone()[0]
     malformed = dict(
         con.execute(
             "select row_number, problem from load_records where problem is not null "
@@ -113,11 +195,11 @@ def validate_load(
         )
     )
 
-    parameters = {"source_timezone": source_timezone}
-    frame = con.execute(frame_sql(con, entity, ext, parameters), parameters).df()
-    if len(frame):
-        _run_suite(runner, entity, frame, export_date, run_name, outcome, ext)
 
+def _check_duplicates(
+    con: duckdb.DuckDBPyConnection, entity: str, outcome: ValidationOutcome
+) -> None:
+    """Duplicates inside the load (after the suite), `load_bad`, and a load with no row left."""
     _record_bad_rows(con, outcome.bad_rows)
     superseded = f"superseded by a later row with the same {KEYS[entity]}"
     duplicates = {
@@ -144,46 +226,137 @@ def validate_load(
         counts = Counter(_kind(reason) for reason in outcome.bad_rows.values()).most_common(3)
         reasons = "; ".join(f"{reason}: {n} of {total}" for reason, n in counts)
         outcome.fatal = f"not one of its {total} rows can be loaded ({reasons})"
-    return outcome
+
+
+def _run_group(
+    runner: SuiteRunner,
+    entity: str,
+    members: list[int],
+    loads: list[LoadToValidate],
+    frames: dict[int, Any],
+    outcomes: list[ValidationOutcome],
+    ext: Extensions,
+) -> list[StoredRun]:
+    """One GX run over the frames of `members` (loads of one entity), split per load.
+
+    Falls back to a run per load when the suite's verdicts are not per row.
+    """
+    if len(members) == 1:
+        (index,) = members
+        load = loads[index]
+        result, run_key, seconds = _validate(runner, ext, entity, frames[index], load.run_name)
+        _add_checks(result, {index: _failing_rows(result)}, outcomes, single=True)
+        return _stored(
+            load.load_id, load.export_date, entity, run_key, result, seconds, outcomes, [index]
+        )
+    import pandas as pd
+
+    # a load's rows are told apart in the one frame by the high bits of the index
+    combined = pd.concat(
+        [
+            frames[index].assign(**{ROW_ID: frames[index][ROW_ID] + (n << LOAD_BITS)})
+            for n, index in enumerate(members)
+        ],
+        ignore_index=True,
+    )
+    first, last = loads[members[0]], loads[members[-1]]
+    run_name = f"{first.export_date}_{last.export_date}_{entity}_batch"
+    result, run_key, seconds = _validate(runner, ext, entity, combined, run_name)
+    del combined
+    if not _per_row(result):
+        runs: list[StoredRun] = []
+        for index in members:
+            runs += _run_group(runner, entity, [index], loads, frames, outcomes, ext)
+        return runs
+    split: dict[int, dict[int, list[int]]] = {index: {} for index in members}
+    for position, item in enumerate(result.results):
+        for row in _failing_rows_of(item):
+            index = members[row >> LOAD_BITS]
+            split[index].setdefault(position, []).append(row & ((1 << LOAD_BITS) - 1))
+    _add_checks(result, split, outcomes, single=False)
+    digest = hashlib.sha256(" ".join(loads[i].load_id for i in members).encode()).hexdigest()
+    run_id = f"{first.export_date}..{last.export_date}/{entity}/batch-{digest[:16]}"
+    return _stored(run_id, last.export_date, entity, run_key, result, seconds, outcomes, members)
+
+
+def _validate(
+    runner: SuiteRunner, ext: Extensions, entity: str, frame: Any, run_name: str
+) -> tuple[Any, list[str], float]:
+    """Run the entity's suite on `frame`: GX's result, its run key and the seconds it took."""
+    gx_runner = runner.gx(ext)
+    started = time.perf_counter()
+    result, run_key = gx_runner.validate(entity, frame, run_name)
+    seconds = time.perf_counter() - started
+    for item in result.results:
+        error = _exception_message(item.exception_info)
+        if error:
+            raise RuntimeError(f"expectation {item.expectation_config.type} could not run: {error}")
+    return result, run_key, seconds
+
+
+def _per_row(result: Any) -> bool:
+    """Whether every expectation's verdict is its failing rows (so it splits per load)."""
+    return all(
+        "unexpected_index_list" in (item.result or {})
+        and (item.expectation_config.kwargs.get("mostly") in (None, 1, 1.0))
+        for item in result.results
+    )
+
+
+def _add_checks(
+    result: Any,
+    split: dict[int, Any],
+    outcomes: list[ValidationOutcome],
+    *,
+    single: bool,
+) -> None:
+    """Each load's checks and quarantined rows from the suite's result.
+
+    `split` maps a load to its failing rows per expectation position (`single`: one
+    load, the result is its own and `split` holds the failing rows per position).
+    """
+    for index, failing in split.items():
+        outcome = outcomes[index]
+        for position, item in enumerate(result.results):
+            config = item.expectation_config
+            meta = config.meta or {}
+            severity = meta.get("severity", "quarantine")
+            rows = sorted(failing.get(position, []))
+            success = bool(item.success) if single else not rows
+            reason = _reason(config)
+            outcome.checks.append(
+                CheckResult(config.type, _columns(config), severity, success, len(rows), reason)
+            )
+            if severity == "quarantine":
+                for row in rows:
+                    outcome.bad_rows.setdefault(row, reason)
+
+
+def _stored(
+    run_id: str,
+    export_date: date,
+    entity: str,
+    run_key: list[str],
+    result: Any,
+    seconds: float,
+    outcomes: list[ValidationOutcome],
+    members: list[int],
+) -> list[StoredRun]:
+    """The run to keep (failing-row lists dropped); its share of the time to each load."""
+    for index in members:
+        outcomes[index].seconds = seconds / len(members)
+        outcomes[index].run_key = run_key
+    gx_result = _without_row_lists(result)
+    for index in members:
+        outcomes[index].gx_result = gx_result
+    if not run_key:
+        return []
+    return [StoredRun(run_id, export_date, entity, run_key, gx_result, seconds)]
 
 
 def _kind(reason: str) -> str:
     """A quarantine reason without its per-row details in parentheses (lines, bytes)."""
     return re.sub(r"\s*\([^)]*\)", "", reason)
-
-
-def _run_suite(
-    runner: SuiteRunner,
-    entity: str,
-    frame: Any,
-    export_date: date,
-    run_name: str | None,
-    outcome: ValidationOutcome,
-    ext: Extensions,
-) -> None:
-    """Run the entity's GX suite on `frame`; add its checks and quarantined rows."""
-    gx_runner = runner.gx(ext)
-    started = time.perf_counter()
-    result, run_key = gx_runner.validate(entity, frame, run_name or f"{export_date}_{entity}")
-    outcome.seconds = time.perf_counter() - started
-    outcome.run_key = run_key
-    for item in result.results:
-        config = item.expectation_config
-        meta = config.meta or {}
-        severity = meta.get("severity", "quarantine")
-        error = _exception_message(item.exception_info)
-        if error:
-            raise RuntimeError(f"expectation {config.type} could not run: {error}")
-        rows = _failing_rows(item.result.get("unexpected_index_list") or [])
-        column = _columns(config)
-        reason = _reason(config)
-        outcome.checks.append(
-            CheckResult(config.type, column, severity, bool(item.success), len(rows), reason)
-        )
-        if severity == "quarantine":
-            for row in rows:
-                outcome.bad_rows.setdefault(row, reason)
-    outcome.gx_result = _without_row_lists(result)
 
 
 def _columns(config: Any) -> str:
@@ -202,10 +375,15 @@ def _reason(config: Any) -> str:
     return f"{_columns(config)} fails {config.type}"
 
 
-def _failing_rows(index_list: list[dict[str, Any]]) -> list[int]:
-    """Row numbers from GX's index list (one id per entry, or grouped in a list)."""
+def _failing_rows(result: Any) -> dict[int, list[int]]:
+    """A one-load result's failing rows per expectation position."""
+    return {position: _failing_rows_of(item) for position, item in enumerate(result.results)}
+
+
+def _failing_rows_of(item: Any) -> list[int]:
+    """Row ids from GX's index list of one expectation (one id per entry, or a list)."""
     rows: set[int] = set()
-    for entry in index_list:
+    for entry in (item.result or {}).get("unexpected_index_list") or []:
         value = entry[ROW_ID]
         rows.update(int(v) for v in value) if isinstance(value, list) else rows.add(int(value))
     return sorted(rows)
@@ -311,5 +489,24 @@ def store_run(
             bool(outcome.gx_result.get("success")),
             outcome.seconds,
             json.dumps(outcome.gx_result, ensure_ascii=False, allow_nan=False, default=str),
+        ],
+    )
+
+
+def store_runs(con: duckdb.DuckDBPyConnection, runs: list[StoredRun]) -> None:
+    """Keep a batch's GX runs in `ops.validation_runs` for the Data Docs."""
+    con.executemany(
+        "insert or replace into ops.validation_runs values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                run.load_id,
+                run.export_date,
+                run.entity,
+                run.run_key,
+                bool(run.gx_result.get("success")),
+                run.seconds,
+                json.dumps(run.gx_result, ensure_ascii=False, allow_nan=False, default=str),
+            ]
+            for run in runs
         ],
     )

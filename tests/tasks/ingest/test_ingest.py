@@ -394,11 +394,11 @@ def test_kill_mid_load_leaves_the_warehouse_as_before(settings, small_exports, t
         from tasks import ingest, quality, warehouse
         from tasks.config import load_settings
 
-        real = quality.validate_load
-        def validate_then_die(*args, **kwargs):
+        real = quality.volume_checks
+        def check_then_die(*args, **kwargs):
             real(*args, **kwargs)
-            os.kill(os.getpid(), signal.SIGKILL)  # mid-transaction: raw rows already written
-        quality.validate_load = validate_then_die
+            os.kill(os.getpid(), signal.SIGKILL)  # mid-transaction: the day's rows written
+        quality.volume_checks = check_then_die
         settings = load_settings(db_path=Path({str(settings.db_path)!r}))
         con = warehouse.connect(settings)
         root = Path({str(root)!r})
