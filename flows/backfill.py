@@ -61,6 +61,9 @@ def backfill(
                     len(days),
                     extra={"step": number, "total": len(days)},
                 )
+        if any(load is not None and not load.skipped for load in loads):
+            # a page per batch and entity; the run's end adds the last day's again
+            steps.write_data_docs(con, days, settings)
         after = ingest.after_loads(con, end, loads)
         if after.build_models:
             steps.build_models(con, settings)

@@ -138,6 +138,14 @@ def _log_load(result: ingest.DayLoad) -> None:
         )
 
 
+@task(name="write-data-docs", cache_policy=NO_CACHE)
+def write_data_docs(con: duckdb.DuckDBPyConnection, days: list[date], settings: Settings) -> Path:
+    """Render the Data Docs pages of these days' stored GX runs (a backfill's batches)."""
+    index = quality.write_data_docs(con, settings.out_dir, days, settings.extensions)
+    get_run_logger().info("Data Docs written to %s", index)
+    return index
+
+
 @task(name="build-models", cache_policy=NO_CACHE)
 def build_models(
     con: duckdb.DuckDBPyConnection, settings: Settings, full_refresh: bool = False

@@ -117,12 +117,14 @@ def stage_file(
 
 @contextmanager
 def use(con: duckdb.DuckDBPyConnection, number: int) -> Iterator[None]:
-    """Put file `number`'s parked temp tables under their plain names for the `with`."""
+    """Put file `number`'s parked temp tables under their plain names for the `with`.
+
+    On an error they keep the plain names (renaming in an aborted transaction would
+    hide the error); the caller drops them under either name.
+    """
     _rename(con, f"_{number}", "")
-    try:
-        yield
-    finally:
-        _rename(con, "", f"_{number}")
+    yield
+    _rename(con, "", f"_{number}")
 
 
 def drop_tables(con: duckdb.DuckDBPyConnection, number: int | None) -> None:

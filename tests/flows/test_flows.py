@@ -59,7 +59,13 @@ def test_backfill_then_daily_rerun_is_byte_identical(exports, tmp_path):
         )
         assert models.failing_invariants(con) == {}
         rebuilt = digest.to_json(digest.build_digest(con, END, settings))
+        runs = con.execute("select run_key[2] from ops.validation_runs").fetchall()
+        runs = [name for (name,) in runs]
     assert rebuilt.encode() == written
+    # 21 days in 3 batches of 7, one GX run per entity and batch; the index lists them all
+    assert len(runs) == 6
+    index = (out / "data-docs" / "index.html").read_text()
+    assert [name for name in runs if name not in index] == []
 
 
 def test_daily_runs_day_by_day_equal_one_backfill(exports, tmp_path):
