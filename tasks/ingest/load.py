@@ -327,13 +327,15 @@ def _store_file(
 ) -> FileLoad:
     """Write one validated file (its temp tables under their names): raw, staging, ledger."""
     entity, day, result, load_id = file.entity, file.day, file.result, file.load_id
+    raw_record = "coalesce(fix.record, records.record)" if file.raw_fixed else "records.record"
+    raw_join = "left join load_raw_fix as fix using (row_number)" if file.raw_fixed else ""
     con.execute(
         f"insert into raw.{entity} "
         "(load_id, export_date, source_file, row_number, record, line_number, raw_text) "
         "select records.load_id, records.export_date, records.source_file, "
-        "records.row_number, coalesce(fix.record, records.record), records.line_number, "
+        f"records.row_number, {raw_record}, records.line_number, "
         "case when records.record is null then records.raw_text end "
-        "from load_records as records left join load_raw_fix as fix using (row_number)"
+        f"from load_records as records {raw_join}"
     )
     # a repair is kept (and counted among the checks run) when it repaired a row
     outcome.checks.extend(check for check in file.repairs if not check.success)
@@ -346,14 +348,11 @@ def _store_file(
     staging = ENTITY[entity].staging_table
     target_columns = [row[0] for row in con.execute(f"describe {staging}").fetchall()]
     column_list = ", ".join(target_columns)
-    con.execute(
+    (result.rows_loaded,) = con.execute(  # an insert answers the rows it inserted
         f"insert into {staging} ({column_list}) select {column_list} from load_typed "
         "where row_number not in (select row_number from load_bad)"
-    )
+    ).fetchone()
     result.rows_quarantined = len(outcome.bad_rows)
-    result.rows_loaded = con.execute(
-        "select count(*) from load_typed where row_number not in (select row_number from load_bad)"
-    ).fetchone()[0]
     if result.rows_loaded + result.rows_quarantined != result.rows_read:
         raise RuntimeError(
             f"ledger broken for {result.source_file}: read {result.rows_read}, loaded "

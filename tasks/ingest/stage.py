@@ -46,6 +46,7 @@ class StagedFile:
     expected: str
     result: FileLoad
     repairs: list[CheckResult] = field(default_factory=list)
+    raw_fixed: bool = False  # the NUL repair changed rows: raw takes them from load_raw_fix
 
 
 def source_file_name(path: Path, root: Path) -> str:
@@ -94,6 +95,7 @@ def stage_file(
             "from load_records where problem is null and contains(record::varchar, '\\u0000')"
         )
         staged.repairs.append(quality.strip_nul_bytes(con))
+        staged.raw_fixed = not staged.repairs[-1].success
         con.execute(
             "create or replace temp table load_typed as "
             + read_sql(f"queries/ingest/canonical__{entity}.sql"),
