@@ -252,6 +252,15 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path):
     assert any(name.parts[0] == "data-docs" for name in ran)
     for name in ran:
         (out / name).unlink()
+    # the demo's backfill also rendered the pages of its earlier batches' GX runs (the
+    # Data Docs index lists every stored run); the day's own pages are written again
+    earlier = [
+        name
+        for name in ran
+        if name.parts[:2] == ("data-docs", "validations") and f"_{day}_" not in name.parts[3]
+    ]
+    assert len(earlier) == 4  # 21 days: batches of 7, one GX run per entity and batch
+    ran = {name: data for name, data in ran.items() if name not in earlier}
 
     again = backlog(
         "digest", "--date", day, "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path
