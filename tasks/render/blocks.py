@@ -175,9 +175,11 @@ class _Renderer:
         size = (
             f"*Backlog: {_int(b.get('open_total'))} open*{_esc(failed.figures_label(d))}   "
             f"{_arrow(b.get('change_1d'))} *{fmt.signed(b.get('change_1d'))}* "
-            f"{failed.day_word(d)} · "
-            f"{_arrow(b.get('change_7d'))} {fmt.signed(b.get('change_7d'))} in 7 days"
+            f"{failed.day_word(d)}"
         )
+        week = fmt.backlog_change(b.get("change_7d"), f)
+        if week:
+            size += f" · {_arrow(fmt.backlog_change_value(b.get('change_7d'), f))} {week}"
         projected = _int(f.get("projected_backlog_14d"))
         short = fmt.history(f.get("history_days"))
         if f.get("inflow_above_outflow_since") and short:
@@ -192,11 +194,15 @@ class _Renderer:
                 f"{_esc(f['inflow_above_outflow_since'])}, {projected} projected in 14 days"
             )
         elif f.get("days_to_drain") is None:
-            direction = f"*Not draining*: {projected} projected in 14 days"
+            direction = (
+                "*Not draining*" + (f" ({short})" if short else "") + f": {projected} "
+                "projected in 14 days"
+            )
         else:
             direction = (
-                f"*Draining*: about {fmt.days(f['days_to_drain'])} to empty, "
-                f"{projected} projected in 14 days"
+                f"*Draining*: about {fmt.days(f['days_to_drain'])} to empty"
+                + (f" ({short})" if short else "")
+                + f", {projected} projected in 14 days"
             )
         alerts = d.get("alerts") or []
         icon = ":rotating_light:" if alerts else ":dart:"
@@ -206,7 +212,6 @@ class _Renderer:
         """The few figures a lead reads, as two-column fields."""
         f, rates = d.get("flow") or {}, d.get("rates") or {}
         resp, sla = d.get("response") or {}, d.get("sla") or {}
-        inflow_avg = _float(f.get("inflow_7d_avg")) + _float(f.get("reopened_7d_avg"))
         reopen = rates.get("reopen_rate_7d")
         # flagged against the configured limit: the digest carries its reopen-rate alert
         alerted = {alert.get("name") for alert in d.get("alerts") or []}
@@ -220,7 +225,10 @@ class _Renderer:
         )
         fields = [
             f"*Flow, {fmt.average_label(f.get('history_days')).lower()}*\n"
-            f"{fmt.number(inflow_avg)} in vs {fmt.number(f.get('outflow_7d_avg'))} out a day"
+            + fmt.flow_balance(
+                f.get("inflow_7d_avg"), f.get("reopened_7d_avg"), f.get("outflow_7d_avg")
+            )
+            + " a day"
             + (" _(alerts on it wait for 7 days)_" if fmt.history(f.get("history_days")) else ""),
             f"*Water level*\n{fmt.days(d.get('backlog_days'))} of work",
             f"*First meaningful response*\nmedian {fmt.minutes(resp.get('ttfmr_p50_minutes'))}"
@@ -231,11 +239,13 @@ class _Renderer:
             f"{_int(resp.get('unreplied_open'))} open without a reply",
             f"*SLA*\n{_int(breached)} breached{share} · {_int(sla.get('at_risk_open'))} at risk",
             f"*Reopen rate (7 d)*{reopen_flag}\n{fmt.pct(reopen)} of "
-            f"{_int(rates.get('reopen_cohort'))} solved",
+            f"{_int(rates.get('reopen_cohort'))} solved"
+            + _waits(fmt.rate_alert_wait(f, rates.get("reopen_cohort"))),
             f"*Recontact (same issue)*\n"
             f"{fmt.pct(rates.get('same_issue_recontact_rate_7d'))} of "
             f"{_int(rates.get('recontact_cohort'))} solved\n"
-            f"_any ticket {fmt.pct(rates.get('recontact_rate_7d'))}_",
+            f"_any ticket {fmt.pct(rates.get('recontact_rate_7d'))}_"
+            + _waits(fmt.rate_alert_wait(f, rates.get("recontact_cohort"))),
         ]
         if fmt.has_business_hours(resp):
             fields[3:3] = [
@@ -280,7 +290,7 @@ class _Renderer:
             self.batches(d.get("batches") or []),
             self.merge_candidates(d.get("merge_candidates") or []),
             self.kb_candidates(d.get("kb_candidates") or []),
-            self.drivers(d.get("drivers") or []),
+            self.drivers(d.get("drivers") or [], d.get("drivers_not_listed") or {}),
             self.aging(d),
         ]
         blocks = [title, *(block for block in sections if block is not None)]
@@ -311,8 +321,11 @@ class _Renderer:
             )
         return _section(text)
 
-    def drivers(self, drivers: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """The top drivers of the last 7 days, spikes first; None without drivers."""
+    def drivers(
+        self, drivers: list[dict[str, Any]], rest: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """The top drivers of the last 7 days, spikes first, then what the list leaves out;
+        None without drivers."""
         if not drivers:
             return None
         # spikes first: a spike far down the ranking must not hide behind "and N more"
@@ -322,22 +335,25 @@ class _Renderer:
         lines = []
         for drv in ordered:
             growth = drv.get("growth")
-            versus = (
-                "new this week"
-                if growth is None
-                else f"x{fmt.number(growth)} vs {fmt.number(drv.get('baseline_weekly'))}/week"
-            )
+            if not drv.get("baseline_complete", True):
+                versus = "no baseline yet"
+            elif growth is None:
+                versus = "new this week"
+            else:
+                versus = f"x{fmt.number(growth)} vs {fmt.number(drv.get('baseline_weekly'))}/week"
             spike = ":chart_with_upwards_trend: " if drv.get("spike") else ""
             tail = " — *spike*" if drv.get("spike") else ""
             lines.append(
-                f"• {spike}*{_esc(drv.get('driver'))}*: {_int(drv.get('tickets_7d'))} tickets "
-                f"({fmt.pct(drv.get('share_7d'))} of inflow), {versus}{tail}"
+                f"• {spike}*{_esc(drv.get('driver'))}*: {fmt.count_tickets(drv.get('tickets_7d'))}"
+                f" ({fmt.pct(drv.get('share_7d'))} of inflow), {versus}{tail}"
             )
         spikes = sum(1 for x in drivers if x.get("spike"))
         title = "*Drivers (last 7 days)*" + (
             f"   :chart_with_upwards_trend: {spikes} spiking" if spikes else ""
         )
-        return _section(_fit(title, lines, max_items=self.max_items))
+        rest = rest or {}
+        left_out = (_int_or_zero(rest.get("count")), fmt.drivers_left_out(rest))
+        return _section(_fit(title, lines, max_items=self.max_items, left_out=left_out))
 
     def work_next(self, items: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The ranked tickets to work next, with why; None when there are none."""
@@ -446,10 +462,10 @@ class _Renderer:
             shown = {k: v for k, v in d.items() if k != "figures_as_of"}
             shown["date"] = f"{d['date']}{failed.figures_label(d)}"
             return _clip_plain(f"{head} {self.fallback(shown)}", MAX_FALLBACK_TEXT)
+        week = fmt.backlog_change(b.get("change_7d"), f)
         text = (
             f"Support backlog {_esc(d.get('date'))}: {_int(b.get('open_total'))} open "
-            f"({fmt.signed(b.get('change_1d'))} today, "
-            f"{fmt.signed(b.get('change_7d'))} in 7 days); "
+            f"({fmt.signed(b.get('change_1d'))} today" + (f", {week}" if week else "") + "); "
             f"today {_int(f.get('inflow'))} in, {_int(f.get('outflow'))} out, "
             f"{_int(f.get('reopened'))} reopened."
         )
@@ -498,10 +514,17 @@ def _within_block_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [*kept, _context([f"{fmt.and_more(len(blocks) - len(kept))} sections not shown"])]
 
 
-def _fit(title: str, lines: Sequence[str], max_items: int, limit: int = MAX_SECTION_TEXT) -> str:
+def _fit(
+    title: str,
+    lines: Sequence[str],
+    max_items: int,
+    limit: int = MAX_SECTION_TEXT,
+    left_out: tuple[int, str] = (0, ""),
+) -> str:
     """A title and as many lines as `max_items` and the character limit allow, then "and N more".
 
-    Lines are kept whole, so a link's markup is never cut in half.
+    Lines are kept whole, so a link's markup is never cut in half. `left_out` is what the
+    list itself leaves out (how many, and the line that says it when every line fits).
     """
     reserve = 40  # room for the "and N more" line
     text = title
@@ -514,9 +537,10 @@ def _fit(title: str, lines: Sequence[str], max_items: int, limit: int = MAX_SECT
     if shown == 0 and lines:
         text += "\n" + _clip(lines[0], limit - len(text) - reserve - 1)
         shown = 1
-    rest = len(lines) - shown
+    rest = len(lines) - shown + left_out[0]
     if rest > 0:
-        text += f"\n_{fmt.and_more(rest)}_"
+        tail = left_out[1] if shown == len(lines) and left_out[1] else fmt.and_more(rest)
+        text += f"\n_{tail}_"
     return text
 
 
@@ -581,9 +605,9 @@ def _looks_like_phone(text: str) -> bool:
     return text.startswith("+") or bool(re.fullmatch(r"0\d{8,14}", text))
 
 
-def _float(value: Any) -> float:
-    """A figure to add up; a missing one counts as 0."""
-    return float(value) if fmt.is_number(value) else 0.0
+def _waits(wait: str) -> str:
+    """The note under a figure whose alert waits ("alerts wait for 14 days of history")."""
+    return f"\n_(alerts wait for {wait})_" if wait else ""
 
 
 def _int_or_zero(value: Any) -> int:

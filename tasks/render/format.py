@@ -18,6 +18,11 @@ from urllib.parse import quote
 NA = "n/a"
 # a change resting on fewer tickets than this is shown without a percentage or a colour
 SMALL_BASE = 30
+# the rate alerts (reopen, same-issue recontact) read a cohort first solved in D-13..D-7 and
+# followed for 7 days: they wait until those 14 days are loaded (before, the cohort is only
+# the tickets the first export happened to show, biased towards the reopened ones) and for
+# a cohort of SMALL_BASE tickets (1 reopen of 4 tickets is 25% and says nothing yet)
+RATE_HISTORY_DAYS = 14
 
 
 def is_number(value: Any) -> bool:
@@ -218,3 +223,96 @@ def average_label(days: Any) -> str:
     history" while there are fewer than 7."""
     short = history(days)
     return f"Average over the {short}" if short else "7-day average"
+
+
+def flow_balance(inflow_avg: Any, reopened_avg: Any, outflow_avg: Any) -> str:
+    """The daily averages as one sum a reader can check: "36.1 in + 3.1 reopened = 39.2 vs
+    38.9 out".
+
+    The total is the sum of the two parts as shown (36.14 + 3.14 reads 36.1 + 3.1 = 39.2,
+    not 39.3), so the figures on screen add up. When one decimal would show both sides
+    equal while they differ, two are kept ("39.24 vs 39.16"), so "above" never reads as a tie.
+    """
+    if not (is_number(inflow_avg) and is_number(reopened_avg) and is_number(outflow_avg)):
+        parts = f"{number(inflow_avg)} in + {number(reopened_avg)} reopened"
+        return f"{parts} vs {number(outflow_avg)} out"
+    digits = 1
+    if _shown_sum(inflow_avg, reopened_avg, 1) == _shown(outflow_avg, 1) and (
+        inflow_avg + reopened_avg != outflow_avg
+    ):
+        digits = 2
+    total = _shown_sum(inflow_avg, reopened_avg, digits)
+    return (
+        f"{number(inflow_avg, digits)} in + {number(reopened_avg, digits)} reopened = "
+        f"{number(float(total), digits)} vs {number(outflow_avg, digits)} out"
+    )
+
+
+def _shown(value: float, digits: int) -> Decimal:
+    """A figure as `number` shows it, as an exact decimal (round half to even, as format)."""
+    return Decimal(f"{value:.{digits}f}")
+
+
+def _shown_sum(first: float, second: float, digits: int) -> Decimal:
+    """The sum of two figures as they are shown (exact: no float error in the sum)."""
+    return _shown(first, digits) + _shown(second, digits)
+
+
+def backlog_change(change_7d: Any, flow: dict[str, Any]) -> str:
+    """The backlog's change over the last 7 days as the digest shows it ("+8 in 7 days").
+
+    With fewer than 7 days of history the 7-day change would reach into days before the
+    first export, which the warehouse only knows in part: the change over the days of
+    history is shown instead ("+12 in 3 days", the sum of those days' net flow), and
+    nothing on the first day (its change is the day's own, shown as "today").
+    """
+    shown = backlog_change_value(change_7d, flow)
+    if shown is None:
+        return ""
+    days = flow.get("history_days")
+    span = days if isinstance(days, int) and days < 7 else 7
+    return f"{signed(shown)} in {span} days"
+
+
+def backlog_change_value(change_7d: Any, flow: dict[str, Any]) -> Any:
+    """The change `backlog_change` shows: change_7d from the 7th day of history, the sum of
+    the net flow over the days of history before (None on the first day)."""
+    days = flow.get("history_days")
+    if not isinstance(days, int) or days >= 7:
+        return change_7d
+    parts = (flow.get("inflow_7d_avg"), flow.get("reopened_7d_avg"), flow.get("outflow_7d_avg"))
+    if days <= 1 or not all(is_number(p) for p in parts):
+        return None
+    # the averages are sums / days while there are fewer than 7 days: back to the exact sum
+    return round((parts[0] + parts[1] - parts[2]) * days)
+
+
+def drivers_left_out(rest: dict[str, Any]) -> str:
+    """The tail of the drivers list: "and 4 more drivers (at most 20 tickets each)"; empty
+    when the list shows every driver."""
+    count = rest.get("count")
+    if not isinstance(count, int) or count <= 0:
+        return ""
+    largest = rest.get("largest_tickets_7d")
+    text = f"{and_more(count)} driver{'s' if count > 1 else ''}"
+    if not is_number(largest):
+        return text
+    if count == 1:
+        return f"{text} ({count_tickets(largest)})"
+    return f"{text} (at most {count_tickets(largest)} each)"
+
+
+def count_tickets(value: Any) -> str:
+    """A ticket count with its noun ("1 ticket", "20 tickets")."""
+    return f"{count(value)} ticket{'' if value == 1 else 's'}"
+
+
+def rate_alert_wait(flow: dict[str, Any], cohort: Any) -> str:
+    """What a rate alert (reopen, recontact) still waits for: "14 days of history" or "a
+    cohort of 30 solved tickets"; empty when it may fire."""
+    days = flow.get("history_days")
+    if isinstance(days, int) and days < RATE_HISTORY_DAYS:
+        return f"{RATE_HISTORY_DAYS} days of history"
+    if not is_number(cohort) or cohort < SMALL_BASE:
+        return f"a cohort of {SMALL_BASE} solved tickets"
+    return ""

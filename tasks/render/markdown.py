@@ -9,6 +9,8 @@ from tasks.render import format as fmt
 
 # lists in the text rendering stop here; digest-<D>.json keeps every item
 LIST_LIMIT = 5
+# a driver's baseline (D-34..D-7) lies in loaded exports from this many days of history on
+BASELINE_DAYS = 35
 
 
 def render_markdown(d: dict[str, Any]) -> str:
@@ -26,7 +28,7 @@ def render_markdown(d: dict[str, Any]) -> str:
     lines += _backlog(d)
     lines += _aging(d["aging"])
     lines += _quality_and_speed(d)
-    lines += _drivers(d["drivers"])
+    lines += _drivers(d["drivers"], d.get("drivers_not_listed") or {})
     lines += _work_next(d["work_next"])
     lines += _stale(d["stale"])
     lines += _lists(d)
@@ -38,16 +40,17 @@ def _backlog(d: dict[str, Any]) -> list[str]:
     """Where the backlog stands: size, status split, flow, drain."""
     b, f = d["backlog"], d["flow"]
     status = b["by_status"]
+    week = fmt.backlog_change(b["change_7d"], f)
     lines = [
         "## Where the backlog stands",
-        f"- **{b['open_total']} open** ({fmt.signed(b['change_1d'])} {failed.day_word(d)}, "
-        f"{fmt.signed(b['change_7d'])} in 7 days): {status['new']} new, {status['open']} open, "
+        f"- **{b['open_total']} open** ({fmt.signed(b['change_1d'])} {failed.day_word(d)}"
+        f"{', ' + week if week else ''}): {status['new']} new, {status['open']} open, "
         f"{status['pending']} pending, {status['hold']} on hold",
         f"- {failed.day_word(d).capitalize()}: {f['inflow']} in, {f['outflow']} out, "
         f"{f['reopened']} reopened (net {fmt.signed(f['net'])})",
-        f"- {fmt.average_label(f.get('history_days'))}: {fmt.number(f['inflow_7d_avg'])} in + "
-        f"{fmt.number(f['reopened_7d_avg'])} "
-        f"reopened vs {fmt.number(f['outflow_7d_avg'])} out per day",
+        f"- {fmt.average_label(f.get('history_days'))}: "
+        f"{fmt.flow_balance(f['inflow_7d_avg'], f['reopened_7d_avg'], f['outflow_7d_avg'])} "
+        "per day",
     ]
     short = fmt.history(f.get("history_days"))
     if short:
@@ -62,7 +65,8 @@ def _backlog(d: dict[str, Any]) -> list[str]:
     drain = "growing" if f["days_to_drain"] is None else fmt.days(f["days_to_drain"])
     lines += [
         f"- Days to drain: {drain}; projected in 14 days: {f['projected_backlog_14d']}; "
-        f"water level: {fmt.days(d['backlog_days'])} of work",
+        f"water level: {fmt.days(d['backlog_days'])} of work"
+        + (f" (from the averages over {short})" if short else ""),
         "",
     ]
     return lines
@@ -85,6 +89,7 @@ def _quality_and_speed(d: dict[str, Any]) -> list[str]:
         f"recontact (same issue): {fmt.pct(r.get('same_issue_recontact_rate_7d'))} of "
         f"{fmt.count(r['recontact_cohort'])} <sub>(any ticket: "
         f"{fmt.pct(r['recontact_rate_7d'])})</sub>",
+        *_rate_wait(d),
         f"- First meaningful response: median {fmt.minutes(resp['ttfmr_p50_minutes'])}, "
         f"p90 {fmt.minutes(resp['ttfmr_p90_minutes'])}; first reply (auto-replies count): "
         f"median {fmt.minutes(resp['first_reply_p50_minutes'])}, "
@@ -95,6 +100,18 @@ def _quality_and_speed(d: dict[str, Any]) -> list[str]:
         f"- SLA: {sla['breached_open']} breached, {sla['at_risk_open']} at risk",
         "",
     ]
+
+
+def _rate_wait(d: dict[str, Any]) -> list[str]:
+    """The line saying that the rate alerts wait (for history or for a larger cohort)."""
+    wait = fmt.rate_alert_wait(d["flow"], min_cohort(d["rates"]))
+    return [f"- Alerts on these rates wait for {wait}"] if wait else []
+
+
+def min_cohort(rates: dict[str, Any]) -> Any:
+    """The smaller of the reopen and recontact cohorts (None when either is missing)."""
+    cohorts = [rates.get("reopen_cohort"), rates.get("recontact_cohort")]
+    return min(cohorts) if all(fmt.is_number(c) for c in cohorts) else None
 
 
 def _business_hours(resp: dict[str, Any]) -> list[str]:
@@ -111,19 +128,32 @@ def _business_hours(resp: dict[str, Any]) -> list[str]:
     ]
 
 
-def _drivers(drivers: list[dict[str, Any]]) -> list[str]:
-    """The top drivers of the last 7 days, spikes flagged."""
+def _drivers(drivers: list[dict[str, Any]], rest: dict[str, Any]) -> list[str]:
+    """The top drivers of the last 7 days, largest first, spikes flagged, and what the list
+    leaves out."""
     if not drivers:
         return []
     lines = ["## Drivers (last 7 days)"]
+    filling = False
     for drv in drivers:
-        growth = "new" if drv["growth"] is None else f"x{fmt.number(drv['growth'])}"
+        if drv.get("baseline_complete", True):
+            growth = "new" if drv["growth"] is None else f"x{fmt.number(drv['growth'])}"
+            versus = f", baseline {fmt.number(drv['baseline_weekly'])}/week, {growth}"
+        else:
+            # the baseline (D-34..D-7) reaches before the first export: not a baseline yet
+            filling, versus = True, ""
         spike = " **spike**" if drv["spike"] else ""
-        if drv["spike"] and not drv.get("baseline_complete", True):
-            spike += " (baseline still filling: fewer than 35 days loaded)"
         lines.append(
-            f"- {drv['driver']}: {drv['tickets_7d']} tickets ({fmt.pct(drv['share_7d'])}), "
-            f"baseline {fmt.number(drv['baseline_weekly'])}/week, {growth}{spike}"
+            f"- {drv['driver']}: {fmt.count_tickets(drv['tickets_7d'])} "
+            f"({fmt.pct(drv['share_7d'])}){versus}{spike}"
+        )
+    more = fmt.drivers_left_out(rest)
+    if more:
+        lines.append(f"- {more}")
+    if filling:
+        lines.append(
+            f"- Baselines and spikes wait for {BASELINE_DAYS} days of history "
+            "(a baseline is the weekly average of the 4 weeks before the last 7 days)"
         )
     return [*lines, ""]
 

@@ -76,8 +76,12 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
             f"| {d['rank']} | {cell(d['driver'])}{' (spike)' if d['spike'] else ''} | "
             f"{d['tickets']} | "
             f"{fmt.count(d['previous'])} | {fmt.signed(d['change'])} | "
-            f"{d['baseline_weekly']:.1f} | "
-            f"{fmt.growth(d['growth'])} | {fmt.pct(d['share'])} | "
+            + (
+                f"{d['baseline_weekly']:.1f} | {fmt.growth(d['growth'])} | "
+                if d.get("baseline_complete", True)
+                else f"{fmt.NA} | {fmt.NA} | "
+            )
+            + f"{fmt.pct(d['share'])} | "
             f"{', '.join(_md_ticket(r, t) for t in d['example_ticket_ids'])} |"
         )
     lines += ["", "## Emerging drivers", "", r["emerging"]["note"], ""]

@@ -59,7 +59,9 @@ def summary(work: WorkList) -> str:
     if work.shared:
         parts.append("all: " + "; ".join(work.shared))
     if work.driver_sizes:
-        sizes = ", ".join(f"{d} {n}" for d, n in work.driver_sizes.items())
+        # largest first, ties by name: the order of the drivers section
+        ranked = sorted(work.driver_sizes.items(), key=lambda item: (-item[1], item[0]))
+        sizes = ", ".join(f"{d} {n}" for d, n in ranked)
         parts.append(f"drivers this week: {sizes} tickets")
     return " · ".join(parts)
 

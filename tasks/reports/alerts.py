@@ -57,13 +57,16 @@ def alerts_for_day(
                     run_days,
                     limits.inflow_above_outflow_days,
                     f"Inflow has been above outflow for {run_days} days (since {since}): "
-                    f"{fmt.number(flow['inflow_7d_avg'] + flow['reopened_7d_avg'])} in vs "
-                    f"{fmt.number(flow['outflow_7d_avg'])} out per day. Act now.",
+                    + fmt.flow_balance(
+                        flow["inflow_7d_avg"], flow["reopened_7d_avg"], flow["outflow_7d_avg"]
+                    )
+                    + " per day. Act now.",
                 )
             )
 
+    rates_ready = rate_alerts_ready(digest)
     rate = digest["rates"]["reopen_rate_7d"]
-    if rate is not None and rate > limits.reopen_rate:
+    if rate is not None and rates_ready["reopen"] and rate > limits.reopen_rate:
         alerts.append(
             _alert(
                 "reopen_rate",
@@ -76,7 +79,11 @@ def alerts_for_day(
         )
 
     same_issue = digest["rates"].get("same_issue_recontact_rate_7d")
-    if same_issue is not None and same_issue > limits.same_issue_recontact_rate:
+    if (
+        same_issue is not None
+        and rates_ready["recontact"]
+        and same_issue > limits.same_issue_recontact_rate
+    ):
         rates = digest["rates"]
         alerts.append(
             _alert(
@@ -148,6 +155,16 @@ def alerts_for_day(
                 )
             )
     return alerts
+
+
+def rate_alerts_ready(digest: dict[str, Any]) -> dict[str, bool]:
+    """Whether the reopen and the recontact alert may fire on the digest's day (the wait
+    `fmt.rate_alert_wait` names): 14 days of history and a cohort of 30 tickets."""
+    flow, rates = digest["flow"], digest["rates"]
+    return {
+        "reopen": not fmt.rate_alert_wait(flow, rates.get("reopen_cohort")),
+        "recontact": not fmt.rate_alert_wait(flow, rates.get("recontact_cohort")),
+    }
 
 
 def _alert(name: str, value: Any, threshold: Any, message: str, **extra: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from tasks.render.markdown import render_markdown
 from tasks.reports import actions, alerts, coaching
 from tasks.reports.metrics import load_registry, values_for_day
 from tasks.reports.period import loaded_period
+from tasks.warehouse import read_sql
 
 SECTIONS: tuple[tuple[str, Any], ...] = (
     ("backlog", dict),
@@ -33,6 +34,7 @@ SECTIONS: tuple[tuple[str, Any], ...] = (
     ("response", dict),
     ("sla", dict),
     ("drivers", list),
+    ("drivers_not_listed", lambda: {"count": 0, "largest_tickets_7d": None}),
     ("work_next", list),
     ("stale", lambda: {"count": 0, "ticket_ids": []}),
     ("batches", list),
@@ -71,6 +73,7 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
         _set_path(digest, metric.name, _plain(values[metric.name]))
 
     digest["drivers"] = drivers_for_day(con, day, settings.drivers.top_n)
+    digest["drivers_not_listed"] = drivers_not_listed(con, day, digest["drivers"])
     digest["work_next"] = actions.work_next_for_day(con, day, settings)
     digest["stale"] = actions.stale_for_day(con, day, settings)
     digest["batches"] = actions.batches_for_day(con, day)
@@ -108,23 +111,14 @@ def _failed_day(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -
 
 
 def drivers_for_day(con: duckdb.DuckDBPyConnection, day: date, top_n: int) -> list[dict]:
-    """The top drivers by tickets in the last 7 days, plus every spike."""
+    """The top drivers by tickets in the last 7 days (ties by name), plus every spike.
+
+    A spike needs a complete baseline (its 28 days all in loaded exports): before that the
+    baseline holds only the tickets the first exports show of earlier days, and every
+    driver would "spike" (DECISIONLOG.md), so `spike` is false until `baseline_complete`.
+    """
     rows = con.execute(
-        """
-        with ranked as (
-            select
-                *,
-                row_number() over (order by tickets_7d desc, driver) as driver_rank,
-            from marts.fct_drivers_daily
-            where report_date = ? and tickets_7d > 0
-        )
-        select driver, tickets_7d, baseline_weekly, share_7d, growth, is_spike,
-            is_baseline_complete
-        from ranked
-        where driver_rank <= ? or is_spike
-        order by driver_rank
-        """,
-        [day, top_n],
+        read_sql("queries/reports/digest_drivers.sql"), {"report_date": day, "top_n": top_n}
     ).fetchall()
     keys = (
         "driver",
@@ -135,7 +129,20 @@ def drivers_for_day(con: duckdb.DuckDBPyConnection, day: date, top_n: int) -> li
         "spike",
         "baseline_complete",
     )
-    return [{k: _plain(v) for k, v in zip(keys, row, strict=True)} for row in rows]
+    # the last column, driver_rank, is the order only
+    return [{k: _plain(v) for k, v in zip(keys, row[:-1], strict=True)} for row in rows]
+
+
+def drivers_not_listed(
+    con: duckdb.DuckDBPyConnection, day: date, listed: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The drivers with tickets in the last 7 days that the list leaves out: how many, and
+    the tickets of the largest of them (None when none is left out)."""
+    shown = [row["driver"] for row in listed]
+    count, largest = con.execute(
+        read_sql("queries/reports/drivers_not_listed.sql"), {"report_date": day, "listed": shown}
+    ).fetchone()
+    return {"count": count, "largest_tickets_7d": _plain(largest)}
 
 
 def to_json(digest: dict[str, Any]) -> str:

@@ -106,7 +106,10 @@ def _reason(kind: str, growth: float | None) -> str:
 def driver_rows(
     con: duckdb.DuckDBPyConnection, day: date, previous_day: date | None
 ) -> list[dict[str, Any]]:
-    """`marts.fct_drivers_daily` on `day`, ranked by tickets, with the previous week's count."""
+    """`marts.fct_drivers_daily` on `day`, ranked by tickets, with the previous week's count.
+
+    A spike counts only with a complete baseline (as in the digest).
+    """
     rows = con.execute(
         """
         select
@@ -116,7 +119,8 @@ def driver_rows(
             this.baseline_weekly,
             this.share_7d,
             this.growth,
-            this.is_spike,
+            this.is_spike and this.is_baseline_complete,
+            this.is_baseline_complete,
         from marts.fct_drivers_daily as this
         left join marts.fct_drivers_daily as prev
             on prev.driver = this.driver and prev.report_date = ?
@@ -127,7 +131,7 @@ def driver_rows(
     ).fetchall()
     out = []
     for rank, row in enumerate(rows, start=1):
-        driver, tickets, prev, base, share, growth, spike = (plain(v) for v in row)
+        driver, tickets, prev, base, share, growth, spike, complete = (plain(v) for v in row)
         if previous_day is not None and prev is None:
             prev = 0
         out.append(
@@ -141,6 +145,8 @@ def driver_rows(
                 "share": share,
                 "growth": growth,
                 "spike": bool(spike),
+                # a baseline reaching before the first export is not one yet: no spike
+                "baseline_complete": bool(complete),
             }
         )
     return out

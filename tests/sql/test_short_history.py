@@ -217,7 +217,9 @@ def test_the_seven_day_alerts_wait_for_a_full_window(digest_of):
     # 05-03: the run of inflow above outflow is 3 days old (05-01..05-03, threshold 3) and
     # the backlog is 12.0 days of work (threshold 5): both would alert; with 3 days of
     # history they wait. 05-07: 7 days of history, both alert, as before the change:
-    # run 05-01..05-07 = 7 days; (8 + 1) / 7 = 1.2857 in vs 6 / 7 = 0.857 out; 28/3 = 9.3
+    # run 05-01..05-07 = 7 days; 8 / 7 = 1.14 in + 1 / 7 = 0.14 reopened, shown 1.1 + 0.1 =
+    # 1.2 (the sum of the shown parts, not 1.3, the rounding of 9 / 7) vs 6 / 7 = 0.857 out;
+    # 28/3 = 9.3
     # (the SLA alert reads no 7-day window: it is left out of both)
     windowed = ("inflow_above_outflow", "backlog_days")
     early = digest_of(date(2024, 5, 3))
@@ -229,19 +231,20 @@ def test_the_seven_day_alerts_wait_for_a_full_window(digest_of):
         (
             "inflow_above_outflow",
             7,
-            "Inflow has been above outflow for 7 days (since 2024-05-01): 1.3 in vs 0.9 out "
-            "per day. Act now.",
+            "Inflow has been above outflow for 7 days (since 2024-05-01): 1.1 in + 0.1 "
+            "reopened = 1.2 vs 0.9 out per day. Act now.",
         ),
         ("backlog_days", 28 / 3, "The backlog is 9.3 days of work (above 5 days)."),
     ]
 
 
 def test_the_digest_says_how_many_days_of_history_it_has(digest_of):
-    # 05-03: averages 4/3 = 1.3 in + 1/3 = 0.3 reopened vs 2/3 = 0.7 out
+    # 05-03: averages 4/3 = 1.3 in + 1/3 = 0.3 reopened (1.3 + 0.3 = 1.6) vs 2/3 = 0.7 out
     early = digest_of(date(2024, 5, 3))
     markdown = render_markdown(early)
-    assert "- Average over the 3 days of history: 1.3 in + 0.3 reopened vs 0.7 out per day" in (
-        markdown
+    assert (
+        "- Average over the 3 days of history: 1.3 in + 0.3 reopened = 1.6 vs 0.7 out per day"
+        in markdown
     )
     assert "- Inflow above outflow since 2024-05-01 (3 days of history)" in markdown
     assert "wait for 7 days of history" in markdown
@@ -251,14 +254,16 @@ def test_the_digest_says_how_many_days_of_history_it_has(digest_of):
     assert ":warning: *Inflow above outflow" not in slack
 
     one = render_markdown(digest_of(date(2024, 5, 1)))
-    assert "Average over the 1 day of history: 2.0 in + 0.0 reopened vs 1.0 out" in one
+    assert "Average over the 1 day of history: 2.0 in + 0.0 reopened = 2.0 vs 1.0 out" in one
 
-    # from the 7th day on the text is what it was: no history note
+    # from the 7th day on the averages carry no history note (the rate alerts still wait,
+    # for 14 days: their note is the only one left)
     full = render_markdown(digest_of(date(2024, 5, 7)))
-    assert "- 7-day average: 1.1 in + 0.1 reopened vs 0.9 out per day" in full
-    assert "of history" not in full
+    assert "- 7-day average: 1.1 in + 0.1 reopened = 1.2 vs 0.9 out per day" in full
+    assert "of history" not in full.replace("Alerts on these rates wait for 14 days of history", "")
     assert "- **Inflow above outflow since 2024-05-01**" in full
-    assert "of history" not in str(build_payload(digest_of(date(2024, 5, 8))))
+    slack = str(build_payload(digest_of(date(2024, 5, 8))))
+    assert "of history" not in slack.replace("alerts wait for 14 days of history", "")
 
 
 def test_days_of_history_count_from_the_first_export_through_gaps(tmp_path: Path):
@@ -271,3 +276,18 @@ def test_days_of_history_count_from_the_first_export_through_gaps(tmp_path: Path
     for impl in IMPLEMENTATIONS:
         flow = impl.compute(root, date(2024, 6, 4))["flow"]
         assert_close(flow, {"history_days": 4, "inflow_7d_avg": 0.75}, impl.name)
+
+
+def test_the_backlog_change_covers_the_days_of_history(digest_of):
+    # 05-01 (1 day): no "in N days" (the day's change is "today"); 05-03: the change over the
+    # 3 days = the sum of their daily net flow (each day's own figure, another path than the
+    # averages); 05-07: change_7d "in 7 days"
+    one = render_markdown(digest_of(date(2024, 5, 1)))
+    assert " in 7 days" not in one
+    assert " in 1 day" not in one
+    nets = [digest_of(date(2024, 5, day))["flow"]["net"] for day in (1, 2, 3)]
+    early = render_markdown(digest_of(date(2024, 5, 3)))
+    assert f"today, {sum(nets):+d} in 3 days)" in early
+    assert " in 7 days" not in early
+    full = digest_of(date(2024, 5, 7))
+    assert f"today, {full['backlog']['change_7d']:+d} in 7 days)" in render_markdown(full)

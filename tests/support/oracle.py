@@ -827,6 +827,9 @@ def compute_digest_figures(
             if in_base:
                 base[tag] += 1
     rows = []
+    # a spike needs its baseline's 28 days all in loaded exports (before, the baseline is
+    # only the few older tickets the first export carries)
+    baseline_complete = first_export is not None and b_lo >= first_export
     for tag, n in recent.items():
         baseline = base[tag] / 4
         rows.append(
@@ -836,7 +839,9 @@ def compute_digest_figures(
                 "baseline_weekly": baseline,
                 "share_7d": n / inflow_window,
                 "growth": n / baseline if baseline else None,
-                "spike": n >= 10 and (n - baseline) / math.sqrt(max(baseline, 1)) >= 3,
+                "spike": baseline_complete
+                and n >= 10
+                and (n - baseline) / math.sqrt(max(baseline, 1)) >= 3,
             }
         )
     rows.sort(key=lambda r: (-r["tickets_7d"], r["driver"]))

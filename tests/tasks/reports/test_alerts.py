@@ -106,7 +106,8 @@ def test_thresholds_read_as_written_in_the_config(tmp_path):
             "create table marts.fct_daily_backlog_health as "
             "select date '2026-03-03' as report_date, 80.0::double as oldest_unreplied_age_hours"
         )
-        flow = {**quiet()["flow"], "history_days": 7}
+        # 14 days of history: the days-of-work alert waits for 7, the reopen alert for 14
+        flow = {**quiet()["flow"], "history_days": 14}
         digest = quiet(
             flow=flow, backlog_days=7.2, rates={**quiet()["rates"], "reopen_rate_7d": 0.2}
         )

@@ -177,7 +177,7 @@ def test_drivers_and_aging_equal_the_marts(built):
     con, pack = built["con"], built["pack"]
     expected = con.execute(
         """
-        select driver, tickets_7d, baseline_weekly, growth, is_spike
+        select driver, tickets_7d, baseline_weekly, growth, is_spike and is_baseline_complete
         from marts.fct_drivers_daily
         where report_date = ? and tickets_7d > 0
         order by tickets_7d desc, driver
