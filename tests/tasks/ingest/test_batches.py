@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import ingest, quality, warehouse
+from tasks import extensions, ingest, quality, warehouse
 from tasks.config import Settings, load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tests.support.paths import FIXTURES
@@ -200,3 +201,48 @@ def test_backfill_batches_cut_the_range_in_weeks():
     batches = ingest.backfill_batches(days)
     assert [len(batch) for batch in batches] == [7, 7, 2]
     assert [day for batch in batches for day in batch] == days
+
+
+@pytest.mark.parametrize(
+    "expectation",
+    [
+        # a share of rows: its verdict is not the sum of the files' failing rows
+        {
+            "type": "expect_column_values_to_not_be_null",
+            "kwargs": {"column": "solved_at", "mostly": 0.3},
+            "meta": {"severity": "warn"},
+        },
+        # a table-level expectation: no failing rows at all, a count per run
+        {
+            "type": "expect_table_row_count_to_be_between",
+            "kwargs": {"min_value": 10},
+            "meta": {"severity": "warn"},
+        },
+    ],
+    ids=["mostly", "table"],
+)
+def test_an_extension_suite_that_does_not_split_is_run_file_by_file(exports, tmp_path, expectation):
+    folder = tmp_path / "ext" / "expectations" / "tickets"
+    folder.mkdir(parents=True)
+    (folder / "extra.json").write_text(json.dumps(expectation), "utf-8")
+    ext = extensions.Extensions(dirs=(tmp_path / "ext",))
+    days = ingest.discover_exports(exports)
+    runner = quality.SuiteRunner()
+    checks = "select * from ops.validation_results where expectation = ? order by load_id"
+    found = []
+    for name in ("days", "batch"):
+        with warehouse.connect(_settings(tmp_path, name)) as con:
+            if name == "days":
+                for day in days:
+                    ingest.load_day(con, day, exports, ext=ext, runner=runner)
+            else:
+                ingest.load_days(con, days, exports, ext=ext, runner=runner)
+            found.append(con.execute(checks, [expectation["type"]]).fetchall())
+            runs = con.execute(f"select entity, count(*) from {RUNS} group by 1 order by 1")
+            found.append(runs.fetchall())
+    by_day, by_day_runs, batched, batched_runs = found
+    assert batched == by_day
+    # verdicts that differ between the days: some files pass, some fail
+    assert {row[6] for row in batched} == {True, False}
+    assert batched_runs == [("events", 1), ("tickets", 9)]  # tickets: one run per file
+    assert by_day_runs == [("events", 8), ("tickets", 9)]  # 2026-03-03 has no events file
