@@ -644,16 +644,16 @@ def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> lis
         )
         shutil.copyfile(base, served_db)  # the deployment loads day N afresh too
         api = json.loads(announcement.read_text())["api_url"]
+        # run_deployment polls the run's state (every second) until it is final
         trigger = [
-            str(REPO / ".venv" / "bin" / "prefect"),
-            "deployment",
-            "run",
-            "daily-backlog/daily-digest",
-            "--param",
-            f"day={last.isoformat()}",
-            "--watch",
-            "--watch-timeout",
-            "1800",
+            str(PYTHON),
+            "-c",
+            "import sys\n"
+            "from prefect.deployments import run_deployment\n"
+            "run = run_deployment('daily-backlog/daily-digest', "
+            "parameters={'day': sys.argv[1]}, timeout=1800, poll_interval=1)\n"
+            "print(run.state.type.value)\n",
+            last.isoformat(),
         ]
         started = time.perf_counter()
         with (work / "served-deployment.log").open("w") as handle:

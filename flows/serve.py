@@ -54,6 +54,9 @@ def serve_deployments(settings: Settings, config: Path | None = None) -> None:
 
     server = SubprocessASGIServer()  # the one this process's Prefect client uses
     server.start()
+    # Prefect runs each scheduled flow in a new process, which reads its API from the
+    # environment: without this it would start a temporary server of its own every run
+    os.environ[local_server.API_URL] = server.api_url
     local_server.announce(settings, server.api_url)
     try:
         serve(*deployments(settings, config))

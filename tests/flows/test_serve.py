@@ -1,0 +1,85 @@
+"""`backlog serve` without a configured Prefect server: its scheduled runs use its server.
+
+Prefect runs each served flow in a new process. That process must talk to the server
+`serve` started (announced beside the warehouse), not start a temporary one of its own:
+a second server costs every scheduled morning seconds, and the run's events and logs
+would go to a server nobody reads. Real processes end to end: `backlog serve`, then a
+run of its daily deployment from a client pointed at the announced server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support.paths import ROOT
+
+BACKLOG = Path(sys.executable).parent / "backlog"
+TRIGGER = """
+import sys
+from prefect.deployments import run_deployment
+run = run_deployment(
+    "daily-backlog/daily-digest", parameters={"day": sys.argv[1]}, timeout=300, poll_interval=1
+)
+print(run.state.type.value)
+"""
+
+
+def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, small_exports):
+    db = tmp_path / "backlog.duckdb"
+    config = tmp_path / "backlog.toml"
+    config.write_text(
+        f'db_path = "{db}"\nout_dir = "{tmp_path / "out"}"\nexports_dir = "{small_exports}"\n',
+        encoding="utf-8",
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BACKLOG_", "PREFECT_API_URL"))  # no configured server
+    }
+    env |= {
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+        "PYTHONPATH": str(ROOT),
+    }
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        serve = subprocess.Popen(
+            [str(BACKLOG), "serve", "--config", str(config)],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    announcement = Path(f"{db}.prefect-api")
+    try:
+        deadline = time.monotonic() + 240
+        while not announcement.exists():
+            assert serve.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.5)
+        api = json.loads(announcement.read_text())["api_url"]
+        time.sleep(2)  # serve registers its deployments after announcing
+        done = subprocess.run(
+            [sys.executable, "-c", TRIGGER, "2026-03-03"],
+            cwd=tmp_path,
+            env=env | {"PREFECT_API_URL": api},
+            capture_output=True,
+            text=True,
+            timeout=400,
+            check=False,
+        )
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.wait(timeout=60)
+    served = log_path.read_text()
+    assert done.stdout.strip().splitlines()[-1:] == ["COMPLETED"], done.stdout + done.stderr
+    assert (tmp_path / "out" / "digest-2026-03-03.md").exists()
+    # one server: the one serve started (the flow run's own process started none)
+    assert served.count("Starting temporary server") == 1, served
+    assert not announcement.exists()  # withdrawn when serve stopped
