@@ -28,6 +28,7 @@ from tests.support.business_tickets import (
     planted,
     write_stretch,
 )
+from tests.support.tables import differing_rows
 
 
 @pytest.fixture(scope="module")
@@ -259,11 +260,7 @@ def test_morning_by_morning_builds_equal_the_full_build(
     full_con.execute(f"attach '{path}' as mornings (read_only)")
     try:
         differing = {
-            model.table: full_con.execute(
-                f"select (select count(*) from (select * from mornings.{model.table} "
-                f"except all select * from {model.table})) + (select count(*) from ("
-                f"select * from {model.table} except all select * from mornings.{model.table}))"
-            ).fetchone()[0]
+            model.table: differing_rows(full_con, model.table, f"mornings.{model.table}")
             for model in models.discover_models()
         }
     finally:

@@ -15,6 +15,7 @@ from tasks import extensions, ingest, quality, warehouse
 from tasks.config import Settings, load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tests.support.paths import FIXTURES
+from tests.support.tables import differing_rows
 
 SMALL = FIXTURES / "canonical" / "small"
 # Columns that are a time of writing, not what was loaded.
@@ -68,12 +69,7 @@ def _differences(con: duckdb.DuckDBPyConnection, other: Path) -> dict[str, int]:
             continue
         dropped = WRITE_TIMES.get(table)
         columns = f"* exclude ({', '.join(dropped)})" if dropped else "*"
-        (count,) = con.execute(
-            f"select count(*) from ((select {columns} from {table} "
-            f"except all select {columns} from other.{table}) union all "
-            f"(select {columns} from other.{table} except all select {columns} from {table}))"
-        ).fetchone()
-        found[table] = count
+        found[table] = differing_rows(con, table, f"other.{table}", columns)
     con.execute("detach other")
     return found
 

@@ -35,6 +35,7 @@ from tasks.kb.tickets import list_window, skip_pattern, solved_tickets
 from tasks.kb.vectors import Model
 from tasks.quality import rows as validate
 from tests.support.paths import FIXTURES
+from tests.support.tables import build_kb_reads
 
 FIXTURE = FIXTURES / "kb" / "planted.json"
 START = date(2026, 1, 5)
@@ -212,23 +213,6 @@ def _skip_great_expectations(*args: Any, **kwargs: Any) -> None:
     """Stands in for the Great Expectations suite run; the other ingest checks still run."""
 
 
-def _build_models_kb_reads(con: duckdb.DuckDBPyConnection) -> None:
-    """Build the models sql/queries/kb/ reads and what they depend on, nothing else."""
-    found = {model.table: model for model in models.discover_models()}
-    needed: set[str] = set()
-    todo = ["intermediate.int_ticket_status_history", "staging.stg_tickets"]
-    while todo:
-        table = todo.pop()
-        if table in needed or table not in found:
-            continue
-        needed.add(table)
-        todo += [f"{a}.{b}" for a, b in models.REFERENCE.findall(found[table].sql())]
-    models.set_full_scope(con)
-    for model in models.discover_models():
-        if model.table in needed:
-            con.execute(f"create or replace table {model.table} as {model.sql()}")
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     tmp = tmp_path_factory.mktemp("kb")
@@ -243,12 +227,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         patch.setattr(validate, "_run_suite", _skip_great_expectations, raising=False)
         for day in days[:-1]:
             ingest.load_day(con, day, exports)
-        _build_models_kb_reads(con)
+        build_kb_reads(con)
         before = kb.refresh_candidates(con, LAST - timedelta(days=1), settings)
         dismissed = next(c for c in before if c.ticket_ids[0].startswith("KB-promo-code"))
         kb.set_state(con, dismissed.candidate_id, "dismissed")
         ingest.load_day(con, days[-1], exports)
-        _build_models_kb_reads(con)
+        build_kb_reads(con)
         after = kb.refresh_candidates(con, LAST, settings)
     yield Runs(con, settings, planted, before, after, dismissed.candidate_id, tmp / "out")
     con.close()
@@ -550,7 +534,7 @@ def _load(con: duckdb.DuckDBPyConnection, exports: Path) -> None:
         patch.setattr(validate, "_run_suite", _skip_great_expectations, raising=False)
         for day in ingest.discover_exports(exports):
             ingest.load_day(con, day, exports)
-    _build_models_kb_reads(con)
+    build_kb_reads(con)
 
 
 def test_a_dismissed_cluster_that_returns_after_weeks_stays_dismissed(tmp_path: Path) -> None:
@@ -629,7 +613,7 @@ def test_footers_and_signatures_do_not_glue_tickets_together() -> None:
 def test_a_day_without_solved_tickets_gives_no_candidates(tmp_path: Path) -> None:
     settings = load_settings(db_path=tmp_path / "backlog.duckdb")
     con = warehouse.connect(settings)
-    _build_models_kb_reads(con)
+    build_kb_reads(con)
     assert kb.refresh_candidates(con, date(2026, 3, 2), settings) == []
     assert kb.candidates_for_digest(con, date(2026, 3, 2)) == []
     assert kb.write_drafts(con, date(2026, 3, 2), tmp_path / "out") == []

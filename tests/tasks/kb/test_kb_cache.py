@@ -23,6 +23,7 @@ from tasks.config import Settings, load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.kb import textcache
 from tasks.quality import rows as validate
+from tests.support.tables import build_kb_reads, differing_rows
 
 START = date(2026, 2, 2)
 WINDOW = 7
@@ -55,23 +56,6 @@ def _settings(db: Path, tmp: Path, **kb_settings: Any) -> Settings:
     return load_settings(db_path=db, out_dir=tmp / "out", kb={"window_days": WINDOW, **kb_settings})
 
 
-def _build_kb_reads(con: duckdb.DuckDBPyConnection) -> None:
-    """Build the models sql/queries/kb/ reads and what they depend on, nothing else."""
-    found = {model.table: model for model in models.discover_models()}
-    needed: set[str] = set()
-    todo = ["intermediate.int_ticket_status_history", "staging.stg_tickets"]
-    while todo:
-        table = todo.pop()
-        if table in needed or table not in found:
-            continue
-        needed.add(table)
-        todo += [f"{a}.{b}" for a, b in models.REFERENCE.findall(found[table].sql())]
-    models.set_full_scope(con)
-    for model in models.discover_models():
-        if model.table in needed:
-            con.execute(f"create or replace table {model.table} as {model.sql()}")
-
-
 def _differences(a: Path, b: Path) -> dict[str, int]:
     """Per KB table, rows in one warehouse and not the other (both ways, duplicates count)."""
     con = duckdb.connect(str(a), read_only=True)
@@ -79,11 +63,7 @@ def _differences(a: Path, b: Path) -> dict[str, int]:
         con.execute(f"attach '{b}' as other (read_only)")
         found = {}
         for table, columns in KB_TABLES.items():
-            ours, theirs = f"select {columns} from {table}", f"select {columns} from other.{table}"
-            count = con.execute(
-                f"select count(*) from (({ours} except all {theirs}) "
-                f"union all ({theirs} except all {ours}))"
-            ).fetchone()[0]
+            count = differing_rows(con, table, f"other.{table}", columns)
             if count:
                 found[table] = count
         return found
@@ -133,14 +113,14 @@ def mornings(tmp_path_factory: pytest.TempPathFactory) -> Mornings:
         for day in sorted(days):
             if day <= FIRST_MORNING:
                 ingest.load_day(con, days[day], exports)
-        _build_kb_reads(con)
+        build_kb_reads(con)
         con.close()
         for n in range(MORNINGS):
             day = FIRST_MORNING + timedelta(days=n)
             if n:
                 con = warehouse.connect(_settings(db, tmp))
                 ingest.load_day(con, days[day], exports)
-                _build_kb_reads(con)
+                build_kb_reads(con)
                 con.close()
             _cold_copy(db, cold, tmp)
             prepared.clear()

@@ -22,6 +22,7 @@ from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
 from tasks.models import runner
+from tests.support.tables import differing_rows
 
 START = date(2026, 3, 2)
 DAYS = 30
@@ -83,12 +84,7 @@ def _model_tables() -> list[str]:
 
 def _differences(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:
     """Rows in one warehouse and not the other (both ways, duplicates counted)."""
-    return con.execute(
-        f"select (select count(*) from (select * from full_db.{table} where {where} "
-        f"except all select * from {table} where {where})) + "
-        f"(select count(*) from (select * from {table} where {where} "
-        f"except all select * from full_db.{table} where {where}))"
-    ).fetchone()[0]
+    return differing_rows(con, table, f"full_db.{table}", where=where)
 
 
 def _build_day_by_day(
