@@ -37,11 +37,9 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
         f'db_path = "{db}"\nout_dir = "{tmp_path / "out"}"\nexports_dir = "{small_exports}"\n',
         encoding="utf-8",
     )
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("BACKLOG_", "PREFECT_API_URL"))  # no configured server
-    }
+    # no configured server, and none of the Prefect settings earlier tests set in this
+    # process (a CLI test leaves PREFECT_LOGGING_LEVEL=CRITICAL, which hides serve's log)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKLOG_", "PREFECT_"))}
     env |= {
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
