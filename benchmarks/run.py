@@ -484,18 +484,7 @@ def bench(scale: str, days: int, profile: bool) -> dict:
     rows.append(
         measure(
             "daily run (backlog run, whole process)",
-            [
-                str(BACKLOG),
-                "run",
-                "--exports",
-                str(exports),
-                "--date",
-                last.isoformat(),
-                "--db",
-                str(daily_db),
-                "--out",
-                str(work / "out-daily"),
-            ],
+            run_day(exports, last, daily_db, work / "out-daily"),
             work,
             work / "daily.log",
         )
@@ -508,19 +497,7 @@ def bench(scale: str, days: int, profile: bool) -> dict:
     rows.append(
         measure(
             "full rebuild (backlog run --full-refresh, whole process)",
-            [
-                str(BACKLOG),
-                "run",
-                "--exports",
-                str(exports),
-                "--date",
-                last.isoformat(),
-                "--db",
-                str(full_db),
-                "--out",
-                str(work / "out-full"),
-                "--full-refresh",
-            ],
+            run_day(exports, last, full_db, work / "out-full", "--full-refresh"),
             work,
             work / "full.log",
         )
@@ -590,6 +567,23 @@ def bench(scale: str, days: int, profile: bool) -> dict:
     plain_db.unlink(missing_ok=True)  # a year at 10k a day is tens of GB a copy
 
     return finish(scale, days, exports, history_days, last, work, rows)
+
+
+def run_day(exports: Path, day: date, db: Path, out: Path, *extra: str) -> list[str]:
+    """The `backlog run` command line of one day on warehouse `db`."""
+    return [
+        str(BACKLOG),
+        "run",
+        "--exports",
+        str(exports),
+        "--date",
+        day.isoformat(),
+        "--db",
+        str(db),
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> list[dict]:
