@@ -11,6 +11,8 @@ under /usr/bin/time -v: wall time and peak RSS as the kernel reports them.
 Measurements (see benchmarks/README.md):
   backfill     `backlog backfill` of days 1..N-1 (the history the daily run sits on)
   daily        `backlog run --date N` on a copy of that warehouse (Prefect, CLI, everything)
+  copy         the readers' copy alone, as a run ends it (checkpoint, clone or copy, rename),
+               at the default readers_copy_max_gb: above it the row is the skip
   startup      imports of the flows + Prefect's ephemeral server + one empty flow run
   warm         the daily flow in a process where Prefect has started already (as under
                `backlog serve`): the flow run alone is the per-day cost
@@ -489,6 +491,11 @@ def bench(scale: str, days: int, profile: bool) -> dict:
             work / "daily.log",
         )
     )
+    rows.append(measure_readers_copy(work, daily_db))
+    # day N's figures for the floor's check; then the copy goes (disk: within 40 GB at a
+    # year of 10,000 a day, 13.2 GB a warehouse: the base + one working copy at a time)
+    pipeline = pipeline_figures(daily_db, last)
+    daily_db.unlink(missing_ok=True)
 
     # a full rebuild (what a configuration change forces): day N with --full-refresh, at
     # the default [warehouse] memory_limit, so its peak RSS is the memory bar's figure
@@ -566,7 +573,79 @@ def bench(scale: str, days: int, profile: bool) -> dict:
     rows.append(plain)
     plain_db.unlink(missing_ok=True)  # a year at 10k a day is tens of GB a copy
 
-    return finish(scale, days, exports, history_days, last, work, rows)
+    return finish(scale, days, exports, history_days, last, work, rows, pipeline)
+
+
+def measure_readers_copy(work: Path, db: Path) -> dict:
+    """The readers' copy of `db` in a process of its own, at the default size limit: what
+    every run, backfill and digest adds at its end (a copy above the limit is skipped)."""
+    outcome = work / "readers-copy.json"
+    outcome.unlink(missing_ok=True)
+    target = work / "out-copy" / f"{db.stem}-latest.duckdb"
+    row = measure(
+        "readers' copy (checkpoint + copy + rename, whole process)",
+        [str(PYTHON), __file__, "_copy", str(db), str(target), str(outcome)],
+        work,
+        work / "readers-copy.log",
+    )
+    target.unlink(missing_ok=True)  # a year at 10k a day is tens of GB a copy
+    if outcome.exists():
+        done = json.loads(outcome.read_text())
+        row["readers_copy"] = done
+        if not done["published"]:
+            row["measurement"] = (
+                f"readers' copy: skipped ({done['size_gb']:.1f} GB warehouse, above "
+                f"readers_copy_max_gb = {done['max_gb']:g})"
+            )
+        elif done["cloned"]:
+            row["measurement"] = "readers' copy (checkpoint + clone + rename, whole process)"
+    return row
+
+
+def _copy(db: str, target: str, outcome: str) -> None:
+    """Publish the readers' copy of `db` at `target` as a run does; the outcome as JSON."""
+    sys.path.insert(0, str(REPO))
+    import duckdb
+
+    from tasks.config import load_settings
+    from tasks.warehouse import PublishedCopy, publish_copy
+
+    max_gb = load_settings(None, db_path=Path(db)).readers_copy_max_gb
+    con = duckdb.connect(db)
+    started = time.perf_counter()
+    copy = publish_copy(con, Path(db), Path(target), max_gb)
+    seconds = time.perf_counter() - started
+    con.close()
+    published = isinstance(copy, PublishedCopy)
+    print(copy.message if not published else f"published in {seconds:.2f} s")
+    Path(outcome).write_text(
+        json.dumps(
+            {
+                "published": published,
+                "cloned": published and copy.cloned,
+                "size_gb": copy.size_bytes / 1e9,
+                "max_gb": max_gb,
+                "seconds": seconds,
+            }
+        )
+    )
+
+
+def pipeline_figures(db: Path, day: date) -> list | None:
+    """Day N's inflow, outflow, reopened and backlog in the pipeline's warehouse `db`."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            row = con.execute(
+                "select inflow, outflow, reopened, backlog from marts.fct_daily_flow "
+                "where report_date = ?",
+                [day],
+            ).fetchone()
+    except duckdb.Error as exc:
+        print(f"  pipeline's figures unread: {str(exc).splitlines()[0]}", flush=True)
+        return None
+    return list(row) if row else None
 
 
 def run_day(exports: Path, day: date, db: Path, out: Path, *extra: str) -> list[str]:
@@ -685,10 +764,10 @@ def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> lis
         served_db.unlink(missing_ok=True)
 
 
-def finish(scale, days, exports, history_days, last, work, rows) -> dict:
-    """The floor, the check of its figures against the pipeline's, the entry."""
+def finish(scale, days, exports, history_days, last, work, rows, pipeline=None) -> dict:
+    """The floor, the check of its figures against the pipeline's (`pipeline`: day N's
+    figures read after the daily run), the entry."""
     base = work / "base.duckdb"
-    daily_db = work / "daily.duckdb"
     rows = [row for row in rows if not row.get("is_floor")]
     # (3) the floor: plain DuckDB, day N's files into tables + daily flow over the history
     floor_base = work / "floor-base.duckdb"
@@ -707,15 +786,8 @@ def finish(scale, days, exports, history_days, last, work, rows) -> dict:
     # does the floor compute the same figures as the pipeline for day N?
     import duckdb
 
-    check = {}
+    check = {"pipeline": pipeline}
     try:
-        con = duckdb.connect(str(daily_db), read_only=True)
-        check["pipeline"] = con.execute(
-            "select inflow, outflow, reopened, backlog from marts.fct_daily_flow "
-            "where report_date = ?",
-            [last],
-        ).fetchone()
-        con.close()
         con = duckdb.connect(str(floor_db), read_only=True)
         check["floor"] = con.execute(
             "select inflow, outflow, reopened, backlog from daily_flow where report_date = ?",
@@ -844,6 +916,13 @@ def render(results: dict, mach: dict) -> str:
             f"  - day {r['last_day']} (inflow, outflow, reopened, backlog): pipeline "
             f"{r['check'].get('pipeline')}, floor {r['check'].get('floor')}"
         )
+        copy = next((row["readers_copy"] for row in r["rows"] if row.get("readers_copy")), None)
+        if copy and copy["published"]:
+            lines.append(
+                f"  - readers' copy: {copy['size_gb']:.2f} GB in {copy['seconds']:.2f} s "
+                f"({copy['seconds'] / max(copy['size_gb'], 1e-9):.2f} s/GB"
+                + (", cloned)" if copy["cloned"] else ")")
+            )
         plain = next((row for row in r["rows"] if row.get("steps")), None)
         if plain:
             steps = plain["steps"]["steps"]
@@ -862,7 +941,13 @@ def render(results: dict, mach: dict) -> str:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
-        commands = {"_generate": _generate, "_plain": _plain, "_floor": _floor, "_warm": _warm}
+        commands = {
+            "_generate": _generate,
+            "_plain": _plain,
+            "_floor": _floor,
+            "_warm": _warm,
+            "_copy": _copy,
+        }
         commands[sys.argv[1]](*sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -916,6 +1001,7 @@ def main() -> None:
                 all_days[entry["days"] - 1],
                 work,
                 entry["rows"],
+                entry["check"].get("pipeline"),
             )
             | {"at": entry["at"]}
         )

@@ -516,7 +516,7 @@ def _run_flow(name: str, **parameters: Any) -> Any:
         from flows.daily_backlog import daily_backlog as chosen
     from flows.progress import flow_progress
 
-    with flow_progress(console, name, _debugging()) as stop_progress:
+    with flow_progress(console, name, _debugging(), errors) as stop_progress:
         if server is not None:
             server.join()
         try:

@@ -8,6 +8,7 @@ message and preview) the same way.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ import duckdb
 from prefect import flow
 
 from flows import steps
+from flows.progress import WARNINGS_LOGGER
 from tasks import ingest, warehouse
 from tasks.config import Settings, load_settings
 
@@ -40,7 +42,9 @@ def publish(
     payload = steps.write_digest(con, result, settings)
     steps.publish_digest_artifacts(result)
     delivery = steps.post_digest(con, day, payload, settings) if post else None
-    steps.publish_readers_copy(con, settings)
+    copy = steps.publish_readers_copy(con, settings)
+    if isinstance(copy, warehouse.SkippedCopy):  # printed by a `backlog` command, a run log
+        logging.getLogger(WARNINGS_LOGGER).warning("%s", copy.message)
     return DigestRun(result, delivery)
 
 

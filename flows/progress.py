@@ -5,6 +5,8 @@ The flows log their steps on `backlog.progress`. Prefect records the `backlog` l
 run logs (`PREFECT_LOGGING_EXTRA_LOGGERS`, its handler sits on `backlog`); without
 `--debug` the records stop there, instead of also reaching the root logger, where
 Prefect's console handler would print each one as an `INFO | backlog.progress` line.
+A warning on a `backlog` logger (`backlog.warnings`) is printed as one `Warning:` line on
+stderr instead, so a cron mail holds it.
 """
 
 from __future__ import annotations
@@ -25,22 +27,29 @@ from rich.progress import (
 )
 
 PROGRESS_LOGGER = "backlog.progress"
+WARNINGS_LOGGER = "backlog.warnings"
 
 
 @contextmanager
-def flow_progress(console: Console, name: str, debug: bool = False) -> Iterator[Callable[[], None]]:
+def flow_progress(
+    console: Console, name: str, debug: bool = False, errors: Console | None = None
+) -> Iterator[Callable[[], None]]:
     """Show the progress of the flow `name` while the block runs; yields a function that
     takes the bar off the screen (before something else is printed).
 
     On a terminal: a transient progress bar fed by `backlog.progress`. Otherwise nothing
-    per step: a cron mail holds the result, the warnings and the errors only. With
-    `debug`, Prefect's console lines are printed as well.
+    per step: a cron mail holds the result, the warnings and the errors only. A warning
+    on a `backlog` logger is one `Warning:` line on `errors` (default: stderr). With
+    `debug`, Prefect's console lines are printed as well (the warnings among them).
     """
     ours = logging.getLogger("backlog")
     progress_log = logging.getLogger(PROGRESS_LOGGER)
     propagate, level = ours.propagate, progress_log.level
     ours.propagate = debug  # still recorded by Prefect's run-log handler on `backlog`
     progress_log.setLevel(logging.INFO)
+    warnings = _WarningHandler(errors or Console(stderr=True))
+    if not debug:
+        ours.addHandler(warnings)
     try:
         if not console.is_terminal:
             yield lambda: None
@@ -62,8 +71,22 @@ def flow_progress(console: Console, name: str, debug: bool = False) -> Iterator[
             finally:
                 progress_log.removeHandler(handler)
     finally:
+        ours.removeHandler(warnings)
         ours.propagate = propagate
         progress_log.setLevel(level)
+
+
+class _WarningHandler(logging.Handler):
+    """Prints a `backlog` logger's warnings and errors as `Warning: <message>` lines."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(logging.WARNING)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.console.print(
+            f"Warning: {record.getMessage()}", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 class _ProgressHandler(logging.Handler):

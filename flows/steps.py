@@ -245,15 +245,25 @@ def note_missing_day(
 
 
 @task(name="publish-readers-copy", cache_policy=NO_CACHE)
-def publish_readers_copy(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path | None:
-    """Replace the read-only copy analysts and BI tools open (none when switched off)."""
+def publish_readers_copy(
+    con: duckdb.DuckDBPyConnection, settings: Settings
+) -> warehouse.PublishedCopy | warehouse.SkippedCopy | None:
+    """Replace the read-only copy analysts and BI tools open (none when switched off; a
+    `SkippedCopy` when the warehouse is above `readers_copy_max_gb`, which the flow says)."""
     if not settings.readers_copy:
         return None
-    copy = warehouse.publish_copy(con, settings.db_path, settings.readers_copy_path)
-    get_run_logger().info(
-        "readers' copy %s (%.1f MB in %.2f s)", copy.path, copy.size_bytes / 1e6, copy.seconds
+    copy = warehouse.publish_copy(
+        con, settings.db_path, settings.readers_copy_path, settings.readers_copy_max_gb
     )
-    return copy.path
+    if isinstance(copy, warehouse.PublishedCopy):
+        get_run_logger().info(
+            "readers' copy %s (%.1f MB in %.2f s%s)",
+            copy.path,
+            copy.size_bytes / 1e6,
+            copy.seconds,
+            ", cloned" if copy.cloned else "",
+        )
+    return copy
 
 
 @task(name="check-data-quality", cache_policy=NO_CACHE)

@@ -376,6 +376,12 @@ class Settings(BaseSettings):
         description="After each run, publish a read-only copy of the warehouse for analysts "
         "and BI tools (readers_copy_path), so an open notebook never stops a run",
     )
+    readers_copy_max_gb: float = Field(
+        default=4.0,
+        gt=0,
+        description="Above this warehouse size (GB) the readers' copy is skipped, unless the "
+        "file system clones files (btrfs, XFS): a copy writes the whole warehouse again",
+    )
     extensions_dirs: list[Path] = Field(
         default_factory=list,
         description="Project folders with more SQL models, metrics and expectations "

@@ -11,11 +11,12 @@ from tasks.warehouse.connection import (
 )
 from tasks.warehouse.files import SQL_DIR, read_sql, split_statements
 from tasks.warehouse.migrations import discover_migrations, recorded_state, upgrade
-from tasks.warehouse.readers import PublishedCopy, publish_copy
+from tasks.warehouse.readers import PublishedCopy, SkippedCopy, publish_copy
 
 __all__ = [
     "SQL_DIR",
     "PublishedCopy",
+    "SkippedCopy",
     "commit_without_vacuum",
     "config_rows",
     "configure_session",

@@ -45,11 +45,12 @@ def open_file(settings: Settings) -> duckdb.DuckDBPyConnection:
 
 def lock_message(settings: Settings) -> str:
     """What to say when another process holds the warehouse: which file, and what to open
-    instead of it for reading."""
+    instead of it for reading (the readers' copy, when there is one: a warehouse above
+    `readers_copy_max_gb` has none)."""
     instead = (
         f"analysts and BI tools should open the read-only copy {settings.readers_copy_path} "
         "instead; "
-        if settings.readers_copy
+        if settings.readers_copy and settings.readers_copy_path.exists()
         else ""
     )
     return (

@@ -12,36 +12,62 @@ import duckdb
 
 from tasks.errors import BacklogError
 
+GB = 1_000_000_000
+_FICLONE = 0x40049409  # Linux's ioctl that clones a file's blocks (btrfs, XFS, bcachefs)
+
 
 @dataclass(frozen=True)
 class PublishedCopy:
-    """The copy written: where, how large (bytes) and how long it took (seconds)."""
+    """The copy written: where, how large (bytes), how long it took (seconds), and whether
+    the file system cloned the warehouse's blocks instead of copying them."""
 
     path: Path
     size_bytes: int
     seconds: float
+    cloned: bool = False
 
 
-def publish_copy(con: duckdb.DuckDBPyConnection, warehouse: Path, target: Path) -> PublishedCopy:
-    """Checkpoint the warehouse, copy its file beside `target`, then rename it over `target`.
+@dataclass(frozen=True)
+class SkippedCopy:
+    """No copy: the warehouse is above the limit and the file system cannot clone it.
+    `message` says what, why and what to do, and what became of the old copy."""
+
+    path: Path
+    size_bytes: int
+    message: str
+
+
+def publish_copy(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, target: Path, max_gb: float | None = None
+) -> PublishedCopy | SkippedCopy:
+    """Checkpoint the warehouse, clone or copy its file beside `target`, then rename it over
+    `target`; above `max_gb` (GB, 10^9 bytes) a plain copy is skipped and the old copy removed.
 
     The caller holds the warehouse open (DuckDB's one-writer lock), so nothing writes to
     the file between the checkpoint and the end of the copy: the copy is the warehouse as
     the run left it. The rename is atomic: a reader sees the old copy or the new one,
     never half of one, and a reader that holds the old copy open keeps reading it (on
     Linux and macOS its file lives on until it is closed), so it never stops a run.
-    A plain file copy after a checkpoint was measured cheaper than DuckDB's
-    `COPY FROM DATABASE` (DECISIONLOG.md).
+    Where the file system clones files (btrfs, XFS) the copy costs neither time nor space,
+    whatever the size. A plain file copy after a checkpoint was measured cheaper than
+    DuckDB's `COPY FROM DATABASE`; the size limit and the removal of a stale copy are
+    explained in DECISIONLOG.md.
     """
     started = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         con.execute("checkpoint")
-        shutil.copyfile(warehouse, temporary)
+        size = warehouse.stat().st_size
+        cloned = _clone(warehouse, temporary)
+        if not cloned and max_gb is not None and size > max_gb * GB:
+            temporary.unlink(missing_ok=True)
+            return SkippedCopy(target, size, _skip(warehouse, target, size, max_gb))
+        if not cloned:
+            shutil.copyfile(warehouse, temporary)
         # a write-ahead log left beside an older copy (someone opened it for writing)
         # must not be replayed into the new one
-        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+        _wal(target).unlink(missing_ok=True)
         os.replace(temporary, target)
     except (OSError, duckdb.Error) as exc:
         temporary.unlink(missing_ok=True)
@@ -50,4 +76,49 @@ def publish_copy(con: duckdb.DuckDBPyConnection, warehouse: Path, target: Path) 
             "warehouse itself is complete: check the folder's space and permissions, or set "
             "readers_copy = false."
         ) from exc
-    return PublishedCopy(target, target.stat().st_size, time.perf_counter() - started)
+    return PublishedCopy(target, target.stat().st_size, time.perf_counter() - started, cloned)
+
+
+def _clone(source: Path, destination: Path) -> bool:
+    """Clone `source` into `destination` where the file system shares blocks between files
+    (no data is copied); False where it cannot (ext4, tmpfs, another file system, not Linux),
+    leaving an empty `destination`."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return False
+    with source.open("rb") as reading, destination.open("wb") as writing:
+        try:
+            fcntl.ioctl(writing.fileno(), _FICLONE, reading.fileno())
+        except OSError:
+            return False
+    return True
+
+
+def _skip(warehouse: Path, target: Path, size: int, max_gb: float) -> str:
+    """The one line a run prints when it skips the copy: what, why, the old copy, what to do.
+
+    The old copy is removed: it holds the figures of the last run that published one, and
+    no later run would replace it, so a notebook or a dashboard on it would go on showing
+    them as if they were today's. A missing file is an error its reader sees at once.
+    """
+    try:
+        existed = target.exists()
+        target.unlink(missing_ok=True)
+        _wal(target).unlink(missing_ok=True)
+        if existed:
+            old = "the old copy was removed, so nobody reads stale figures from it"
+        else:
+            old = "there is no old copy"
+    except OSError as exc:
+        old = f"the old copy, now stale, could not be removed ({exc}): delete it"
+    return (
+        f"Readers' copy {target} not published: the warehouse is {size / GB:.1f} GB, above "
+        f"readers_copy_max_gb = {max_gb:g}, and a copy would write another {size / GB:.1f} GB "
+        f"every run; {old}. Raise readers_copy_max_gb in backlog.toml to publish it, or open "
+        f"{warehouse} read-only between runs."
+    )
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")

@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from flows.cli import app, prefect_environment
-from flows.progress import PROGRESS_LOGGER, flow_progress
+from flows.progress import PROGRESS_LOGGER, WARNINGS_LOGGER, flow_progress
 
 
 class Kept(logging.Handler):
@@ -92,3 +92,20 @@ def test_serve_keeps_prefect_s_log_level_for_its_runs(monkeypatch):
             assert environ["PREFECT_LOGGING_EXTRA_LOGGERS"] == "backlog"
     finally:
         logging.getLogger("prefect").setLevel(prefect_level)
+
+
+def test_a_warning_is_one_line_on_stderr_and_a_run_log(handlers):
+    """A warning a flow logs on `backlog.warnings` (the readers' copy skipped) reaches a
+    cron mail as one `Warning:` line, not Prefect's console format, and Prefect's UI."""
+    run_logs, console_lines = handlers
+    out, errors = io.StringIO(), io.StringIO()
+    with flow_progress(
+        Console(file=out, force_terminal=False), "run", errors=Console(file=errors, width=40)
+    ):
+        logging.getLogger(WARNINGS_LOGGER).warning("Readers' copy %s not published: %s", "x", "y")
+        logging.getLogger(PROGRESS_LOGGER).info("loaded day 1")
+    assert errors.getvalue() == "Warning: Readers' copy x not published: y\n"
+    assert out.getvalue() == ""
+    assert console_lines.messages == []
+    assert run_logs.messages == ["Readers' copy x not published: y", "loaded day 1"]
+    assert logging.getLogger("backlog").handlers == [run_logs]  # the printer is gone

@@ -192,3 +192,15 @@ def test_memory_limit_is_a_duckdb_size_or_a_share(tmp_path):
     config.write_text('[warehouse]\nmemory_limit = "lots"\n')
     with pytest.raises(BacklogError, match=r"warehouse.memory_limit. in .*'lots' is not a size"):
         load_settings(config)
+
+
+def test_the_readers_copy_size_limit_is_a_positive_number_of_gb(tmp_path):
+    config = tmp_path / "backlog.toml"
+    config.write_text("readers_copy_max_gb = 20.5\n")
+    assert load_settings(config).readers_copy_max_gb == 20.5
+    assert load_settings().readers_copy_max_gb == 4.0
+    for wrong in ("0", "-1", '"big"'):
+        config.write_text(f"readers_copy_max_gb = {wrong}\n")
+        with pytest.raises(BacklogError, match=r"^Invalid config: `readers_copy_max_gb`") as raised:
+            load_settings(config)
+        assert "greater than 0" in str(raised.value) or "valid number" in str(raised.value)

@@ -433,12 +433,23 @@ def test_second_run_waits_then_stops_with_a_clear_message(tmp_path):
         settings = load_settings(db_path=db, out_dir=tmp_path / "out", lock_timeout_seconds=1)
         with pytest.raises(BacklogError) as caught:
             warehouse.connect(settings)
+        busy = (
+            f"The warehouse {db} is in use by another run or by a program that opened it (a "
+            "notebook, a BI tool), waited 1 s; "
+        )
+        # no readers' copy yet (or none, above readers_copy_max_gb): none to point to
+        assert str(caught.value) == (
+            f"{busy}close it or wait for the run to finish, then try again."
+        )
+        copy = tmp_path / "out" / "busy-latest.duckdb"
+        copy.parent.mkdir()
+        copy.touch()
+        with pytest.raises(BacklogError) as caught:
+            warehouse.connect(settings)
         # names the warehouse file and what to open instead
         assert str(caught.value) == (
-            f"The warehouse {db} is in use by another run or by a program that opened it (a "
-            "notebook, a BI tool), waited 1 s; analysts and BI tools should open the read-only "
-            f"copy {tmp_path / 'out' / 'busy-latest.duckdb'} instead; close it or wait for the "
-            "run to finish, then try again."
+            f"{busy}analysts and BI tools should open the read-only copy {copy} instead; "
+            "close it or wait for the run to finish, then try again."
         )
     finally:
         holder.kill()

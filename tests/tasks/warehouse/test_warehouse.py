@@ -13,7 +13,7 @@ import pytest
 from tasks import warehouse
 from tasks.config import load_settings
 from tasks.errors import BacklogError
-from tasks.warehouse import migrations
+from tasks.warehouse import migrations, readers
 
 MIGRATIONS = [(m.version, m.name) for m in warehouse.discover_migrations()]
 
@@ -268,3 +268,78 @@ def test_a_copy_that_cannot_be_written_is_one_sentence_and_leaves_no_temporary_f
     assert str(caught.value).startswith(f"Could not publish the readers' copy {target} ")
     assert str(caught.value).endswith("or set readers_copy = false.")
     assert [p.name for p in target.parent.iterdir()] == ["backlog-latest.duckdb"]
+
+
+def _warehouse_of_one_table(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute("create table t as select range as n from range(3)")
+    con.execute("checkpoint")
+    return con
+
+
+def test_a_warehouse_below_the_size_limit_is_copied(tmp_path: Path) -> None:
+    db, target = tmp_path / "backlog.duckdb", tmp_path / "out" / "backlog-latest.duckdb"
+    with _warehouse_of_one_table(db) as con:
+        max_gb = (db.stat().st_size + 1) / readers.GB  # one byte above the warehouse
+        copy = warehouse.publish_copy(con, db, target, max_gb)
+    assert isinstance(copy, warehouse.PublishedCopy)
+    with duckdb.connect(str(target), read_only=True) as fresh:
+        assert fresh.execute("select count(*) from t").fetchone() == (3,)
+
+
+def test_above_the_size_limit_the_copy_is_skipped_in_one_sentence_and_the_stale_one_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where files cannot be cloned (ext4), a warehouse above the limit gets no copy; the
+    old copy goes (with any write-ahead log beside it) so nobody reads its figures as
+    today's; the warehouse is untouched and no temporary file is left."""
+    monkeypatch.setattr(readers, "_clone", lambda source, destination: False)
+    db, target = tmp_path / "backlog.duckdb", tmp_path / "out" / "backlog-latest.duckdb"
+    with _warehouse_of_one_table(db) as con:
+        warehouse.publish_copy(con, db, target)  # yesterday's copy, below any limit
+        target.with_name(target.name + ".wal").write_bytes(b"a reader's log")
+        size = db.stat().st_size
+        skipped = warehouse.publish_copy(con, db, target, size / readers.GB / 2)
+        again = warehouse.publish_copy(con, db, target, size / readers.GB / 2)
+        assert con.execute("select count(*) from t").fetchone() == (3,)
+    assert isinstance(skipped, warehouse.SkippedCopy)
+    assert list(target.parent.iterdir()) == []
+    gb, limit = f"{size / readers.GB:.1f}", f"{size / readers.GB / 2:g}"
+    assert skipped.message == (
+        f"Readers' copy {target} not published: the warehouse is {gb} GB, above "
+        f"readers_copy_max_gb = {limit}, and a copy would write another {gb} GB every run; "
+        "the old copy was removed, so nobody reads stale figures from it. Raise "
+        f"readers_copy_max_gb in backlog.toml to publish it, or open {db} read-only between runs."
+    )
+    assert isinstance(again, warehouse.SkippedCopy)
+    assert "; there is no old copy. Raise readers_copy_max_gb" in again.message
+
+
+def test_a_file_system_that_clones_files_gets_the_copy_at_any_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """btrfs and XFS clone a file without copying its data: no size limit applies."""
+
+    def clone(source: Path, destination: Path) -> bool:
+        shutil.copyfile(source, destination)  # what a clone gives, on a file system without
+        return True
+
+    monkeypatch.setattr(readers, "_clone", clone)
+    db, target = tmp_path / "backlog.duckdb", tmp_path / "out" / "backlog-latest.duckdb"
+    with _warehouse_of_one_table(db) as con:
+        copy = warehouse.publish_copy(con, db, target, 1e-9)
+    assert isinstance(copy, warehouse.PublishedCopy)
+    assert copy.cloned
+    with duckdb.connect(str(target), read_only=True) as fresh:
+        assert fresh.execute("select count(*) from t").fetchone() == (3,)
+
+
+def test_on_this_file_system_a_clone_that_fails_leaves_an_empty_file_to_copy_into(
+    tmp_path: Path,
+) -> None:
+    source, destination = tmp_path / "a", tmp_path / "b"
+    source.write_bytes(b"warehouse")
+    if readers._clone(source, destination):  # btrfs, XFS: the clone is the copy
+        assert destination.read_bytes() == b"warehouse"
+    else:
+        assert destination.read_bytes() == b""
