@@ -12,18 +12,21 @@ records as (
     where problem is null
 ),
 
--- the record parsed once: every canonical column's text in one pass (one parse of the
--- whole record per column cost more than the rest of the typing)
+-- the record parsed once into a struct of every canonical column's text (one parse of
+-- the whole record per column cost more than the rest of the typing; a list of the
+-- texts cost a third more than the struct)
 parsed as (
     select
         load_id,
         export_date,
         row_number,
         record,
-        json_extract_string(record, [
-            'event_id', 'ticket_id', 'occurred_at', 'kind', 'from_value', 'to_value',
-            'author_id', 'author_role', 'public', 'body'
-        ]) as v,
+        json_transform(record, '{
+            "event_id": "VARCHAR", "ticket_id": "VARCHAR", "occurred_at": "VARCHAR",
+            "kind": "VARCHAR", "from_value": "VARCHAR", "to_value": "VARCHAR",
+            "author_id": "VARCHAR", "author_role": "VARCHAR", "public": "VARCHAR",
+            "body": "VARCHAR"
+        }') as v,
     from records
 ),
 
@@ -32,16 +35,16 @@ extracted as (
         load_id,
         export_date,
         row_number,
-        coalesce(clean_text(v[1]), 'h-' || md5(record::varchar)) as event_id,
-        clean_text(v[2]) as ticket_id,
-        clean_text(v[3]) as occurred_at_text,
-        lower(clean_text(v[4])) as kind,
-        clean_text(v[5]) as from_value,
-        clean_text(v[6]) as to_value,
-        clean_text(v[7]) as author_id,
-        lower(clean_text(v[8])) as author_role,
-        lower(clean_text(v[9])) as public_text,
-        v[10] as body,
+        coalesce(clean_text(v.event_id), 'h-' || md5(record::varchar)) as event_id,
+        clean_text(v.ticket_id) as ticket_id,
+        clean_text(v.occurred_at) as occurred_at_text,
+        lower(clean_text(v.kind)) as kind,
+        clean_text(v.from_value) as from_value,
+        clean_text(v.to_value) as to_value,
+        clean_text(v.author_id) as author_id,
+        lower(clean_text(v.author_role)) as author_role,
+        lower(clean_text(v.public)) as public_text,
+        v.body as body,
         case when $has_extra then json_merge_patch(
             record,
             '{"event_id": null, "ticket_id": null, "occurred_at": null, "kind": null,

@@ -1,15 +1,28 @@
 -- one row per events row of the load that repeats an event_id: exact copy or superseded
--- The kept row is the last one in the file.
+-- The kept row is the last one in the file. Only the rows of an event_id that repeats
+-- are compared as read (most rows of a load repeat nothing).
 with
 
 candidates as (
     select
-        typed.row_number,
-        typed.event_id,
+        row_number,
+        event_id,
+    from load_typed
+    where row_number not in (select row_number from load_bad)
+),
+
+repeated as (
+    select *
+    from candidates
+    qualify count(*) over (partition by event_id) > 1
+),
+
+compared as (
+    select
+        repeated.*,
         records.record::varchar as content,
-    from load_typed as typed
+    from repeated
     inner join load_records as records using (row_number)
-    where typed.row_number not in (select row_number from load_bad)
 ),
 
 ranked as (
@@ -17,7 +30,7 @@ ranked as (
         *,
         row_number() over latest_first as recency_rank,
         first(content) over latest_first as kept_content,
-    from candidates
+    from compared
     window latest_first as (partition by event_id order by row_number desc)
 ),
 

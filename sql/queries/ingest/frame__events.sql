@@ -1,5 +1,6 @@
 -- one row per events row of one load that the reader could split: what the GX suite reads
--- Reads the temp table `load_typed`: only the columns the expectations read, plus the
+-- Reads the temp table `load_typed`: only the columns the expectations read (an
+-- extension's expectation on another column gets it added: `frame_sql`), plus the
 -- bounds of a plausible instant (the end of the day after the export, in
 -- $source_timezone).
 with
@@ -11,7 +12,6 @@ typed as (
 final as (
     select
         row_number,
-        event_id,
         ticket_id,
         occurred_at,
         kind,
