@@ -339,6 +339,7 @@ def backfill(
     backfill_days(exports, start, end, source)  # bad arguments are reported before Prefect starts
     digest = _run_flow(
         "backfill",
+        lines=True,  # without a terminal: a line per batch and the closing split
         exports=exports,
         start=start,
         end=end,
@@ -492,9 +493,11 @@ def _settings_with_warehouse(config: Path | None, db: Path | None, out: Path | N
     return settings
 
 
-def _run_flow(name: str, **parameters: Any) -> Any:
+def _run_flow(name: str, lines: bool = False, **parameters: Any) -> Any:
     """Run a flow in-process: on the configured Prefect server, else on the one a
-    `backlog serve` on this warehouse keeps up, else on Prefect's temporary server."""
+    `backlog serve` on this warehouse keeps up, else on Prefect's temporary server.
+
+    `lines`: print the flow's progress lines (`flows/progress.py`) without a terminal."""
     from flows.local_server import start_temporary_server
     from tasks import quality
 
@@ -516,7 +519,7 @@ def _run_flow(name: str, **parameters: Any) -> Any:
         from flows.daily_backlog import daily_backlog as chosen
     from flows.progress import flow_progress
 
-    with flow_progress(console, name, _debugging(), errors) as stop_progress:
+    with flow_progress(console, name, _debugging(), errors, lines) as stop_progress:
         if server is not None:
             server.join()
         try:

@@ -9,7 +9,8 @@ message and preview) the same way.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,12 @@ from tasks.config import Settings, load_settings
 
 @dataclass(frozen=True)
 class DigestRun:
-    """What the digest flow did: the digest, and what Slack delivery did (None: not asked)."""
+    """What the digest flow did: the digest, what Slack delivery did (None: not asked),
+    and the wall seconds of its parts (`digest`: build, files, post; `readers' copy`)."""
 
     digest: dict[str, Any]
     delivery: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def publish(
@@ -38,14 +41,17 @@ def publish(
     marts, write its files (digest, KB drafts, Data Docs, Slack message and preview),
     with `post` deliver it, and last publish the warehouse's read-only copy for readers.
     The digest and its data quality are Prefect artifacts too."""
+    started = time.perf_counter()
     result = steps.build_digest(con, day, settings)
     payload = steps.write_digest(con, result, settings)
     steps.publish_digest_artifacts(result)
     delivery = steps.post_digest(con, day, payload, settings) if post else None
+    copying = time.perf_counter()
     copy = steps.publish_readers_copy(con, settings)
     if isinstance(copy, warehouse.SkippedCopy):  # printed by a `backlog` command, a run log
         logging.getLogger(WARNINGS_LOGGER).warning("%s", copy.message)
-    return DigestRun(result, delivery)
+    seconds = {"digest": copying - started, "readers' copy": time.perf_counter() - copying}
+    return DigestRun(result, delivery, seconds)
 
 
 @flow(name="digest")

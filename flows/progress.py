@@ -1,12 +1,16 @@
 """How a `backlog` command shows a flow's progress: a bar on a terminal, no line per step
-when its output goes to a file, a pipe or a cron mail.
+when its output goes to a file, a pipe or a cron mail, except the lines a command asks for.
 
-The flows log their steps on `backlog.progress`. Prefect records the `backlog` loggers as
-run logs (`PREFECT_LOGGING_EXTRA_LOGGERS`, its handler sits on `backlog`); without
-`--debug` the records stop there, instead of also reaching the root logger, where
-Prefect's console handler would print each one as an `INFO | backlog.progress` line.
-A warning on a `backlog` logger (`backlog.warnings`) is printed as one `Warning:` line on
-stderr instead, so a cron mail holds it.
+The flows log their steps on `backlog.progress`; a step that is also a line of its own
+(a backfill's batch, its closing split) carries `extra={"line": ...}` (`BATCH_LINE` or
+`CLOSING_LINE`), and `backlog backfill` prints those without a terminal, so a backfill
+under cron says what it did batch by batch, and how long the tail of the run took.
+
+Prefect records the `backlog` loggers as run logs (`PREFECT_LOGGING_EXTRA_LOGGERS`, its
+handler sits on `backlog`); without `--debug` the records stop there, instead of also
+reaching the root logger, where Prefect's console handler would print each one as an
+`INFO | backlog.progress` line. A warning on a `backlog` logger (`backlog.warnings`) is
+printed as one `Warning:` line on stderr instead, so a cron mail holds it.
 """
 
 from __future__ import annotations
@@ -28,19 +32,28 @@ from rich.progress import (
 
 PROGRESS_LOGGER = "backlog.progress"
 WARNINGS_LOGGER = "backlog.warnings"
+# the `line` of a progress record printed by a command that asks for lines
+BATCH_LINE = "batch"
+CLOSING_LINE = "closing"
 
 
 @contextmanager
 def flow_progress(
-    console: Console, name: str, debug: bool = False, errors: Console | None = None
+    console: Console,
+    name: str,
+    debug: bool = False,
+    errors: Console | None = None,
+    lines: bool = False,
 ) -> Iterator[Callable[[], None]]:
     """Show the progress of the flow `name` while the block runs; yields a function that
     takes the bar off the screen (before something else is printed).
 
-    On a terminal: a transient progress bar fed by `backlog.progress`. Otherwise nothing
-    per step: a cron mail holds the result, the warnings and the errors only. A warning
-    on a `backlog` logger is one `Warning:` line on `errors` (default: stderr). With
-    `debug`, Prefect's console lines are printed as well (the warnings among them).
+    On a terminal: a transient progress bar fed by `backlog.progress`, and with `lines`
+    the closing line printed above it. Otherwise nothing per step: a cron mail holds the
+    result, the warnings and the errors only, plus with `lines` the progress records that
+    are lines (a backfill's batches and its closing split). A warning on a `backlog`
+    logger is one `Warning:` line on `errors` (default: stderr). With `debug`, Prefect's
+    console lines are printed as well (the warnings and lines among them).
     """
     ours = logging.getLogger("backlog")
     progress_log = logging.getLogger(PROGRESS_LOGGER)
@@ -52,7 +65,13 @@ def flow_progress(
         ours.addHandler(warnings)
     try:
         if not console.is_terminal:
-            yield lambda: None
+            printer = _LinePrinter(console, (BATCH_LINE, CLOSING_LINE))
+            if lines and not debug:
+                progress_log.addHandler(printer)
+            try:
+                yield lambda: None
+            finally:
+                progress_log.removeHandler(printer)
             return
         with Progress(
             SpinnerColumn(),
@@ -65,11 +84,15 @@ def flow_progress(
         ) as progress:
             bar = progress.add_task(f"Running the {name.replace('_', '-')} flow", total=None)
             handler = _ProgressHandler(progress, bar)
+            printer = _LinePrinter(progress.console, (CLOSING_LINE,))
             progress_log.addHandler(handler)
+            if lines and not debug:
+                progress_log.addHandler(printer)
             try:
                 yield progress.stop
             finally:
                 progress_log.removeHandler(handler)
+                progress_log.removeHandler(printer)
     finally:
         ours.removeHandler(warnings)
         ours.propagate = propagate
@@ -99,3 +122,15 @@ class _ProgressHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         step, total = getattr(record, "step", None), getattr(record, "total", None)
         self.progress.update(self.bar, description=record.getMessage(), completed=step, total=total)
+
+
+class _LinePrinter(logging.Handler):
+    """Prints the progress records that are lines of the kinds asked for, as plain text."""
+
+    def __init__(self, console: Console, kinds: tuple[str, ...]) -> None:
+        super().__init__(logging.INFO)
+        self.console, self.kinds = console, kinds
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "line", None) in self.kinds:
+            self.console.print(record.getMessage(), soft_wrap=True, highlight=False, markup=False)

@@ -375,12 +375,27 @@ def test_run_backfill_and_digest_exit_1_and_say_a_failed_day_once(tmp_path, pref
         "run", "--exports", str(root), "--date", str(bad), *common, cwd=tmp_path, variables=api
     )
     rebuilt = backlog("digest", "--date", str(bad), *common, cwd=tmp_path, variables=api)
-    for name, done in (("backfill", filled), ("run", ran), ("digest", rebuilt)):
+    # without a terminal the backfill says each batch in a line and closes with its split
+    batch_line, closing_line, digest = filled.stdout.split("\n", 2)
+    assert re.fullmatch(
+        rf"{start}\.\.{bad}: 3 of 4 days loaded \(1 failed\), [\d,]+ rows read, [\d.]+ s",
+        batch_line,
+    ), batch_line
+    assert re.fullmatch(
+        r"backfill of 4 days done in [\d.]+ s: loads [\d.]+ s, Data Docs [\d.]+ s, models "
+        r"[\d.]+ s, KB [\d.]+ s, digest [\d.]+ s, readers' copy [\d.]+ s",
+        closing_line,
+    ), closing_line
+    for name, done, shown in (
+        ("backfill", filled, digest),
+        ("run", ran, ran.stdout),
+        ("digest", rebuilt, rebuilt.stdout),
+    ):
         said = _one_line(done.stdout + done.stderr)
         assert done.returncode == 1, (name, said)
         assert "Traceback" not in said, name
         assert said.count(sentence) == 1, (name, said)
-        assert _one_line(done.stdout).startswith(sentence), name  # the digest's first line
+        assert _one_line(shown).startswith(sentence), name  # the digest's first line
         assert "backlog.progress" not in said, name
     # run and digest: the digest said it all; nothing more on stderr
     assert ran.stderr == rebuilt.stderr == ""

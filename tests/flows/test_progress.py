@@ -12,7 +12,13 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from flows.cli import app, prefect_environment
-from flows.progress import PROGRESS_LOGGER, WARNINGS_LOGGER, flow_progress
+from flows.progress import (
+    BATCH_LINE,
+    CLOSING_LINE,
+    PROGRESS_LOGGER,
+    WARNINGS_LOGGER,
+    flow_progress,
+)
 
 
 class Kept(logging.Handler):
@@ -55,6 +61,39 @@ def test_without_a_terminal_no_step_is_printed_and_each_is_a_run_log(handlers):
     assert out.getvalue() == ""
     # afterwards the loggers are as they were
     assert logging.getLogger("backlog").propagate
+
+
+def _lines() -> None:
+    """A batch's line and the closing line, as the backfill logs them."""
+    log = logging.getLogger(PROGRESS_LOGGER)
+    log.info("batch of days 1..2", extra={"step": 2, "total": 3, "line": BATCH_LINE})
+    log.info("done: loads 1.0 s", extra={"line": CLOSING_LINE})
+
+
+def test_without_a_terminal_a_command_that_asks_prints_the_lines_only(handlers):
+    run_logs, console_lines = handlers
+    out = io.StringIO()
+    with flow_progress(Console(file=out, force_terminal=False), "backfill", lines=True):
+        _step(1)
+        _lines()
+    assert out.getvalue() == "batch of days 1..2\ndone: loads 1.0 s\n"
+    assert run_logs.messages == ["loaded day 1 (1 of 3)", "batch of days 1..2", "done: loads 1.0 s"]
+    assert console_lines.messages == []
+    # a command that does not ask (`backlog demo`) prints none of them
+    quiet = io.StringIO()
+    with flow_progress(Console(file=quiet, force_terminal=False), "backfill"):
+        _lines()
+    assert quiet.getvalue() == ""
+
+
+def test_on_a_terminal_the_closing_line_stays_above_the_bar(handlers):
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100)
+    with flow_progress(console, "backfill", lines=True) as stop:
+        _lines()
+        stop()
+    assert "done: loads 1.0 s\n" in out.getvalue()
+    assert "batch of days 1..2\n" not in out.getvalue()  # the bar shows it, then goes
 
 
 def test_on_a_terminal_the_steps_draw_the_bar(handlers):
