@@ -101,7 +101,7 @@ def file_checks(export_date: date, load: FileLoad, settings: QualitySettings) ->
             name,
             settings.quarantine_severity,
             within,
-            f"{name}: {set_aside} of {load.rows_read} rows quarantined ({share:.1%}), "
+            f"{name}: {set_aside:,} of {load.rows_read:,} rows quarantined ({share:.1%}), "
             f"{'within' if within else 'above'} the {limit:.0%} limit",
             share,
             limit,
@@ -137,7 +137,7 @@ def volume_checks(
                     entity,
                     settings.volume_severity,
                     True,
-                    f"{entity}: {rows_read} rows read; volume not judged yet (needs "
+                    f"{entity}: {rows_read:,} rows read; volume not judged yet (needs "
                     f"{MIN_HISTORY_DAYS} earlier {kind} in the {window}-day window, has "
                     f"{history_days})",
                     float(rows_read),
@@ -155,7 +155,7 @@ def volume_checks(
                 entity,
                 settings.volume_severity,
                 within,
-                f"{entity}: {rows_read} rows read, {ratio:.0%} of the median of {median:g} "
+                f"{entity}: {rows_read:,} rows read, {ratio:.0%} of the median of {median:,g} "
                 f"over the {kind} of the trailing {window} days"
                 + (
                     ""

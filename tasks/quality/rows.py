@@ -224,8 +224,8 @@ def _check_duplicates(
     total = outcome.rows_checked
     if total and len(outcome.bad_rows) == total:
         counts = Counter(_kind(reason) for reason in outcome.bad_rows.values()).most_common(3)
-        reasons = "; ".join(f"{reason}: {n} of {total}" for reason, n in counts)
-        outcome.fatal = f"not one of its {total} rows can be loaded ({reasons})"
+        reasons = "; ".join(f"{reason}: {n:,} of {total:,}" for reason, n in counts)
+        outcome.fatal = f"not one of its {total:,} rows can be loaded ({reasons})"
 
 
 def _run_group(

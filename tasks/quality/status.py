@@ -113,7 +113,7 @@ def data_quality_for_day(
 
 
 def _rows(count: int) -> str:
-    return f"{count} row{'s' if count != 1 else ''}"
+    return f"{count:,} row{'s' if count != 1 else ''}"
 
 
 def _summary(
@@ -126,7 +126,7 @@ def _summary(
         flagged = len(checks_failed)
         return (
             f"Data for {day} loaded with warnings: {_rows(rows_loaded)} loaded, "
-            f"{rows_quarantined} quarantined, {flagged} check{'s' if flagged != 1 else ''} "
+            f"{rows_quarantined:,} quarantined, {flagged} check{'s' if flagged != 1 else ''} "
             "flagged."
         )
     return f"Data for {day} is complete: {_rows(rows_loaded)} loaded, none quarantined."

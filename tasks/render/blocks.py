@@ -276,7 +276,7 @@ class _Renderer:
             (len(d.get("kb_candidates") or []), "KB candidates"),
             (len(d.get("drivers") or []), "drivers"),
         ]
-        listed = " · ".join(f"{n} {label}" for n, label in counts if n)
+        listed = " · ".join(f"{fmt.count(n)} {label}" for n, label in counts if n)
         block = _context([f":thread: In the thread: {listed or 'nothing to list today'}"])
         block["block_id"] = LISTS_BLOCK_ID
         return block
@@ -300,7 +300,8 @@ class _Renderer:
     def alerts(self, alerts: list[dict[str, Any]]) -> dict[str, Any]:
         """The alerts after the first (the headline's "act on"), as many as the space allows."""
         lines = [f"• {_esc(a.get('message') or a.get('name'))}" for a in alerts]
-        title = f":rotating_light: *{len(alerts)} more alert{'s' if len(alerts) != 1 else ''}*"
+        plural = "s" if len(alerts) != 1 else ""
+        title = f":rotating_light: *{fmt.count(len(alerts))} more alert{plural}*"
         # alerts are few and all matter: show every one the space allows
         return _section(_fit(title, lines, max_items=max(self.max_items, 10)))
 
@@ -349,7 +350,7 @@ class _Renderer:
             )
         spikes = sum(1 for x in drivers if x.get("spike"))
         title = "*Drivers (last 7 days)*" + (
-            f"   :chart_with_upwards_trend: {spikes} spiking" if spikes else ""
+            f"   :chart_with_upwards_trend: {fmt.count(spikes)} spiking" if spikes else ""
         )
         rest = rest or {}
         left_out = (_int_or_zero(rest.get("count")), fmt.drivers_left_out(rest))
@@ -381,7 +382,7 @@ class _Renderer:
         days = stale.get("min_pending_days")
         since = f"pending {fmt.number(days, 0)}+ days" if days is not None else "pending for days"
         title = (
-            f":hourglass: *Stale: nudge {count} ticket{'s' if count != 1 else ''}* "
+            f":hourglass: *Stale: nudge {fmt.count_tickets(count)}* "
             f"({since}, no word from the customer)"
         )
         text = f"{title}\n{self.tickets(ids, count)}"
@@ -426,7 +427,7 @@ class _Renderer:
             status = f", {_esc(c['status'])}" if c.get("status") else ""
             lines.append(
                 f"• *{_esc(c.get('title') or c.get('candidate_id'))}* "
-                f"({count} tickets{status}; `{_esc(c.get('candidate_id'))}`): "
+                f"({fmt.count_tickets(count)}{status}; `{_esc(c.get('candidate_id'))}`): "
                 + self.tickets(ids, count)
             )
         title = ":books: *Knowledge-base candidates* (repeated answers worth an article)"

@@ -196,7 +196,7 @@ def flow_chart_png(
         bottom.set_ylim(0, max(backlog) * 1.25 + 1)
         last = series[-1]
         bottom.annotate(
-            f"{last.backlog} open",
+            f"{fmt.count(last.backlog)} open",
             (x[-1], last.backlog),
             xytext=(4, 6),
             textcoords="offset points",
@@ -328,7 +328,7 @@ def reopen_hotspots_png(
             ax.text(
                 spot.share * 100 + 0.4,
                 yi,
-                f"{spot.share:.0%}  ({spot.reopened} of {spot.solved})",
+                f"{spot.share:.0%}  ({fmt.count(spot.reopened)} of {fmt.count(spot.solved)})",
                 va="center",
                 fontsize=9,
                 color=INK,
@@ -401,7 +401,7 @@ def effort_distribution_png(counts: dict[str, dict[int, int]], start: date, end:
         fig = _figure(3.6)
         axes = fig.subplots(1, 2, sharey=True)
         fig.suptitle(
-            f"Effort of the {total} tickets last solved {_d(start)} to {_d(end)}",
+            f"Effort of the {fmt.count(total)} tickets last solved {_d(start)} to {_d(end)}",
             x=0.01,
             ha="left",
             fontsize=13,
@@ -429,7 +429,7 @@ def effort_distribution_png(counts: dict[str, dict[int, int]], start: date, end:
             ax.text(
                 limit + 0.6,
                 0.97,
-                f"over {limit}: {over} ({over / total:.1%})",
+                f"over {limit}: {fmt.count(over)} ({over / total:.1%})",
                 transform=ax.get_xaxis_transform(),
                 color=OKABE_ITO["vermillion"],
                 fontsize=9,
@@ -463,7 +463,7 @@ def automation_candidates_png(
             ax.text(
                 c.solved + 0.4,
                 yi,
-                f"{c.share:.0%} automatable  ({c.automatable} of {c.solved})",
+                f"{c.share:.0%} automatable  ({fmt.count(c.automatable)} of {fmt.count(c.solved)})",
                 va="center",
                 fontsize=9,
                 color=INK,

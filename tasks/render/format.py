@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from numbers import Integral
 from typing import Any
 from urllib.parse import quote
 
@@ -104,10 +105,13 @@ def integer(value: Any) -> str:
 
 
 def count(value: Any) -> str:
-    """A count as it is stored ("1,234"); a value that is not a number as its text."""
+    """A count as it is stored, thousands grouped ("1,234"; a NumPy integer too; a float
+    keeps its decimals: "1,234.5"); a value that is not a number as its text."""
     if value is None:
         return NA
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    if isinstance(value, Integral):
+        return f"{int(value):,}"
+    return f"{value:,}" if isinstance(value, float) else str(value)
 
 
 def signed(value: Any) -> str:
@@ -179,8 +183,8 @@ def day_label(value: Any) -> str:
 
 
 def and_more(rest: int) -> str:
-    """The tail of a cut list ("and 3 more")."""
-    return f"and {rest} more"
+    """The tail of a cut list ("and 3 more", "and 1,204 more")."""
+    return f"and {count(rest)} more"
 
 
 def ticket_ids(ids: Sequence[Any], limit: int = 8) -> str:

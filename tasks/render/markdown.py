@@ -43,11 +43,14 @@ def _backlog(d: dict[str, Any]) -> list[str]:
     week = fmt.backlog_change(b["change_7d"], f)
     lines = [
         "## Where the backlog stands",
-        f"- **{b['open_total']} open** ({fmt.signed(b['change_1d'])} {failed.day_word(d)}"
-        f"{', ' + week if week else ''}): {status['new']} new, {status['open']} open, "
-        f"{status['pending']} pending, {status['hold']} on hold",
-        f"- {failed.day_word(d).capitalize()}: {f['inflow']} in, {f['outflow']} out, "
-        f"{f['reopened']} reopened (net {fmt.signed(f['net'])})",
+        f"- **{fmt.count(b['open_total'])} open** "
+        f"({fmt.signed(b['change_1d'])} {failed.day_word(d)}"
+        f"{', ' + week if week else ''}): {fmt.count(status['new'])} new, "
+        f"{fmt.count(status['open'])} open, {fmt.count(status['pending'])} pending, "
+        f"{fmt.count(status['hold'])} on hold",
+        f"- {failed.day_word(d).capitalize()}: {fmt.count(f['inflow'])} in, "
+        f"{fmt.count(f['outflow'])} out, {fmt.count(f['reopened'])} reopened "
+        f"(net {fmt.signed(f['net'])})",
         f"- {fmt.average_label(f.get('history_days'))}: "
         f"{fmt.flow_balance(f['inflow_7d_avg'], f['reopened_7d_avg'], f['outflow_7d_avg'])} "
         "per day",
@@ -64,7 +67,7 @@ def _backlog(d: dict[str, Any]) -> list[str]:
         lines.append(f"- **Inflow above outflow since {f['inflow_above_outflow_since']}**")
     drain = "growing" if f["days_to_drain"] is None else fmt.days(f["days_to_drain"])
     lines += [
-        f"- Days to drain: {drain}; projected in 14 days: {f['projected_backlog_14d']}; "
+        f"- Days to drain: {drain}; projected in 14 days: {fmt.count(f['projected_backlog_14d'])}; "
         f"water level: {fmt.days(d['backlog_days'])} of work"
         + (f" (from the averages over {short})" if short else ""),
         "",
@@ -74,7 +77,7 @@ def _backlog(d: dict[str, Any]) -> list[str]:
 
 def _aging(a: dict[str, Any]) -> list[str]:
     """The age buckets and the oldest open ticket."""
-    lines = ["## Aging", "- " + ", ".join(f"{k}: {v}" for k, v in a["buckets"].items())]
+    lines = ["## Aging", "- " + ", ".join(f"{k}: {fmt.count(v)}" for k, v in a["buckets"].items())]
     if a["oldest_ticket_id"] is not None:
         lines.append(f"- Oldest: #{a['oldest_ticket_id']}, {fmt.days(a['oldest_age_days'])}")
     return [*lines, ""]
@@ -95,9 +98,10 @@ def _quality_and_speed(d: dict[str, Any]) -> list[str]:
         f"median {fmt.minutes(resp['first_reply_p50_minutes'])}, "
         f"p90 {fmt.minutes(resp['first_reply_p90_minutes'])}",
         f"- Resolution: median {fmt.hours(resp['resolution_p50_hours'])}; "
-        f"{resp['unreplied_open']} open tickets still without a reply",
+        f"{fmt.count(resp['unreplied_open'])} open tickets still without a reply",
         *_business_hours(resp),
-        f"- SLA: {sla['breached_open']} breached, {sla['at_risk_open']} at risk",
+        f"- SLA: {fmt.count(sla['breached_open'])} breached, "
+        f"{fmt.count(sla['at_risk_open'])} at risk",
         "",
     ]
 
@@ -178,7 +182,7 @@ def _stale(stale: dict[str, Any]) -> list[str]:
     if not stale["count"]:
         return []
     return [
-        f"## Nudge {stale['count']} stale tickets (pending, no reply from the customer)",
+        f"## Nudge {fmt.count(stale['count'])} stale tickets (pending, no reply from the customer)",
         f"- {fmt.ticket_ids(stale['ticket_ids'])}",
         f'- Send: "{stale.get("nudge", "")}"',
         "",
@@ -191,7 +195,8 @@ def _lists(d: dict[str, Any]) -> list[str]:
     if d["batches"]:
         lines.append("## Batch these (one person, one sitting, one saved reply)")
         lines += [
-            f"- {b['driver']}: {b['open_tickets']} open tickets ({fmt.ticket_ids(b['ticket_ids'])})"
+            f"- {b['driver']}: {fmt.count(b['open_tickets'])} open tickets "
+            f"({fmt.ticket_ids(b['ticket_ids'])})"
             for b in d["batches"][:LIST_LIMIT]
         ]
         lines += _more(d["batches"], d["date"])
@@ -199,7 +204,7 @@ def _lists(d: dict[str, Any]) -> list[str]:
     if d["kb_candidates"]:
         lines.append("## Knowledge-base candidates (repeated resolutions)")
         lines += [
-            f"- {c['title']} ({c['tickets']} tickets, {c['status']}): `backlog kb show "
+            f"- {c['title']} ({fmt.count_tickets(c['tickets'])}, {c['status']}): `backlog kb show "
             f"{c['candidate_id']}`"
             for c in d["kb_candidates"][:LIST_LIMIT]
         ]
@@ -225,7 +230,10 @@ def _data_quality(d: dict[str, Any]) -> str:
     elif dq.get("summary"):
         first = dq["summary"]
     else:
-        first = f"{dq['rows_loaded']} rows loaded, {dq['rows_quarantined']} quarantined"
+        first = (
+            f"{fmt.count(dq['rows_loaded'])} rows loaded, "
+            f"{fmt.count(dq['rows_quarantined'])} quarantined"
+        )
     return f"## Data quality: {dq['status']}\n- {first}" + "".join(
         f"\n- {check}" for check in failed.other_checks(d)
     )

@@ -59,7 +59,7 @@ def _environment() -> jinja2.Environment:
         signed=fmt.signed,
         growth=fmt.growth,
         long=fmt.day_label,
-        fixed=lambda value, digits=1: "" if value is None else f"{value:.{digits}f}",
+        fixed=lambda value, digits=1: "" if value is None else fmt.number(value, digits),
     )
     env.globals["ticket_url"] = lambda ticket_id, r: fmt.ticket_url(
         r.get("ticket_url_template"), ticket_id

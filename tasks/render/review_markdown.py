@@ -26,7 +26,7 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for kpi in r["kpis"]:
-        count = f" (n={kpi['count']})" if kpi["count"] is not None else ""
+        count = f" (n={fmt.count(kpi['count'])})" if kpi["count"] is not None else ""
         few = " (few tickets)" if kpi.get("small_base") else ""
         value = (
             f"<sub>{kpi['text']}</sub>" if kpi["key"] == "recontact_rate" else f"**{kpi['text']}**"
@@ -58,7 +58,8 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
             f"## {r['charts']['heatmap']['title']}",
             "",
             f"Tickets created per weekday and hour, {heat['start']} to {heat['end']} "
-            f"({heat['tickets']} tickets, {r['timezone']} time). {heat['note']}".rstrip(),
+            f"({fmt.count_tickets(heat['tickets'])}, {r['timezone']} time). "
+            f"{heat['note']}".rstrip(),
             "",
             _md_image(r, "heatmap", chart_files),
             "",
@@ -74,10 +75,10 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
     for d in r["drivers"]:
         lines.append(
             f"| {d['rank']} | {cell(d['driver'])}{' (spike)' if d['spike'] else ''} | "
-            f"{d['tickets']} | "
+            f"{fmt.count(d['tickets'])} | "
             f"{fmt.count(d['previous'])} | {fmt.signed(d['change'])} | "
             + (
-                f"{d['baseline_weekly']:.1f} | {fmt.growth(d['growth'])} | "
+                f"{fmt.number(d['baseline_weekly'])} | {fmt.growth(d['growth'])} | "
                 if d.get("baseline_complete", True)
                 else f"{fmt.NA} | {fmt.NA} | "
             )
@@ -92,7 +93,8 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
         ]
         for d in r["emerging"]["rows"]:
             lines.append(
-                f"| {cell(d['driver'])} | {d['tickets']} | {d['baseline_weekly']:.1f} | "
+                f"| {cell(d['driver'])} | {fmt.count(d['tickets'])} | "
+                f"{fmt.number(d['baseline_weekly'])} | "
                 f"{d['reason']} | {', '.join(_md_ticket(r, t) for t in d['example_ticket_ids'])} |"
             )
     elif r["emerging"]["assessed"]:
@@ -108,7 +110,8 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
         for s in r["reopen_hotspots"]["rows"]:
             flag = " (few tickets)" if s["small_sample"] else ""
             lines.append(
-                f"| {cell(s['driver'])}{flag} | {s['solved']} | {s['reopened']} | "
+                f"| {cell(s['driver'])}{flag} | {fmt.count(s['solved'])} | "
+                f"{fmt.count(s['reopened'])} | "
                 f"{fmt.pct(s['share'])} |"
             )
     if "effort" in chart_files:
@@ -117,9 +120,9 @@ def render_markdown(review: dict[str, Any], chart_files: dict[str, str]) -> str:
             "",
             f"## {r['charts']['effort']['title']}",
             "",
-            f"{effort['tickets']} tickets last solved this week: "
-            f"{effort['over_3_exchanges']} over 3 exchanges, "
-            f"{effort['over_2_handoffs']} over 2 handoffs.",
+            f"{fmt.count_tickets(effort['tickets'])} last solved this week: "
+            f"{fmt.count(effort['over_3_exchanges'])} over 3 exchanges, "
+            f"{fmt.count(effort['over_2_handoffs'])} over 2 handoffs.",
             "",
             _md_image(r, "effort", chart_files),
         ]
@@ -160,16 +163,16 @@ def _md_arithmetic(a: dict[str, Any] | None) -> list[str]:
     if not a["available"]:
         return lines
     gap = (
-        f"**{a['gap_per_day']:.1f}** tickets / day"
+        f"**{fmt.number(a['gap_per_day'])}** tickets / day"
         if a["has_gap"]
-        else f"no gap ({-a['gap_per_day']:.1f} / day to spare)"
+        else f"no gap ({fmt.number(-a['gap_per_day'])} / day to spare)"
     )
     lines += [
         "| | tickets / day |",
         "| --- | ---: |",
         f"| Outflow needed (target within {a['drain_within_days']} days) | "
-        f"{a['needed_per_day']:.1f} |",
-        f"| Outflow, mean of {a['actual_window']} | {a['actual_per_day']:.1f} |",
+        f"{fmt.number(a['needed_per_day'])} |",
+        f"| Outflow, mean of {a['actual_window']} | {fmt.number(a['actual_per_day'])} |",
         f"| Gap (needed - actual) | {gap} |",
         "",
     ]
@@ -179,7 +182,7 @@ def _md_arithmetic(a: dict[str, Any] | None) -> list[str]:
             "| --- | ---: | ---: | ---: |",
         ]
         lines += [
-            f"| {cell(d['driver'])} | {d['tickets_7d']} | {d['per_day']:.1f} | "
+            f"| {cell(d['driver'])} | {fmt.count(d['tickets_7d'])} | {fmt.number(d['per_day'])} | "
             f"{fmt.pct(d['closes']) if d['closes'] is not None else 'no gap'} |"
             for d in a["drivers"]
         ]
@@ -197,24 +200,26 @@ def _md_data_quality(r: dict[str, Any]) -> list[str]:
     ]
     for d in dq["days"]:
         lines.append(
-            f"| {d['weekday']} {d['date']} | {d['files']} | {d['rows_read']} | "
-            f"{d['rows_loaded']} | {d['rows_quarantined']} | {d['note']} |"
+            f"| {d['weekday']} {d['date']} | {fmt.count(d['files'])} | "
+            f"{fmt.count(d['rows_read'])} | {fmt.count(d['rows_loaded'])} | "
+            f"{fmt.count(d['rows_quarantined'])} | {d['note']} |"
         )
     lines.append("")
     if dq["failures"]:
         lines += ["Failed checks:", ""]
         lines += [
             f"- {f['date']} {f['entity']}.{f['column'] or '*'}: {f['expectation']} "
-            f"({f['unexpected_count']} rows, {f['severity']})"
+            f"({fmt.count(f['unexpected_count'])} rows, {f['severity']})"
             for f in dq["failures"]
         ]
         lines.append("")
     elif dq["checks_run"]:
-        lines += [f"All {dq['checks_run']} checks passed.", ""]
+        lines += [f"All {fmt.count(dq['checks_run'])} checks passed.", ""]
     if dq["quarantine_reasons"]:
         lines += ["Rows set aside:", ""]
         lines += [
-            f"- {q['rows']} {q['entity']} rows: {q['reason']}" for q in dq["quarantine_reasons"]
+            f"- {fmt.count(q['rows'])} {q['entity']} rows: {q['reason']}"
+            for q in dq["quarantine_reasons"]
         ]
         lines.append("")
     return lines

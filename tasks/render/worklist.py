@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tasks.render import format as fmt
+
 # the driver reason fct_work_next writes: "driver <name>: <n> tickets this week"
-_DRIVER_REASON = re.compile(r"^driver (?P<driver>.+): (?P<count>\d+) tickets this week$")
+_DRIVER_REASON = re.compile(r"^driver (?P<driver>.+): (?P<count>[\d,]+) tickets this week$")
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ def split_reasons(items: Sequence[dict[str, Any]]) -> WorkList:
     A reason every item carries is lifted out (when there are at least two items); a
     driver reason reads "<driver> driver" on its line and its weekly size is said once.
     """
-    lists = [_reasons(item) for item in items]
+    lists = [[_grouped(reason) for reason in _reasons(item)] for item in items]
     shared: list[str] = []
     if len(lists) >= 2:
         shared = [r for r in lists[0] if all(r in other for other in lists[1:])]
@@ -45,7 +47,7 @@ def split_reasons(items: Sequence[dict[str, Any]]) -> WorkList:
                 continue
             match = _DRIVER_REASON.match(reason)
             if match:
-                sizes.setdefault(match["driver"], int(match["count"]))
+                sizes.setdefault(match["driver"], int(match["count"].replace(",", "")))
                 line.append(f"{match['driver']} driver")
             else:
                 line.append(reason)
@@ -61,7 +63,7 @@ def summary(work: WorkList) -> str:
     if work.driver_sizes:
         # largest first, ties by name: the order of the drivers section
         ranked = sorted(work.driver_sizes.items(), key=lambda item: (-item[1], item[0]))
-        sizes = ", ".join(f"{d} {n}" for d, n in ranked)
+        sizes = ", ".join(f"{d} {fmt.count(n)}" for d, n in ranked)
         parts.append(f"drivers this week: {sizes} tickets")
     return " · ".join(parts)
 
@@ -72,3 +74,12 @@ def _reasons(item: dict[str, Any]) -> list[str]:
     if isinstance(reasons, str):
         reasons = [reasons]
     return [str(r) for r in reasons if r]
+
+
+def _grouped(reason: str) -> str:
+    """A driver reason with its count grouped as every count is shown ("1,204 tickets")."""
+    match = _DRIVER_REASON.match(reason)
+    if not match:
+        return reason
+    count = int(match["count"].replace(",", ""))
+    return f"driver {match['driver']}: {fmt.count(count)} tickets this week"

@@ -38,7 +38,7 @@ def alerts_for_day(
                 f"Data quality is {quality['status'].upper()}: "
                 + (
                     "; ".join(quality["checks_failed"][:2])
-                    or f"{quality['rows_quarantined']} rows quarantined"
+                    or f"{fmt.count(quality['rows_quarantined'])} rows quarantined"
                 )
                 + ". Today's numbers may be incomplete.",
             )

@@ -159,42 +159,48 @@ def _headline(review: dict[str, Any]) -> list[str]:
     backlog = k["backlog"]
     if backlog["value"] is not None:
         if backlog["previous"] is None:
-            lines.append(f"The backlog stood at {backlog['value']} open tickets at week end.")
+            lines.append(
+                f"The backlog stood at {fmt.count(backlog['value'])} open tickets at week end."
+            )
         else:
             move = backlog["value"] - backlog["previous"]
             verb = "rose" if move > 0 else "fell" if move < 0 else "held"
             lines.append(
-                f"The backlog {verb} from {backlog['previous']} to {backlog['value']} "
-                f"open tickets ({move:+d}) over the week."
+                f"The backlog {verb} from {fmt.count(backlog['previous'])} to "
+                f"{fmt.count(backlog['value'])} open tickets ({fmt.signed(move)}) over the week."
             )
     inflow, outflow, reopened = k["inflow"]["value"], k["outflow"]["value"], k["reopened"]["value"]
     if inflow is not None:
         gap = inflow + reopened - outflow
         if gap > 0:
-            tail = f"more work arrived than was solved, by {gap}"
+            tail = f"more work arrived than was solved, by {fmt.count(gap)}"
         elif gap < 0:
-            tail = f"the team solved {-gap} more than arrived"
+            tail = f"the team solved {fmt.count(-gap)} more than arrived"
         else:
             tail = "solves matched arrivals"
         lines.append(
-            f"{inflow} tickets came in and {reopened} reopened, against {outflow} solves: {tail}."
+            f"{fmt.count(inflow)} tickets came in and {fmt.count(reopened)} reopened, against "
+            f"{fmt.count(outflow)} solves: {tail}."
         )
     emerging = review["emerging"]["rows"]
     if emerging:
         top = emerging[0]
         lines.append(
-            f"Driver to watch: {top['driver']}, {top['tickets']} tickets this week "
+            f"Driver to watch: {top['driver']}, {fmt.count_tickets(top['tickets'])} this week "
             f"({top['reason']})."
         )
     elif review["drivers"]:
         top = review["drivers"][0]
-        lines.append(f"Largest driver: {top['driver']}, {top['tickets']} tickets this week.")
+        lines.append(
+            f"Largest driver: {top['driver']}, {fmt.count_tickets(top['tickets'])} this week."
+        )
     rate = k["reopen_rate"]
     if rate["value"] is not None:
         warning = review["reopen_rate_warning"]
         side = "above" if rate["value"] > warning else "below"
         lines.append(
-            f"Reopen rate {rate['text']} of {rate['count']} tickets solved the week before, "
+            f"Reopen rate {rate['text']} of {fmt.count_tickets(rate['count'])} solved the week "
+            "before, "
             f"{side} the {fmt.threshold(warning, 'share')} warning line."
         )
     return lines
@@ -260,7 +266,8 @@ def _charts(
         "heatmap": {
             "title": "When tickets arrive: weekday x hour",
             "alt": f"Tickets created per weekday (Monday to Sunday) and hour of day, "
-            f"{fmt.day_label(heat_start)} to {fmt.day_label(day)}, {sum(map(sum, cells))} tickets.",
+            f"{fmt.day_label(heat_start)} to {fmt.day_label(day)}, "
+            f"{fmt.count_tickets(sum(map(sum, cells)))}.",
             "png": charts.inflow_heatmap_png(cells, heat_start, day),
         },
         "effort": {

@@ -87,25 +87,28 @@ def arithmetic(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) ->
     window = "the last 4 weeks" if days == OUTFLOW_DAYS else f"the last {days} days loaded"
     days_word = "day" if staffing.target_backlog_days == 1 else "days"
     sentences = [
-        f"To bring the backlog from {backlog} open tickets to the target of {target:.0f} "
-        f"({staffing.target_backlog_days:g} {days_word} of work) within "
-        f"{staffing.drain_within_days} days, the team needs to solve {needed:.1f} tickets a "
+        f"To bring the backlog from {fmt.count(backlog)} open tickets to the target of "
+        f"{fmt.integer(target)} ({staffing.target_backlog_days:g} {days_word} of work) within "
+        f"{staffing.drain_within_days} days, the team needs to solve {fmt.number(needed)} "
+        "tickets a "
         "day: the last 7 days' inflow and reopens, plus the excess spread over those days.",
     ]
     if gap > 0:
         sentences.append(
-            f"Over {window} it solved {actual:.1f} a day: a gap of {gap:.1f} tickets a day."
+            f"Over {window} it solved {fmt.number(actual)} a day: a gap of {fmt.number(gap)} "
+            "tickets a day."
         )
         if drivers:
             top = drivers[0]
             sentences.append(
-                f"Deflecting {top['driver']} ({top['per_day']:.1f} tickets a day) would close "
+                f"Deflecting {top['driver']} ({fmt.number(top['per_day'])} tickets a day) "
+                "would close "
                 f"{top['closes']:.0%} of it."
             )
     else:
         sentences.append(
-            f"Over {window} it solved {actual:.1f} a day: no gap, the outflow already covers "
-            f"what is needed ({-gap:.1f} a day to spare)."
+            f"Over {window} it solved {fmt.number(actual)} a day: no gap, the outflow already "
+            f"covers what is needed ({fmt.number(-gap)} a day to spare)."
         )
     return base | {
         "available": True,

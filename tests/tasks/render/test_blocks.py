@@ -185,7 +185,7 @@ def test_two_hundred_of_everything_stays_within_slack_limits():
         assert_within_slack_limits(payload)
         joined = "\n".join(texts(payload))
         assert "and 195 more" in joined or "more_" in joined
-        assert f"and {2000 - max_items} more" in joined  # stale ids
+        assert f"and {2000 - max_items:,} more" in joined  # stale ids, grouped
         assert f"and {300 - max_items} more" in joined  # a batch's ids
         assert re.search(r"and \d+ more$", payload["blocks"][-1]["elements"][0]["text"])
     five = "\n".join(texts(build_payload(digest, max_list_items=5)))
