@@ -4,40 +4,44 @@
 support lead reads in 30 seconds: alerts first, then where the backlog stands, what
 is slipping, what to do this morning. It stays inside Slack's limits whatever the
 digest holds (long lists end with "and N more") and every value taken from the
-data passes through `tasks.redact.redact`, so no personal data is posted.
-`write_payload` writes the message and its HTML preview (`tasks.render.preview`).
+data passes through `tasks.redact.redact`, so no personal data is posted (the blocks,
+the clipping and the escaping are `tasks.render.mrkdwn`'s). `write_payload` writes the
+message and its HTML preview (`tasks.render.preview`).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-from tasks.redact import redact
 from tasks.render import failed, worklist
 from tasks.render import format as fmt
+from tasks.render.mrkdwn import (
+    MAX_BLOCKS,
+    MAX_FALLBACK_TEXT,
+    MAX_FIELD_TEXT,
+    MAX_FIELDS,
+    MAX_HEADER_TEXT,
+    MAX_SECTION_TEXT,
+    clip,
+    clip_plain,
+    context,
+    divider,
+    esc,
+    escape,
+    fit,
+    join_fit,
+    section,
+    ticket_text,
+    within_block_limit,
+)
 from tasks.render.preview import render_preview_html
 
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_HEADER_TEXT = 150
-MAX_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_CONTEXT_ELEMENTS = 10
-MAX_FALLBACK_TEXT = 3000
 MAX_MAIN_BLOCKS = 10  # the top-level message: a phone screen
 LISTS_BLOCK_ID = "lists"
-
-_PLAIN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
-_ORDER_OF_STATUS = ("new", "open", "pending", "hold")
-_STATUS_LABEL: Mapping[str, str] = MappingProxyType(
-    {"new": "new", "open": "open", "pending": "pending", "hold": "on hold"}
-)
 
 
 def build_payload(
@@ -65,15 +69,15 @@ def build_payload(
     r = _Renderer(ticket_url_template, max(1, max_list_items))
     blocks: list[dict[str, Any]] = [r.header(digest)]
     if failed.is_failed_day(digest):  # the failure first, once (tasks/render/failed.py)
-        blocks.append(_section(f":x: *{_esc(failed.first_line(digest))}*"))
+        blocks.append(section(f":x: *{esc(failed.first_line(digest))}*"))
     if not failed.has_figures(digest):
-        blocks += [_section(failed.NO_FIGURES), r.data_quality(digest)]
+        blocks += [section(failed.NO_FIGURES), r.data_quality(digest)]
         return {"text": r.fallback(digest), "blocks": blocks}
     blocks.append(r.headline(digest))
     alerts = digest.get("alerts") or []
     if len(alerts) > 1:  # the first is the headline's "act on"
         blocks.append(r.alerts(alerts[1:]))
-    blocks.append(_divider())
+    blocks.append(divider())
     blocks.append(r.figures(digest))
     blocks.append(r.lists_pointer(digest))
     blocks.append(r.data_quality(digest))
@@ -90,10 +94,10 @@ def webhook_payload(payload: dict[str, Any], lists_path: str) -> dict[str, Any]:
     A webhook cannot reply in a thread, so the pointer to the thread says which file holds
     the lists.
     """
-    note = _context(
+    note = context(
         [
             ":page_facing_up: The lists (work next, stale, batches, merge and KB candidates, "
-            f"drivers) are in `{_escape(lists_path)}` (a webhook cannot post a thread)."
+            f"drivers) are in `{escape(lists_path)}` (a webhook cannot post a thread)."
         ]
     )
     note["block_id"] = LISTS_BLOCK_ID
@@ -145,18 +149,18 @@ class _Renderer:
 
     def ticket(self, ticket_id: Any) -> str:
         """A ticket id as `#id`, linked through the template when there is one."""
-        text = _ticket_text(ticket_id)
-        label = "#" + _escape(text)
+        text = ticket_text(ticket_id)
+        label = "#" + escape(text)
         if self.template is None or text != str(ticket_id):
             return label
         url = fmt.ticket_url(self.template, ticket_id)
-        return f"<{_esc(url).replace('|', '%7C')}|{label}>"
+        return f"<{esc(url).replace('|', '%7C')}|{label}>"
 
     def tickets(self, ticket_ids: Sequence[Any], total: int | None = None) -> str:
         """A few ticket links, then "and N more"."""
         total = len(ticket_ids) if total is None else max(total, len(ticket_ids))
         shown = [self.ticket(t) for t in list(ticket_ids)[: self.max_items]]
-        return _join_fit(shown, self.max_items, MAX_SECTION_TEXT // 2, total=total, sep=", ")
+        return join_fit(shown, self.max_items, MAX_SECTION_TEXT // 2, total=total, sep=", ")
 
     # ---- blocks
 
@@ -166,14 +170,14 @@ class _Renderer:
         text = f"Support backlog · {day}"
         return {
             "type": "header",
-            "text": {"type": "plain_text", "text": _clip_plain(text, MAX_HEADER_TEXT)},
+            "text": {"type": "plain_text", "text": clip_plain(text, MAX_HEADER_TEXT)},
         }
 
     def headline(self, d: dict[str, Any]) -> dict[str, Any]:
         """The state in three lines: the backlog, its direction, the one number to act on."""
         b, f = d.get("backlog") or {}, d.get("flow") or {}
         size = (
-            f"*Backlog: {_int(b.get('open_total'))} open*{_esc(failed.figures_label(d))}   "
+            f"*Backlog: {_int(b.get('open_total'))} open*{esc(failed.figures_label(d))}   "
             f"{_arrow(b.get('change_1d'))} *{fmt.signed(b.get('change_1d'))}* "
             f"{failed.day_word(d)}"
         )
@@ -185,13 +189,13 @@ class _Renderer:
         if f.get("inflow_above_outflow_since") and short:
             direction = (
                 f"*Growing*: inflow above outflow since "
-                f"{_esc(f['inflow_above_outflow_since'])} ({short}), "
+                f"{esc(f['inflow_above_outflow_since'])} ({short}), "
                 f"{projected} projected in 14 days"
             )
         elif f.get("inflow_above_outflow_since"):
             direction = (
                 f":warning: *Growing*: inflow above outflow since "
-                f"{_esc(f['inflow_above_outflow_since'])}, {projected} projected in 14 days"
+                f"{esc(f['inflow_above_outflow_since'])}, {projected} projected in 14 days"
             )
         elif f.get("days_to_drain") is None:
             direction = (
@@ -206,7 +210,7 @@ class _Renderer:
             )
         alerts = d.get("alerts") or []
         icon = ":rotating_light:" if alerts else ":dart:"
-        return _section(f"{size}\n{direction}\n{icon} *Act on:* {_esc(act_on(d))}")
+        return section(f"{size}\n{direction}\n{icon} *Act on:* {esc(act_on(d))}")
 
     def figures(self, d: dict[str, Any]) -> dict[str, Any]:
         """The few figures a lead reads, as two-column fields."""
@@ -261,7 +265,7 @@ class _Renderer:
         return {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": _clip(text, MAX_FIELD_TEXT)}
+                {"type": "mrkdwn", "text": clip(text, MAX_FIELD_TEXT)}
                 for text in fields[:MAX_FIELDS]
             ],
         }
@@ -277,13 +281,13 @@ class _Renderer:
             (len(d.get("drivers") or []), "drivers"),
         ]
         listed = " · ".join(f"{fmt.count(n)} {label}" for n, label in counts if n)
-        block = _context([f":thread: In the thread: {listed or 'nothing to list today'}"])
+        block = context([f":thread: In the thread: {listed or 'nothing to list today'}"])
         block["block_id"] = LISTS_BLOCK_ID
         return block
 
     def thread(self, d: dict[str, Any]) -> dict[str, Any]:
         """The reply in the message's thread: every list, then aging."""
-        title = _context([f"The lists of {_esc(fmt.day_label(d.get('date')))}"])
+        title = context([f"The lists of {esc(fmt.day_label(d.get('date')))}"])
         sections = [
             self.work_next(d.get("work_next") or []),
             self.stale(d.get("stale") or {}),
@@ -294,16 +298,16 @@ class _Renderer:
             self.aging(d),
         ]
         blocks = [title, *(block for block in sections if block is not None)]
-        text = f"The lists of the backlog digest of {_esc(d.get('date'))}"
-        return {"text": text, "blocks": _within_block_limit(blocks)}
+        text = f"The lists of the backlog digest of {esc(d.get('date'))}"
+        return {"text": text, "blocks": within_block_limit(blocks)}
 
     def alerts(self, alerts: list[dict[str, Any]]) -> dict[str, Any]:
         """The alerts after the first (the headline's "act on"), as many as the space allows."""
-        lines = [f"• {_esc(a.get('message') or a.get('name'))}" for a in alerts]
+        lines = [f"• {esc(a.get('message') or a.get('name'))}" for a in alerts]
         plural = "s" if len(alerts) != 1 else ""
         title = f":rotating_light: *{fmt.count(len(alerts))} more alert{plural}*"
         # alerts are few and all matter: show every one the space allows
-        return _section(_fit(title, lines, max_items=max(self.max_items, 10)))
+        return section(fit(title, lines, max_items=max(self.max_items, 10)))
 
     def aging(self, d: dict[str, Any]) -> dict[str, Any]:
         """The age buckets, old ones in bold, and the oldest open ticket."""
@@ -311,7 +315,7 @@ class _Renderer:
         buckets = a.get("buckets") or {}
         old = {"14-30d", "30d+"}
         line = " · ".join(
-            (f"*{_esc(k)}: {_int(v)}*" if k in old and v else f"{_esc(k)}: {_int(v)}")
+            (f"*{esc(k)}: {_int(v)}*" if k in old and v else f"{esc(k)}: {_int(v)}")
             for k, v in buckets.items()
         )
         text = f"*Aging*   {line}"
@@ -320,7 +324,7 @@ class _Renderer:
                 f"\nOldest: {self.ticket(a['oldest_ticket_id'])}, "
                 f"{fmt.days(a.get('oldest_age_days'))} old"
             )
-        return _section(text)
+        return section(text)
 
     def drivers(
         self, drivers: list[dict[str, Any]], rest: dict[str, Any] | None = None
@@ -345,7 +349,7 @@ class _Renderer:
             spike = ":chart_with_upwards_trend: " if drv.get("spike") else ""
             tail = " — *spike*" if drv.get("spike") else ""
             lines.append(
-                f"• {spike}*{_esc(drv.get('driver'))}*: {fmt.count_tickets(drv.get('tickets_7d'))}"
+                f"• {spike}*{esc(drv.get('driver'))}*: {fmt.count_tickets(drv.get('tickets_7d'))}"
                 f" ({fmt.pct(drv.get('share_7d'))} of inflow), {versus}{tail}"
             )
         spikes = sum(1 for x in drivers if x.get("spike"))
@@ -354,7 +358,7 @@ class _Renderer:
         )
         rest = rest or {}
         left_out = (_int_or_zero(rest.get("count")), fmt.drivers_left_out(rest))
-        return _section(_fit(title, lines, max_items=self.max_items, left_out=left_out))
+        return section(fit(title, lines, max_items=self.max_items, left_out=left_out))
 
     def work_next(self, items: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The ranked tickets to work next, with why; None when there are none."""
@@ -363,15 +367,15 @@ class _Renderer:
         work = worklist.split_reasons(items)
         lines = []
         for rank, (item, own) in enumerate(zip(items, work.reasons, strict=True), start=1):
-            why = "; ".join(_esc(r) for r in own)
+            why = "; ".join(esc(r) for r in own)
             lines.append(
                 f"{rank}. {self.ticket(item.get('ticket_id'))} · "
                 f"score {fmt.number(item.get('score'), 0)}" + (f" — {why}" if why else "")
             )
         title = ":dart: *Work next*"
         if worklist.summary(work):
-            title += f"\n_{_esc(worklist.summary(work))}_"
-        return _section(_fit(title, lines, max_items=self.max_items))
+            title += f"\n_{esc(worklist.summary(work))}_"
+        return section(fit(title, lines, max_items=self.max_items))
 
     def stale(self, stale: dict[str, Any]) -> dict[str, Any] | None:
         """The pending tickets to nudge and the nudge; None when there are none."""
@@ -388,20 +392,20 @@ class _Renderer:
         text = f"{title}\n{self.tickets(ids, count)}"
         if stale.get("nudge"):
             nudge = " ".join(str(stale["nudge"]).split())
-            text += f"\n> _{_esc(_clip_plain(nudge, 600))}_"
-        return _section(text)
+            text += f"\n> _{esc(clip_plain(nudge, 600))}_"
+        return section(text)
 
     def batches(self, batches: list[dict[str, Any]]) -> dict[str, Any] | None:
         """Tickets to batch by driver; None when there are none."""
         if not batches:
             return None
         lines = [
-            f"• *{_esc(b.get('driver'))}*: {_int(b.get('open_tickets'))} open — "
+            f"• *{esc(b.get('driver'))}*: {_int(b.get('open_tickets'))} open — "
             + self.tickets(b.get("ticket_ids") or [], _int_or_zero(b.get("open_tickets")))
             for b in batches
         ]
         title = ":package: *Batch these* (one person, one sitting, one saved reply)"
-        return _section(_fit(title, lines, max_items=self.max_items))
+        return section(fit(title, lines, max_items=self.max_items))
 
     def merge_candidates(self, merges: list[dict[str, Any]]) -> dict[str, Any] | None:
         """Possible duplicates to merge; None when there are none."""
@@ -410,11 +414,11 @@ class _Renderer:
         lines = []
         for m in merges:
             ids = m.get("ticket_ids") or []
-            reason = f" — {_esc(m['reason'])}" if m.get("reason") else ""
+            reason = f" — {esc(m['reason'])}" if m.get("reason") else ""
             requester = m.get("requester_id")
-            who = f" (requester {_esc(requester)})" if requester is not None else ""
+            who = f" (requester {esc(requester)})" if requester is not None else ""
             lines.append(f"• {' + '.join(self.ticket(t) for t in ids[:6])}{who}{reason}")
-        return _section(_fit(":link: *Possible duplicates to merge*", lines, self.max_items))
+        return section(fit(":link: *Possible duplicates to merge*", lines, self.max_items))
 
     def kb_candidates(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
         """Knowledge-base candidates with their tickets; None when there are none."""
@@ -424,14 +428,14 @@ class _Renderer:
         for c in candidates:
             ids = c.get("ticket_ids") or []
             count = max(_int_or_zero(c.get("tickets")), len(ids))
-            status = f", {_esc(c['status'])}" if c.get("status") else ""
+            status = f", {esc(c['status'])}" if c.get("status") else ""
             lines.append(
-                f"• *{_esc(c.get('title') or c.get('candidate_id'))}* "
-                f"({fmt.count_tickets(count)}{status}; `{_esc(c.get('candidate_id'))}`): "
+                f"• *{esc(c.get('title') or c.get('candidate_id'))}* "
+                f"({fmt.count_tickets(count)}{status}; `{esc(c.get('candidate_id'))}`): "
                 + self.tickets(ids, count)
             )
         title = ":books: *Knowledge-base candidates* (repeated answers worth an article)"
-        return _section(_fit(title, lines, max_items=self.max_items))
+        return section(fit(title, lines, max_items=self.max_items))
 
     def data_quality(self, d: dict[str, Any]) -> dict[str, Any]:
         """The day's data-quality status and the checks that failed (a failed day's
@@ -442,42 +446,42 @@ class _Renderer:
             status, ":grey_question:"
         )
         text = (
-            f"{icon} Data quality *{_esc(status)}*: {_int(dq.get('rows_loaded'))} rows loaded, "
+            f"{icon} Data quality *{esc(status)}*: {_int(dq.get('rows_loaded'))} rows loaded, "
             f"{_int(dq.get('rows_quarantined'))} quarantined"
         )
         if failed.is_failed_day(d):
-            text += f" · {_esc(failed.quality_note(d))}"
+            text += f" · {esc(failed.quality_note(d))}"
         checks = failed.other_checks(d)
         if checks:
-            items = [_esc(_clip_plain(str(c), 200)) for c in checks]
-            text += " · " + _join_fit(items, self.max_items, MAX_SECTION_TEXT - len(text) - 10)
-        return _context([_clip(text, MAX_SECTION_TEXT)])
+            items = [esc(clip_plain(str(c), 200)) for c in checks]
+            text += " · " + join_fit(items, self.max_items, MAX_SECTION_TEXT - len(text) - 10)
+        return context([clip(text, MAX_SECTION_TEXT)])
 
     def fallback(self, d: dict[str, Any]) -> str:
         """The notification text: one plain paragraph, no links."""
         b, f = d.get("backlog") or {}, d.get("flow") or {}
         if failed.is_failed_day(d):
-            head = _esc(failed.first_line(d))
+            head = esc(failed.first_line(d))
             if not failed.has_figures(d):
-                return _clip_plain(f"{head} {failed.NO_FIGURES}", MAX_FALLBACK_TEXT)
+                return clip_plain(f"{head} {failed.NO_FIGURES}", MAX_FALLBACK_TEXT)
             shown = {k: v for k, v in d.items() if k != "figures_as_of"}
             shown["date"] = f"{d['date']}{failed.figures_label(d)}"
-            return _clip_plain(f"{head} {self.fallback(shown)}", MAX_FALLBACK_TEXT)
+            return clip_plain(f"{head} {self.fallback(shown)}", MAX_FALLBACK_TEXT)
         week = fmt.backlog_change(b.get("change_7d"), f)
         text = (
-            f"Support backlog {_esc(d.get('date'))}: {_int(b.get('open_total'))} open "
+            f"Support backlog {esc(d.get('date'))}: {_int(b.get('open_total'))} open "
             f"({fmt.signed(b.get('change_1d'))} today" + (f", {week}" if week else "") + "); "
             f"today {_int(f.get('inflow'))} in, {_int(f.get('outflow'))} out, "
             f"{_int(f.get('reopened'))} reopened."
         )
         if f.get("inflow_above_outflow_since"):
-            text += f" Inflow above outflow since {_esc(f['inflow_above_outflow_since'])}."
+            text += f" Inflow above outflow since {esc(f['inflow_above_outflow_since'])}."
         alerts = d.get("alerts") or []
         if alerts:
-            messages = " ".join(_esc(a.get("message") or a.get("name")) for a in alerts[:3])
+            messages = " ".join(esc(a.get("message") or a.get("name")) for a in alerts[:3])
             more = f" (+{len(alerts) - 3} more)" if len(alerts) > 3 else ""
             text += f" {len(alerts)} alert{'s' if len(alerts) != 1 else ''}: {messages}{more}"
-        return _clip_plain(text, MAX_FALLBACK_TEXT)
+        return clip_plain(text, MAX_FALLBACK_TEXT)
 
 
 def act_on(d: dict[str, Any]) -> str:
@@ -488,122 +492,7 @@ def act_on(d: dict[str, Any]) -> str:
     return f"nothing crossed a threshold; the backlog is {fmt.days(d.get('backlog_days'))} of work"
 
 
-# --------------------------------------------------------------------------- block helpers
-
-
-def _section(text: str) -> dict[str, Any]:
-    """A mrkdwn section, clipped to Slack's limit."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION_TEXT)}}
-
-
-def _context(texts: Iterable[str]) -> dict[str, Any]:
-    """A context block (small grey text), within Slack's limits."""
-    elements = [{"type": "mrkdwn", "text": _clip(t, MAX_SECTION_TEXT)} for t in texts]
-    return {"type": "context", "elements": elements[:MAX_CONTEXT_ELEMENTS]}
-
-
-def _divider() -> dict[str, Any]:
-    """A divider block."""
-    return {"type": "divider"}
-
-
-def _within_block_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """At most 50 blocks: the last one says how many were left out."""
-    if len(blocks) <= MAX_BLOCKS:
-        return blocks
-    kept = blocks[: MAX_BLOCKS - 1]
-    return [*kept, _context([f"{fmt.and_more(len(blocks) - len(kept))} sections not shown"])]
-
-
-def _fit(
-    title: str,
-    lines: Sequence[str],
-    max_items: int,
-    limit: int = MAX_SECTION_TEXT,
-    left_out: tuple[int, str] = (0, ""),
-) -> str:
-    """A title and as many lines as `max_items` and the character limit allow, then "and N more".
-
-    Lines are kept whole, so a link's markup is never cut in half. `left_out` is what the
-    list itself leaves out (how many, and the line that says it when every line fits).
-    """
-    reserve = 40  # room for the "and N more" line
-    text = title
-    shown = 0
-    for line in lines:
-        if shown >= max_items or len(text) + 1 + len(line) > limit - reserve:
-            break
-        text += "\n" + line
-        shown += 1
-    if shown == 0 and lines:
-        text += "\n" + _clip(lines[0], limit - len(text) - reserve - 1)
-        shown = 1
-    rest = len(lines) - shown + left_out[0]
-    if rest > 0:
-        tail = left_out[1] if shown == len(lines) and left_out[1] else fmt.and_more(rest)
-        text += f"\n_{tail}_"
-    return text
-
-
-def _join_fit(
-    items: Sequence[str], max_items: int, limit: int, *, total: int | None = None, sep: str = "; "
-) -> str:
-    """Items joined while `max_items` and `limit` characters allow, then "and N more"."""
-    total = len(items) if total is None else total
-    out = ""
-    shown = 0
-    for item in items[:max_items]:
-        piece = item if not out else sep + item
-        if shown and len(out) + len(piece) > limit - 20:
-            break
-        out += piece
-        shown += 1
-    rest = total - shown
-    return out + (f" {fmt.and_more(rest)}" if rest > 0 else "")
-
-
-def _clip(text: str, limit: int) -> str:
-    """Text within `limit` characters, cut at a line end when it must be cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if "\n" in cut:
-        cut = cut[: cut.rindex("\n")]
-    else:
-        # one over-long line: drop a trailing partial link rather than break its markup
-        cut = cut[: cut.rindex("<")] if cut.count("<") > cut.count(">") else cut
-    return cut + "…"
-
-
-def _clip_plain(text: str, limit: int) -> str:
-    """Plain text within `limit` characters, an ellipsis where it was cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # --------------------------------------------------------------------------- value helpers
-
-
-def _esc(value: Any) -> str:
-    """A data value made safe to post: personal data redacted, mrkdwn control chars escaped."""
-    return _escape(redact("" if value is None else str(value)) or "")
-
-
-def _escape(text: str) -> str:
-    """Slack's three control characters as entities."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _ticket_text(ticket_id: Any) -> str:
-    """A ticket id as shown: identifiers pass as they are, anything free-text is redacted."""
-    text = "" if ticket_id is None else str(ticket_id)
-    if _PLAIN_ID.match(text) and not _looks_like_phone(text):
-        return text
-    return redact(text) or ""
-
-
-def _looks_like_phone(text: str) -> bool:
-    """Whether an id reads like a phone number (redacted then, never posted)."""
-    return text.startswith("+") or bool(re.fullmatch(r"0\d{8,14}", text))
 
 
 def _waits(wait: str) -> str:
@@ -618,7 +507,7 @@ def _int_or_zero(value: Any) -> int:
 
 def _int(value: Any) -> str:
     """A count; a value that is not a number is shown as text, escaped."""
-    return fmt.integer(value) if value is None or fmt.is_number(value) else _esc(value)
+    return fmt.integer(value) if value is None or fmt.is_number(value) else esc(value)
 
 
 def _arrow(value: Any) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tasks.render import blocks as blocks_mod
+from tasks.render import mrkdwn
 from tasks.render.blocks import build_payload, write_payload
 from tasks.render.preview import render_preview_html
 from tests.support.digests import make_digest
@@ -195,7 +195,7 @@ def test_two_hundred_of_everything_stays_within_slack_limits():
 
 def test_block_count_is_capped_at_fifty(monkeypatch: pytest.MonkeyPatch):
     many = [{"type": "divider"}] * 80
-    capped = blocks_mod._within_block_limit(many)
+    capped = mrkdwn.within_block_limit(many)
     assert len(capped) == 50
     assert capped[-1]["type"] == "context"
     assert "31 more" in capped[-1]["elements"][0]["text"]
@@ -203,9 +203,9 @@ def test_block_count_is_capped_at_fifty(monkeypatch: pytest.MonkeyPatch):
 
 def test_clip_cuts_at_a_line_and_never_inside_a_link():
     text = "a" * 2990 + "\n" + "b" * 100
-    assert blocks_mod._clip(text, 3000) == "a" * 2990 + "…"
+    assert mrkdwn.clip(text, 3000) == "a" * 2990 + "…"
     one_line = "x" * 2980 + " <https://example.com/t/1|#1>"
-    clipped = blocks_mod._clip(one_line, 3000)
+    clipped = mrkdwn.clip(one_line, 3000)
     assert len(clipped) <= 3000
     assert clipped.count("<") == clipped.count(">")
 
