@@ -26,34 +26,17 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 ROOT = Path(os.environ.get("BENCH_ROOT", "/tmp/bench"))
 START = date(2026, 1, 1)
-HOURS = {
-    "timezone": "Europe/Berlin",
-    "mon": ["09:00-12:30", "13:30-18:00"],
-    "tue": ["09:00-17:00"],
-    "wed": ["09:00-17:00"],
-    "thu": ["09:00-17:00"],
-    "fri": ["09:00-15:00"],
-    "holiday_country": "DE",
-    "holiday_subdivision": "BE",
-    "schedules": {
-        "americas": {
-            "timezone": "America/New_York",
-            "mon": ["08:00-20:00"],
-            "tue": ["08:00-20:00"],
-            "wed": ["08:00-20:00"],
-            "thu": ["08:00-20:00"],
-            "fri": ["08:00-20:00"],
-            "groups": ["Billing", "Technical"],
-        }
-    },
-}
 
 
 def settings_for(kind: str, db: Path, out: Path) -> Any:
     """Settings of one configuration: calendar clocks, or business hours + a business SLA."""
     from tasks.config import load_settings
+    from tasks.demo.hours import business_hours
 
-    extra = {"business_hours": HOURS, "sla": {"high": {"clock": "business"}}}
+    # the synthetic team's hours, as the business-hours tests use them; its Billing and
+    # Technical groups are served from New York
+    hours = business_hours(americas_groups=["Billing", "Technical"])
+    extra = {"business_hours": hours, "sla": {"high": {"clock": "business"}}}
     return load_settings(db_path=db, out_dir=out, **(extra if kind == "business" else {}))
 
 

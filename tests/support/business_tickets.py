@@ -16,25 +16,20 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tasks.demo.hours import business_hours
 from tests.support.business_clock import NaiveClock
 from tests.support.exports import write_events, write_tickets
 
 ACK = "Automated response: we have received your request and will reply soon."
 REPLY = "Thanks for writing, here is what to do."
 
-WEEKDAY_HOURS = ["09:00-17:00"]
+_TEAM = business_hours(americas_groups=["Americas", "US Billing"])  # tasks/demo/hours.py
+# the team's hours and, for the edge cases: DST changes fall on Sundays, so open then with
+# an interval across the changed hour; a listed holiday; a change of hours; US holidays
 HOURS: dict[str, Any] = {
-    "timezone": "Europe/Berlin",
-    "mon": ["09:00-12:30", "13:30-18:00"],  # a lunch break
-    "tue": WEEKDAY_HOURS,
-    "wed": WEEKDAY_HOURS,
-    "thu": WEEKDAY_HOURS,
-    "fri": ["09:00-15:00"],
-    # DST changes fall on Sundays: open then, with an interval across the changed hour
+    **_TEAM,
     "sun": ["01:00-05:00", "09:00-17:00"],
     "holidays": ["2025-03-21"],
-    "holiday_country": "DE",
-    "holiday_subdivision": "BE",
     "changes": [
         {
             "valid_from": "2025-10-20",
@@ -48,15 +43,9 @@ HOURS: dict[str, Any] = {
     ],
     "schedules": {
         "americas": {
-            "timezone": "America/New_York",
-            "mon": ["08:00-20:00"],
-            "tue": ["08:00-20:00"],
-            "wed": ["08:00-20:00"],
-            "thu": ["08:00-20:00"],
-            "fri": ["08:00-20:00"],
+            **_TEAM["schedules"]["americas"],
             "sun": ["00:00-04:00", "09:00-17:00"],
             "holiday_country": "US",
-            "groups": ["Americas", "US Billing"],
         }
     },
 }
