@@ -1,8 +1,12 @@
 -- one row per thing a customer wrote: a ticket's description (at created_at) and each
--- end-user comment, with its words and word pairs/triples for the lexicon joins
--- (sentiment, escalation keywords): an equality join on n-grams instead of one regular
--- expression per text and term. Quoted text in comments is removed. `said_at` of a comment is 1 microsecond after its instant
--- so it wins a tie with a description written at the same instant.
+-- end-user comment, with the sentiment lexicon's terms and the escalation keywords it
+-- uses: its words and word pairs/triples that are one of those terms (an equality test
+-- on n-grams instead of one regular expression per text and term). Only those n-grams
+-- are kept, and pairs and triples are formed only where a word starts a term of several
+-- words: a text has hundreds of n-grams, and storing them all cost more than the rest of
+-- the model (DECISIONLOG.md). Quoted text in comments is removed. `said_at` of a comment
+-- is 1 microsecond after its instant so it wins a tie with a description written at the
+-- same instant.
 -- incremental: ticket_id
 with
 
@@ -29,13 +33,25 @@ texts as (
     where body is not null and ticket_id in (select ticket_id from scope_tickets)
 ),
 
+-- the only n-grams a model looks up (int_ticket_escalations, fct_work_next), and the
+-- words that start one of several words
+terms as (
+    select
+        coalesce(list(distinct term), []) as terms,
+        coalesce(list(distinct split_part(term, ' ', 1)) filter (where term like '% %'), [])
+            as first_words,
+    from (
+        select term from config.sentiment_lexicon
+        union all
+        select term from config.escalation_keywords
+    )
+),
+
 words as (
     select
         *,
-        list_filter(
-            regexp_split_to_array(replace(lower(body), '’', ''''), '[^a-z0-9'']+'),
-            lambda word: word <> ''
-        ) as word_list,
+        -- the runs of letters, digits and apostrophes
+        regexp_extract_all(replace(lower(body), '’', ''''), '[a-z0-9'']+') as word_list,
     from texts
 ),
 
@@ -46,17 +62,25 @@ final as (
         source,
         body,
         regexp_matches(body, '!{2,}') as has_double_bang,
-        list_distinct(list_concat(
+        list_sort(list_intersect(list_concat(
             word_list,
             list_transform(
-                range(1, len(word_list)), lambda i: word_list[i] || ' ' || word_list[i + 1]
+                list_filter(
+                    range(1, len(word_list)),
+                    lambda i: list_contains(terms.first_words, word_list[i])
+                ),
+                lambda i: word_list[i] || ' ' || word_list[i + 1]
             ),
             list_transform(
-                range(1, len(word_list) - 1),
+                list_filter(
+                    range(1, len(word_list) - 1),
+                    lambda i: list_contains(terms.first_words, word_list[i])
+                ),
                 lambda i: word_list[i] || ' ' || word_list[i + 1] || ' ' || word_list[i + 2]
             )
-        )) as grams,
+        ), terms.terms)) as grams,
     from words
+    cross join terms
 )
 
 select * from final

@@ -9,6 +9,15 @@ tickets as (
     where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
 ),
 
+-- a pattern without any of the regular expressions' special characters matches where
+-- its text is found: tested as a substring, it is not compiled for every ticket
+rules as (
+    select
+        *,
+        not regexp_matches(pattern, '[\\.+*?()|\[\]{}^$]') as is_literal,
+    from config.nature_rules
+),
+
 matches as (
     select
         tickets.ticket_id,
@@ -17,7 +26,11 @@ matches as (
         rules.pattern,
         rules.is_automatable,
     from tickets
-    inner join config.nature_rules as rules on regexp_matches(tickets.words, rules.pattern)
+    inner join rules
+        on case
+            when rules.is_literal then contains(tickets.words, rules.pattern)
+            else regexp_matches(tickets.words, rules.pattern)
+        end
     -- one compiled test of all the patterns first: a pattern from a column is compiled
     -- for every row it is tested on
     where regexp_matches(tickets.words, getvariable('nature_pattern'))
