@@ -1,7 +1,8 @@
 """Data quality: GX validation of each load, file and day checks, Data Docs, the day's status.
 
 `suites` (the GX suites and the `SuiteRunner` a run owns), `rows` (row-level
-validation: malformed rows, the suite, duplicates), `checks` (file and day checks, the
+validation: malformed rows, the suite, duplicates), `frames` (the frames the suites
+read, a batch's built in DuckDB), `checks` (file and day checks, the
 failure ledger), `status` (the day's ok/warn/fail for the digest and the review),
 `docs` (the HTML Data Docs), `repairs` (NUL bytes and clock skew fixed in place, counted
 as warnings). The names below are the package's public face.

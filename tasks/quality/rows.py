@@ -28,6 +28,7 @@ import duckdb
 
 from tasks.contract import KEYS
 from tasks.extensions import NONE, Extensions
+from tasks.quality.frames import LOAD_BITS, drop_frame, frame_sql, group_frame, park_frame
 from tasks.quality.suites import ROW_ID, SuiteRunner
 from tasks.warehouse import read_sql
 
@@ -44,8 +45,6 @@ ROW_LISTS = (
 WELL_FORMED_CHECK = "expect_rows_to_be_well_formed"
 DUPLICATE_CHECK = "expect_no_duplicate_rows"
 EXACT_COPY_REASON = "exact copy of another row (folded)"
-# A batch's frame tells its loads apart by the index's bits above these (row numbers below).
-LOAD_BITS = 32
 
 
 @dataclass(frozen=True)
@@ -148,21 +147,25 @@ def validate_loads(
     `mostly` expectation), are run one load at a time.
     """
     outcomes = [ValidationOutcome() for _ in loads]
-    frames: dict[int, Any] = {}
     parameters = {"source_timezone": source_timezone}
-    for index, load in enumerate(loads):
-        with use(index):
-            _check_malformed(con, outcomes[index])
-            frame = con.execute(frame_sql(con, load.entity, ext, parameters), parameters).df()
-            if len(frame):
-                frames[index] = frame
     runs: list[StoredRun] = []
     groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-    for index, frame in frames.items():
-        groups.setdefault((loads[index].entity, tuple(frame.columns)), []).append(index)
-    for (entity, _), members in groups.items():
-        runs += _run_group(runner, entity, members, loads, frames, outcomes, ext)
-    frames.clear()
+    try:
+        for index, load in enumerate(loads):
+            with use(index):
+                _check_malformed(con, outcomes[index])
+                sql = frame_sql(con, load.entity, ext, parameters)
+                columns = park_frame(con, index, sql, parameters)
+            if columns is not None:
+                groups.setdefault((load.entity, columns), []).append(index)
+        for (entity, _), members in groups.items():
+            frame = group_frame(con, entity, members, ext)
+            runs += _run_group(runner, entity, members, loads, frame, outcomes, ext)
+            del frame
+    finally:
+        for members in groups.values():
+            for index in members:
+                drop_frame(con, index)
     for index, load in enumerate(loads):
         with use(index):
             _check_duplicates(con, load.entity, outcomes[index])
@@ -233,40 +236,33 @@ def _run_group(
     entity: str,
     members: list[int],
     loads: list[LoadToValidate],
-    frames: dict[int, Any],
+    frame: Any,
     outcomes: list[ValidationOutcome],
     ext: Extensions,
 ) -> list[StoredRun]:
-    """One GX run over the frames of `members` (loads of one entity), split per load.
+    """One GX run over `frame`, the rows of `members` (loads of one entity), split per load.
 
-    Falls back to a run per load when the suite's verdicts are not per row.
+    Member n's rows carry n in the index's bits above `LOAD_BITS`. Falls back to a run per
+    load when the suite's verdicts are not per row.
     """
     if len(members) == 1:
         (index,) = members
         load = loads[index]
-        result, run_key, seconds = _validate(runner, ext, entity, frames[index], load.run_name)
+        result, run_key, seconds = _validate(runner, ext, entity, frame, load.run_name)
         _add_checks(result, {index: _failing_rows(result)}, outcomes, single=True)
         return _stored(
             load.load_id, load.export_date, entity, run_key, result, seconds, outcomes, [index]
         )
-    import pandas as pd
-
-    # a load's rows are told apart in the one frame by the high bits of the index
-    combined = pd.concat(
-        [
-            frames[index].assign(**{ROW_ID: frames[index][ROW_ID] + (n << LOAD_BITS)})
-            for n, index in enumerate(members)
-        ],
-        ignore_index=True,
-    )
     first, last = loads[members[0]], loads[members[-1]]
     run_name = f"{first.export_date}_{last.export_date}_{entity}_batch"
-    result, run_key, seconds = _validate(runner, ext, entity, combined, run_name)
-    del combined
+    result, run_key, seconds = _validate(runner, ext, entity, frame, run_name)
     if not _per_row(result):
         runs: list[StoredRun] = []
-        for index in members:
-            runs += _run_group(runner, entity, [index], loads, frames, outcomes, ext)
+        load_of = frame[ROW_ID] >> LOAD_BITS
+        for n, index in enumerate(members):
+            alone = frame[load_of == n].copy()
+            alone[ROW_ID] -= n << LOAD_BITS
+            runs += _run_group(runner, entity, [index], loads, alone, outcomes, ext)
         return runs
     split: dict[int, dict[int, list[int]]] = {index: {} for index in members}
     for position, item in enumerate(result.results):
@@ -431,42 +427,6 @@ def _record_bad_rows(con: duckdb.DuckDBPyConnection, bad_rows: dict[int, str]) -
             con.execute("insert into load_bad select row_number, reason from load_bad_frame")
         finally:
             con.unregister("load_bad_frame")
-
-
-def frame_sql(
-    con: duckdb.DuckDBPyConnection,
-    entity: str,
-    ext: Extensions,
-    parameters: dict[str, Any],
-) -> str:
-    """The suite's frame, plus the `load_typed` columns that extension expectations read.
-
-    The frame's query (`sql/queries/ingest/frame__<entity>.sql`) takes `parameters`.
-    """
-    base_sql = read_sql(f"queries/ingest/frame__{entity}.sql")
-    wanted = {
-        str(kwargs[key])
-        for item in ext.expectations(entity)
-        for kwargs in [item.get("kwargs", {})]
-        for key in ("column", "column_A", "column_B")
-        if key in kwargs
-    } | {
-        str(column)
-        for item in ext.expectations(entity)
-        for column in item.get("kwargs", {}).get("column_list", [])
-    }
-    if not wanted:
-        return base_sql
-    typed = {row[0] for row in con.execute("describe load_typed").fetchall()}
-    base = {row[0] for row in con.execute(f"describe {base_sql}", parameters).fetchall()}
-    extra = sorted(column for column in wanted if column in typed and column not in base)
-    if not extra:
-        return base_sql
-    columns = ", ".join(f'typed."{column}"' for column in extra)
-    return (
-        f"select frame.*, {columns} from ({base_sql}) as frame "
-        "inner join load_typed as typed using (row_number) order by row_number"
-    )
 
 
 def store_run(
