@@ -18,7 +18,9 @@ create schema if not exists config;
 -- ordinal in the file (1 = first record after the header), `line_number` the physical
 -- line it starts on (CSV, JSONL). `record` is null for a row that could not be split
 -- into columns (wrong number of fields, not JSON, not UTF-8, a NUL byte); then
--- `raw_text` holds the row's text as read (invalid bytes as \xNN).
+-- `raw_text` holds the row's text as read (invalid bytes as \xNN). (load_id, row_number)
+-- is unique by construction, without a key to keep: a load writes each file's rows
+-- once, after removing the day's earlier load (sql/migrations/0004 says why).
 create table if not exists raw.tickets (
     load_id varchar not null,
     export_date date not null,
@@ -26,8 +28,7 @@ create table if not exists raw.tickets (
     row_number bigint not null,
     record json,
     line_number bigint,
-    raw_text varchar,
-    primary key (load_id, row_number)
+    raw_text varchar
 );
 
 -- one row per record read from an events file, as loaded (columns as raw.tickets)
@@ -38,8 +39,7 @@ create table if not exists raw.events (
     row_number bigint not null,
     record json,
     line_number bigint,
-    raw_text varchar,
-    primary key (load_id, row_number)
+    raw_text varchar
 );
 
 -- one row per file loaded: the ledger; rows_read = rows_loaded + rows_quarantined

@@ -258,7 +258,7 @@ def _run_group(
     result, run_key, seconds = _validate(runner, ext, entity, frame, run_name)
     if not _per_row(result):
         runs: list[StoredRun] = []
-        load_of = frame[ROW_ID] >> LOAD_BITS
+        load_of = frame[ROW_ID] // (1 << LOAD_BITS)  # row ids are not negative
         for n, index in enumerate(members):
             alone = frame[load_of == n].copy()
             alone[ROW_ID] -= n << LOAD_BITS

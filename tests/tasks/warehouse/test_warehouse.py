@@ -343,3 +343,35 @@ def test_on_this_file_system_a_clone_that_fails_leaves_an_empty_file_to_copy_int
         assert destination.read_bytes() == b"warehouse"
     else:
         assert destination.read_bytes() == b""
+
+
+def test_keyed_raw_tables_lose_their_key_and_keep_their_rows(tmp_path: Path) -> None:
+    """A warehouse whose raw tables have the old primary key (load_id, row_number)."""
+    path = tmp_path / "keyed.duckdb"
+    warehouse.connect(_settings(path)).close()
+    with duckdb.connect(str(path)) as raw:
+        for table in ("raw.tickets", "raw.events"):
+            columns = raw.execute(f"select * from {table} limit 0").description
+            raw.execute(f"drop table {table}")
+            raw.execute(
+                f"create table {table} (load_id varchar not null, export_date date not null, "
+                "source_file varchar not null, row_number bigint not null, record json, "
+                "line_number bigint, raw_text varchar, primary key (load_id, row_number))"
+            )
+            assert [c[0] for c in columns] == [
+                c[0] for c in raw.execute(f"select * from {table} limit 0").description
+            ]
+            raw.execute(
+                f"insert into {table} values ('L1', '2026-03-02', 'f.csv', 1, '{{}}', 2, 'x')"
+            )
+        raw.execute("delete from ops.schema_migrations where name = 'raw_without_primary_keys'")
+    with warehouse.connect(_settings(path)) as con:
+        ran = con.execute("select name from ops.schema_migrations where ran").fetchall()
+        keys = con.execute(
+            "select count(*) from duckdb_constraints() where schema_name = 'raw' "
+            "and constraint_type = 'PRIMARY KEY'"
+        ).fetchone()
+        rows = [con.execute(f"select * from raw.{t}").fetchall() for t in ("tickets", "events")]
+    assert ran == [("raw_without_primary_keys",)]
+    assert keys == (0,)
+    assert rows == [[("L1", date(2026, 3, 2), "f.csv", 1, "{}", 2, "x")]] * 2
