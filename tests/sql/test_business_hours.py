@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tasks import ingest, models, warehouse
+from tasks import ingest, models, quality, warehouse
 from tasks.config import Settings, load_settings
 from tasks.render.blocks import build_payload
 from tasks.render.markdown import render_markdown
@@ -28,6 +28,7 @@ from tests.support.business_tickets import (
     planted,
     write_stretch,
 )
+from tests.support.loading import load_exports
 from tests.support.tables import differing_rows
 
 
@@ -49,8 +50,7 @@ def stretches(
             sla=SLA,
         )
         con = warehouse.connect(settings)
-        for day in ingest.discover_exports(folder / "exports"):
-            ingest.load_day(con, day, folder / "exports")
+        load_exports(con, folder / "exports")
         # one build after both loads: the last export holds weeks of late data, which an
         # incremental build leaves to a full rebuild for days before its lookback window
         models.build_models(con)
@@ -243,10 +243,13 @@ def test_morning_by_morning_builds_equal_the_full_build(
     morning = load_settings(db_path=path, out_dir=tmp_path / "out", business_hours=HOURS, sla=SLA)
     cut, last_morning = date(2025, 10, 17), date(2025, 11, 3)
     plans = []
+    days = ingest.discover_exports(exports)
+    runner = quality.SuiteRunner()
     with warehouse.connect(morning) as con:
-        for day in ingest.discover_exports(exports):
-            ingest.load_day(con, day, exports)
-            if cut <= day.export_date <= last_morning:
+        load_exports(con, exports, days=[d for d in days if d.export_date < cut], runner=runner)
+        for day in (d for d in days if d.export_date >= cut):
+            ingest.load_day(con, day, exports, runner=runner)
+            if day.export_date <= last_morning:
                 plans.append(models.build_models(con))
         plans.append(models.build_models(con))
         business = con.execute(

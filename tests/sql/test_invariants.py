@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from tasks import ingest, models, warehouse
+from tasks import models, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.reports import digest
+from tests.support.loading import load_exports
 
 try:
     import oracle
@@ -41,8 +42,7 @@ def _warehouse(tmp: Path, with_events: bool) -> tuple[Any, Any, Path]:
     )
     settings = load_settings(db_path=tmp / "backlog.duckdb", out_dir=tmp / "out")
     con = warehouse.connect(settings)
-    for day in ingest.discover_exports(exports):
-        ingest.load_day(con, day, exports)
+    load_exports(con, exports)
     models.build_models(con)
     return con, settings, exports
 
@@ -119,8 +119,7 @@ def test_with_events_the_daily_flow_equals_the_generators_truth(tmp_path):
     history = generate_exports(exports, SyntheticConfig(start=START, days=30, seed=3))
     settings = load_settings(db_path=tmp_path / "b.duckdb")
     with warehouse.connect(settings) as con:
-        for day in ingest.discover_exports(exports):
-            ingest.load_day(con, day, exports)
+        load_exports(con, exports)
         models.build_models(con)
         ours = con.execute(
             "select report_date, inflow, outflow, reopened, backlog_new, backlog_open, "

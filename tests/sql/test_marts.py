@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tasks import ingest, models, warehouse
+from tasks import models, warehouse
 from tasks.config import load_settings
+from tests.support.loading import load_exports
 
 D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
 
@@ -29,8 +30,7 @@ def con(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("marts")
     root = FIXTURES / "canonical" / "small"
     connection = warehouse.connect(load_settings(db_path=tmp / "b.duckdb"))
-    for day in ingest.discover_exports(root):
-        ingest.load_day(connection, day, root)
+    load_exports(connection, root)
     models.build_models(connection)
     yield connection
     connection.close()

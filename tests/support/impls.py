@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tasks import ingest, models, warehouse
+from tasks import models, warehouse
 from tasks.config import DEFAULT_ACK_PATTERNS, SlaTarget, _default_sla, load_settings
 from tasks.reports import digest
+from tests.support.loading import load_exports
 
 try:
     import oracle
@@ -46,8 +47,7 @@ def _load(
         **settings,
     )
     con = warehouse.connect(cfg)
-    for day in ingest.discover_exports(exports_root):
-        ingest.load_day(con, day, exports_root)
+    load_exports(con, exports_root)
     models.build_models(con)
     return con, cfg
 

@@ -20,6 +20,7 @@ import pytest
 from tasks import contract, ingest, quality
 from tasks.config import load_settings
 from tasks.errors import BacklogError
+from tests.support.loading import load_exports
 from tests.support.paths import FIXTURES
 
 CORPUS = FIXTURES / "bad"
@@ -499,8 +500,7 @@ def test_a_day_far_below_the_trailing_median(con, tmp_path, severity, status):
         },
     )
     settings = load_settings(quality={"volume_severity": severity})
-    for day in ingest.discover_exports(root):
-        ingest.load_day(con, day, root, settings.quality)
+    load_exports(con, root, quality_settings=settings.quality)
     early = quality.data_quality_for_day(con, date(2026, 3, 4), settings)
     assert early["status"] == "ok"  # two earlier weekdays: not judged yet
     assert early["volume"] == {"tickets": {"rows_read": 18, "trailing_median": None, "ratio": None}}
@@ -525,8 +525,7 @@ def test_a_missing_events_file_counts_against_the_median(con, tmp_path):
         (root / f"2026-03-0{d}" / "events.csv").write_text(
             "ticket_id,occurred_at,kind\n" + f"2026-03-0{d}-1,2026-03-0{d}T09:30:00Z,comment\n"
         )
-    for day in ingest.discover_exports(root):
-        ingest.load_day(con, day, root)
+    load_exports(con, root)
     dq = quality.data_quality_for_day(con, date(2026, 3, 6))
     assert dq["status"] == "warn"
     assert dq["checks_failed"] == [

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from tasks import ingest, models, warehouse
+from tasks import models, warehouse
 from tasks.config import load_settings
 from tasks.kb.recurring import recurring_resolutions
 from tasks.kb.tickets import list_window, skip_pattern, solved_tickets
 from tests.support.exports import tk, write_tickets
+from tests.support.loading import load_exports
 
 DAY = date(2024, 7, 2)
 
@@ -46,8 +47,7 @@ def test_chase_ups_and_feature_requests_stay_out_of_the_kb_window(tmp_path):
     )
     settings = load_settings(db_path=tmp_path / "b.duckdb")
     with warehouse.connect(settings) as con:
-        for day in ingest.discover_exports(root):
-            ingest.load_day(con, day, root)
+        load_exports(con, root)
         models.build_models(con)
         # 6 solved in the window - 2 chase-ups - 2 feature requests = 2
         assert list_window(con, "kb_window", DAY, 28) == 2

@@ -9,17 +9,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import extensions, ingest, models, warehouse
+from tasks import extensions, models, warehouse
 from tasks.config import load_settings
 from tasks.errors import BacklogError
+from tests.support.loading import load_exports
 from tests.support.paths import FIXTURES
 
 
 def _loaded(tmp: Path) -> duckdb.DuckDBPyConnection:
     root = FIXTURES / "canonical" / "small"
     con = warehouse.connect(load_settings(db_path=tmp / "m.duckdb", out_dir=tmp / "out"))
-    for day in ingest.discover_exports(root):
-        ingest.load_day(con, day, root)
+    load_exports(con, root)
     return con
 
 

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from tasks import ingest, models, warehouse
+from tasks import models, warehouse
 from tasks.config import load_settings
 from tasks.models.open_intervals import Schedule, Version, open_intervals, wall_interval
 from tests.support.business_clock import NaiveSchedule
 from tests.support.exports import tk, write_tickets
+from tests.support.loading import load_exports
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -178,8 +179,7 @@ def _load(
     root = tmp_path / "exports"
     for day in days:
         write_tickets(root, day, [tk(f"T{day}", f"{day}T10:00:00Z", None, "open")])
-    for export in ingest.discover_exports(root):
-        ingest.load_day(con, export, root)
+    load_exports(con, root)
     models.build_models(con)
     return con
 
@@ -207,8 +207,7 @@ def test_intervals_cover_whole_years_and_widen_with_the_loaded_range(tmp_path: P
     write_tickets(
         root, "2026-01-05", [tk("OLD", "2024-12-30T10:00:00Z", "2026-01-05T10:00:00Z", "open")]
     )
-    for export in ingest.discover_exports(root):
-        ingest.load_day(con, export, root)
+    load_exports(con, root)
     models.build_models(con)
     assert _built(con)[:2] == (date(2023, 12, 31), date(2027, 12, 31))
     # one interval per Monday from 2024-01-01 to 2027-12-27 (no holidays): 2024 has 53

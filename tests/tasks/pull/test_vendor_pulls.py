@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from tasks import ingest, models, pull, warehouse
+from tasks import models, pull, warehouse
 from tasks.config import load_settings
 from tasks.reports import digest
 from tests.support.fake_helpdesk import Failure
@@ -25,6 +25,7 @@ from tests.support.fake_vendors import (
     FakeServiceNow,
 )
 from tests.support.fake_zendesk import synthetic_account
+from tests.support.loading import load_exports
 
 D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
 VENDORS = {
@@ -69,8 +70,7 @@ def test_pages_are_saved_as_returned_and_load_to_the_same_backlog(vendor, tmp_pa
         first_day = [r.body for r in fake.requests if r.path == path and r.status == 200]
         assert [p.read_bytes() for p in saved] == first_day[: len(saved)]
         assert [m["records_in_window"] for m in manifests] == [7, 7]
-        for export in ingest.discover_exports(exports, source=source):
-            ingest.load_day(con, export, exports)
+        load_exports(con, exports, source=source)
         models.build_models(con)
         result = digest.build_digest(con, D2, settings)
         groups = con.execute(

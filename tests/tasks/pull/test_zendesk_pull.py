@@ -23,6 +23,7 @@ from tasks.config import load_settings
 from tasks.reports import digest
 from tests.support.fake_helpdesk import Failure
 from tests.support.fake_zendesk import TOKEN, FakeZendesk, synthetic_account
+from tests.support.loading import load_exports
 from tests.support.paths import ROOT
 
 D1, D2, D3 = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
@@ -205,8 +206,7 @@ def test_days_to_pull_are_the_days_after_the_last_one_pulled(con, fake, tmp_path
 def _digest_of(root: Path, tmp: Path, day: date):
     settings = load_settings(db_path=tmp / "b.duckdb", out_dir=tmp / "out")
     with warehouse.connect(settings) as con:
-        for export in ingest.discover_exports(root, source="zendesk"):
-            ingest.load_day(con, export, root)
+        load_exports(con, root, source="zendesk")
         models.build_models(con)
         names = con.execute(
             "select distinct group_name from staging.stg_tickets order by 1"

@@ -12,10 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import ingest, models, warehouse
+from tasks import models, warehouse
 from tasks.config import load_settings
 from tasks.reports import digest, series
 from tasks.reports.coaching import automation_candidates_for_day
+from tests.support.loading import load_exports
 
 try:
     from exports import ev, tk, write_events, write_tickets
@@ -26,8 +27,7 @@ except ImportError:  # tests/ imported as a package
 def digests(root: Path, db: Path, days: list[str], **overrides) -> dict[str, dict]:
     settings = load_settings(db_path=db, **overrides)
     with warehouse.connect(settings) as con:
-        for day in ingest.discover_exports(root):
-            ingest.load_day(con, day, root)
+        load_exports(con, root)
         models.build_models(con)
         return {d: digest.build_digest(con, date.fromisoformat(d), settings) for d in days}
 
@@ -260,8 +260,7 @@ def coaching(tmp_path_factory) -> dict:
     )
     settings = load_settings(db_path=root.parent / "b.duckdb")
     with warehouse.connect(settings) as con:
-        for day in ingest.discover_exports(root):
-            ingest.load_day(con, day, root)
+        load_exports(con, root)
         models.build_models(con)
         return {
             "digest": digest.build_digest(con, date(2024, 7, 4), settings),
