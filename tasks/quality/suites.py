@@ -188,6 +188,11 @@ class SuiteRunner:
                 return None
             set_up.preloading = True
         set_up.lock.acquire()  # released by the thread once built: `gx` waits until then
+        # GX imports requests, which silences urllib3's warning that SOCKS proxies need
+        # PySocks while it imports; in this thread a `warnings.catch_warnings()` ending in
+        # another can drop that filter mid-import, and the warning then reached the run's
+        # log and stderr (seen in `backlog demo`). The same filter, set before the thread.
+        warnings.filterwarnings("ignore", "SOCKS support in urllib3 requires")
         thread = threading.Thread(target=_preload, args=(set_up, ext), name="gx-preload")
         try:
             thread.start()

@@ -22,6 +22,7 @@ from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
 from tasks.models import runner
+from tests.support.loading import load_exports
 from tests.support.tables import differing_rows
 
 START = date(2026, 3, 2)
@@ -56,8 +57,7 @@ def _connect(tmp: Path, name: str, **overrides: Any) -> duckdb.DuckDBPyConnectio
 
 
 def _load(con: duckdb.DuckDBPyConnection, exports: Path, days: list[date]) -> None:
-    for day in days:
-        ingest.load_day(con, ingest.export_day(exports, day), exports)
+    load_exports(con, exports, days=[ingest.export_day(exports, day) for day in days])
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["events", "snapshots"])
