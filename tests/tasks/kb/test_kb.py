@@ -33,7 +33,7 @@ from tasks.errors import BacklogError
 from tasks.kb.text import default_stop_words
 from tasks.kb.tickets import list_window, skip_pattern, solved_tickets
 from tasks.kb.vectors import Model
-from tasks.quality import rows as validate
+from tests.support.loading import load_exports
 from tests.support.paths import FIXTURES
 from tests.support.tables import build_kb_reads
 
@@ -209,10 +209,6 @@ def _append_csv(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def _skip_great_expectations(*args: Any, **kwargs: Any) -> None:
-    """Stands in for the Great Expectations suite run; the other ingest checks still run."""
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     tmp = tmp_path_factory.mktemp("kb")
@@ -222,18 +218,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     settings = load_settings(db_path=tmp / "backlog.duckdb", out_dir=tmp / "out")
     con = warehouse.connect(settings)
     days = ingest.discover_exports(exports)
-    with pytest.MonkeyPatch.context() as patch:
-        # raising=False: if the helper is renamed, the loads just take longer
-        patch.setattr(validate, "_run_suite", _skip_great_expectations, raising=False)
-        for day in days[:-1]:
-            ingest.load_day(con, day, exports)
-        build_kb_reads(con)
-        before = kb.refresh_candidates(con, LAST - timedelta(days=1), settings)
-        dismissed = next(c for c in before if c.ticket_ids[0].startswith("KB-promo-code"))
-        kb.set_state(con, dismissed.candidate_id, "dismissed")
-        ingest.load_day(con, days[-1], exports)
-        build_kb_reads(con)
-        after = kb.refresh_candidates(con, LAST, settings)
+    load_exports(con, exports, days=days[:-1])
+    build_kb_reads(con)
+    before = kb.refresh_candidates(con, LAST - timedelta(days=1), settings)
+    dismissed = next(c for c in before if c.ticket_ids[0].startswith("KB-promo-code"))
+    kb.set_state(con, dismissed.candidate_id, "dismissed")
+    ingest.load_day(con, days[-1], exports)
+    build_kb_reads(con)
+    after = kb.refresh_candidates(con, LAST, settings)
     yield Runs(con, settings, planted, before, after, dismissed.candidate_id, tmp / "out")
     con.close()
 
@@ -530,10 +522,7 @@ def test_clean_text_drops_greeting_sign_off_quotes_and_personal_data() -> None:
 
 
 def _load(con: duckdb.DuckDBPyConnection, exports: Path) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(validate, "_run_suite", _skip_great_expectations, raising=False)
-        for day in ingest.discover_exports(exports):
-            ingest.load_day(con, day, exports)
+    load_exports(con, exports)
     build_kb_reads(con)
 
 

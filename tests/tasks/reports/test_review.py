@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasks import ingest, models, quality, warehouse
+from tasks import models, quality, warehouse
 from tasks.config import load_settings
 from tasks.demo.synthetic import SyntheticConfig, generate_exports
 from tasks.errors import BacklogError
-from tasks.quality import rows as validate
 from tasks.render import charts
 from tasks.reports import review, review_drivers, series
+from tests.support.loading import load_exports
 
 ZONE = "Europe/Berlin"
 START = date(2026, 2, 18)
@@ -41,11 +41,6 @@ WEEK = "2026-W13"  # Mon 2026-03-23 .. Sun 2026-03-29, 23 hours long in Berlin
 MONDAY, SUNDAY = date(2026, 3, 23), date(2026, 3, 29)
 TICKET_URL = "https://acme.zendesk.com/agent/tickets/{ticket_id}"
 PLANTED_DAY = date(2026, 3, 27)
-# The Great Expectations suite costs about 1.4 s a day: it runs on these days (the planted bad
-# row is among them); on the others only the well-formed and duplicate checks run, to keep the
-# module fast. Without the runner to replace, every day is validated (slower, still correct).
-VALIDATED_DAYS = {PLANTED_DAY, SUNDAY}
-SUITE_RUNNER = "_run_suite"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PNG = b"\x89PNG\r\n\x1a\n"
 CHARTS = ["aging", "automation", "drivers", "effort", "flow", "heatmap", "reopens"]
@@ -75,22 +70,12 @@ def built(tmp_path_factory) -> dict[str, Any]:
         slack={"ticket_url_template": TICKET_URL},
     )
     con = warehouse.connect(settings)
-    with pytest.MonkeyPatch.context() as patch:
-        for day in ingest.discover_exports(exports):
-            if day.export_date not in VALIDATED_DAYS and hasattr(validate, SUITE_RUNNER):
-                patch.setattr(validate, SUITE_RUNNER, _suite_not_run)
-            else:
-                patch.undo()
-            ingest.load_day(con, day, exports)
+    load_exports(con, exports)  # as a backfill: batches of days, one GX run per batch
     models.build_models(con)
     pack = review.build_review(con, WEEK, settings)
     paths = review.write_review(pack, settings.out_dir)
     yield {"con": con, "settings": settings, "root": root, "pack": pack, "paths": paths}
     con.close()
-
-
-def _suite_not_run(*args: Any, **kwargs: Any) -> None:
-    """Stands in for the GX suite run on days the tests do not look at."""
 
 
 def _plant_bad_row(path: Path) -> None:
@@ -819,11 +804,7 @@ def by_area(tmp_path_factory) -> dict[str, Any]:
         work={"batch_min_size": 2},
     )
     con = warehouse.connect(settings)
-    with pytest.MonkeyPatch.context() as patch:
-        if hasattr(validate, SUITE_RUNNER):
-            patch.setattr(validate, SUITE_RUNNER, _suite_not_run)
-        for day in ingest.discover_exports(exports):
-            ingest.load_day(con, day, exports)
+    load_exports(con, exports)
     models.build_models(con, ext=settings.extensions)
     last = start + timedelta(days=13)
     pack = review.build_review(con, week_name := review.week_name(last), settings)
