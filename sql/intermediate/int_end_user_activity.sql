@@ -5,7 +5,7 @@ with
 
 events as (
     select * from staging.stg_events
-    where ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(ticket_id)
 ),
 
 final as (

@@ -8,7 +8,7 @@ with
 
 tickets as (
     select ticket_id, driver_values from staging.stg_tickets
-    where ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(ticket_id)
 ),
 
 final as (

@@ -6,7 +6,7 @@
 with
 
 tickets as (
-    select * from staging.stg_tickets where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
+    select * from staging.stg_tickets where not is_deleted and in_scope(ticket_id)
 ),
 
 agent_opened as (
@@ -18,7 +18,7 @@ agent_opened as (
         and events.kind = 'comment'
         and events.author_role = 'agent'
         and events.occurred_at = tickets.created_at
-    where events.ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(events.ticket_id)
 ),
 
 keyword_terms as (
@@ -29,7 +29,7 @@ keyword_terms as (
 customer_texts as materialized (
     select ticket_id, said_at, source, grams
     from intermediate.int_customer_texts
-    where ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(ticket_id)
 ),
 
 customer_words as (

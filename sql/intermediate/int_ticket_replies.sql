@@ -7,7 +7,7 @@ with
 tickets as (
     select ticket_id, created_at, first_reply_at as exported_first_reply_at
     from staging.stg_tickets
-    where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
+    where not is_deleted and in_scope(ticket_id)
 ),
 
 comments as (
@@ -24,7 +24,7 @@ comments as (
         ) as comment_seq,
     from staging.stg_events as events
     inner join tickets using (ticket_id)
-    where events.ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(events.ticket_id)
         and events.kind = 'comment'
         and events.occurred_at >= tickets.created_at
 ),
@@ -55,7 +55,7 @@ from_events as (
 
 tickets_with_comments as (
     select distinct ticket_id from staging.stg_events
-    where kind = 'comment' and ticket_id in (select ticket_id from scope_tickets)
+    where kind = 'comment' and in_scope(ticket_id)
 ),
 
 -- events say nothing of the time before the earliest exported event: a reply the

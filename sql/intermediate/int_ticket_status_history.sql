@@ -7,7 +7,7 @@ with
 tickets as (
     select ticket_id, created_at
     from staging.stg_tickets
-    where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
+    where not is_deleted and in_scope(ticket_id)
 ),
 
 status_events as (
@@ -21,7 +21,7 @@ status_events as (
         events.load_id,
     from staging.stg_events as events
     inner join tickets using (ticket_id)
-    where events.ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(events.ticket_id)
         and events.kind = 'status_change'
         and events.to_value in ('new', 'open', 'pending', 'hold', 'solved', 'closed')
 ),
@@ -54,7 +54,7 @@ versions as (
     from staging.stg_ticket_versions as versions
     inner join tickets using (ticket_id)
     left join event_tickets using (ticket_id)
-    where versions.ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(versions.ticket_id)
         and versions.status <> 'deleted'
         and (event_tickets.ticket_id is null or versions.updated_at < event_tickets.first_event_at)
 ),

@@ -4,7 +4,7 @@ with
 
 history as (
     select * from intermediate.int_ticket_status_history
-    where ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(ticket_id)
 ),
 
 final as (

@@ -5,12 +5,17 @@
 -- incremental: report_date
 with
 
+-- the report days from 13 days before the first one built (the cohort window's days)
 days as (
     select * from intermediate.int_report_days
+    where report_date >= getvariable('build_from') - 13
 ),
 
+-- the tickets some built day's figures read: created or first solved in its windows
 tickets as (
     select * from marts.fct_ticket_metrics
+    where created_date >= getvariable('build_from') - 13
+        or first_solved_date >= getvariable('build_from') - 13
 ),
 
 cohort_by_solve_date as (

@@ -5,12 +5,14 @@
 -- incremental: report_date
 with
 
+-- the report days from 6 days before the first one built (the 7-day window's days)
 days as (
-    select * from intermediate.int_report_days where is_after_first_export
+    select * from intermediate.int_report_days
+    where is_after_first_export and report_date >= getvariable('build_from') - 6
 ),
 
 flow as (
-    select * from marts.fct_daily_flow
+    select * from marts.fct_daily_flow where report_date >= getvariable('build_from')
 ),
 
 settings as (
@@ -24,6 +26,10 @@ agent_activity as (
     from staging.stg_events
     where author_role = 'agent' and author_id is not null
         and kind in ('comment', 'status_change')
+        -- from the start of the window's first day
+        and occurred_at >= timezone(
+            getvariable('report_timezone'), (getvariable('build_from') - 6)::timestamp
+        )
     group by all
 ),
 

@@ -5,8 +5,16 @@
 -- incremental: report_date
 with
 
+-- the report days from 34 days before the first one built (the baseline window's days)
 days as (
     select * from intermediate.int_report_days
+    where report_date >= getvariable('build_from') - 34
+),
+
+-- the tickets some built day's windows count
+tickets as (
+    select ticket_id, created_date from marts.fct_ticket_metrics
+    where created_date >= getvariable('build_from') - 34
 ),
 
 settings as (
@@ -19,13 +27,13 @@ ticket_drivers as (
 
 tagged as (
     select tickets.ticket_id, tickets.created_date, ticket_drivers.driver
-    from marts.fct_ticket_metrics as tickets
+    from tickets
     inner join ticket_drivers using (ticket_id)
 ),
 
 created_per_day as (
     select created_date as report_date, count(*) as created
-    from marts.fct_ticket_metrics
+    from tickets
     group by created_date
 ),
 

@@ -9,12 +9,17 @@ days as (
     where is_after_first_export and report_date >= getvariable('build_from')
 ),
 
+-- the unsolved spans still open at the end of the first day built
 spans as (
-    select * from intermediate.int_ticket_status_spans where is_unsolved
+    select * from intermediate.int_ticket_status_spans
+    where is_unsolved
+        and (valid_to is null or valid_to >= timezone(
+            getvariable('report_timezone'), (getvariable('build_from') + 1)::timestamp
+        ))
 ),
 
 tickets as (
-    select * from marts.fct_ticket_metrics
+    select * from marts.fct_ticket_metrics where ticket_id in (select ticket_id from spans)
 ),
 
 targets as (

@@ -13,6 +13,7 @@ days as (
 
 activity as (
     select * from intermediate.int_end_user_activity
+    where ticket_id in (select ticket_id from open_tickets)
 ),
 
 settings as (

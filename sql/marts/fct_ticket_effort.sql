@@ -7,7 +7,7 @@
 with
 
 tickets as (
-    select * from marts.fct_ticket_metrics where is_solved and ticket_id in (select ticket_id from scope_tickets)
+    select * from marts.fct_ticket_metrics where is_solved and in_scope(ticket_id)
 ),
 
 public_turns as (
@@ -19,7 +19,7 @@ public_turns as (
         case when events.author_role = 'end_user' then 'customer' else 'agent' end as speaker,
     from staging.stg_events as events
     inner join tickets using (ticket_id)
-    where events.ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(events.ticket_id)
         and events.kind = 'comment'
         and coalesce(events.is_public, false)
         and events.author_role in ('end_user', 'agent')
@@ -68,15 +68,15 @@ exchanges as (
 
 assignees as (
     select ticket_id, assignee_id as assignee from staging.stg_ticket_versions
-    where assignee_id is not null and ticket_id in (select ticket_id from scope_tickets)
+    where assignee_id is not null and in_scope(ticket_id)
     union
     select ticket_id, to_value from staging.stg_events
-    where kind = 'assignment' and to_value is not null and ticket_id in (select ticket_id from scope_tickets)
+    where kind = 'assignment' and to_value is not null and in_scope(ticket_id)
 ),
 
 groups as (
     select ticket_id, group_name from staging.stg_ticket_versions
-    where group_name is not null and ticket_id in (select ticket_id from scope_tickets)
+    where group_name is not null and in_scope(ticket_id)
 ),
 
 handoffs as (
@@ -103,7 +103,7 @@ waiting as (
         ) filter (where spans.status = 'hold') / 3600 as hold_hours,
     from intermediate.int_ticket_status_spans as spans
     inner join tickets using (ticket_id)
-    where spans.ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(spans.ticket_id)
         and spans.valid_from < tickets.last_solved_at
     group by spans.ticket_id
 ),

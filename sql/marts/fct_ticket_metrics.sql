@@ -6,15 +6,15 @@
 with
 
 tickets as (
-    select * from staging.stg_tickets where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
+    select * from staging.stg_tickets where not is_deleted and in_scope(ticket_id)
 ),
 
 history as (
-    select * from intermediate.int_ticket_status_history where ticket_id in (select ticket_id from scope_tickets)
+    select * from intermediate.int_ticket_status_history where in_scope(ticket_id)
 ),
 
 replies as (
-    select * from intermediate.int_ticket_replies where ticket_id in (select ticket_id from scope_tickets)
+    select * from intermediate.int_ticket_replies where in_scope(ticket_id)
 ),
 
 solves as (
@@ -170,7 +170,14 @@ recontacted_within_7d as (
 -- (its own followup_ids, or the follow-up's via.source.from.ticket_id when via.source.rel
 -- is follow_up, both kept in extra by the Zendesk adapter), created within 168 hours
 all_tickets as (
-    select ticket_id, requester_id, created_at, driver_values, extra
+    select
+        ticket_id,
+        requester_id,
+        created_at,
+        driver_values,
+        extra,
+        -- the 168-hour period since the epoch it was created in (see same_issue_candidates)
+        floor(epoch_us(created_at) / 604800000000)::bigint as week_bucket,
     from staging.stg_tickets
     where not is_deleted
 ),
@@ -198,8 +205,15 @@ same_issue_candidates as (
         false as is_linked,
     from tickets as solved
     inner join solves using (ticket_id)
+    -- (first solve, + 168 hours] lies in the solve's 168-hour period and the next: the
+    -- join pairs a ticket with its requester's tickets of two periods, not of the whole
+    -- history (a requester who writes every week has hundreds in a year)
+    cross join (values (0), (1)) as periods(period_offset)
     inner join all_tickets as later
         on later.requester_id = solved.requester_id
+        and later.week_bucket
+            = floor(epoch_us(solves.first_solved_at) / 604800000000)::bigint
+                + periods.period_offset
         and later.ticket_id <> solved.ticket_id
         and later.created_at > solves.first_solved_at
         and later.created_at <= solves.first_solved_at + interval 168 hours

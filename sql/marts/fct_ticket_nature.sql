@@ -6,7 +6,7 @@ with
 tickets as (
     select ticket_id, lower(coalesce(subject, '') || ' ' || coalesce(description, '')) as words
     from staging.stg_tickets
-    where not is_deleted and ticket_id in (select ticket_id from scope_tickets)
+    where not is_deleted and in_scope(ticket_id)
 ),
 
 -- a pattern without any of the regular expressions' special characters matches where

@@ -7,7 +7,7 @@ with
 
 versions as (
     select * from staging.stg_ticket_versions
-    where ticket_id in (select ticket_id from scope_tickets)
+    where in_scope(ticket_id)
 ),
 
 settings as (

@@ -127,9 +127,16 @@ def set_full_scope(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
-    """Temp table `scope_tickets` and variable `build_from` for this build."""
+    """Temp table `scope_tickets`, macro `in_scope(ticket_id)` and variable `build_from`.
+
+    `in_scope(ticket_id)` is how a model's inputs keep the tickets in scope: `true` in a
+    full build, so DuckDB drops the test instead of probing every row against every
+    ticket (a fifth of some models' time); in an incremental build, whether the ticket
+    is in `scope_tickets`.
+    """
     con.execute("set variable build_from = $day::date", {"day": plan.build_from})
     if plan.full:
+        con.execute("create or replace temp macro in_scope(any_ticket_id) as true")
         con.execute(
             "create or replace temp table scope_tickets as "
             "select ticket_id from staging.stg_ticket_versions "
@@ -139,6 +146,11 @@ def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     con.execute(
         "create or replace temp table scope_tickets as " + read_sql(SCOPE_QUERY),
         {"new_loads": list(plan.new_loads)},
+    )
+    # after the table: DuckDB binds the macro's subquery when it is created
+    con.execute(
+        "create or replace temp macro in_scope(any_ticket_id) as "
+        "any_ticket_id in (select ticket_id from scope_tickets)"
     )
 
 

@@ -14,8 +14,9 @@ what the last build saw). A model says how it can be updated in a comment line:
                                    (and, for recontacts, its requester's tickets); an
                                    incremental build replaces the rows of the tickets in
                                    temp table `scope_tickets`, which the model's inputs
-                                   read through (`where ticket_id in (select ticket_id
-                                   from scope_tickets)`)
+                                   read through (`where in_scope(ticket_id)`, a macro
+                                   that is `true` in a full build; `ticket_id in (select
+                                   ticket_id from scope_tickets)` works too)
     -- incremental: report_date   one or more rows per report day; an incremental build
                                    replaces the days from variable `build_from` (the
                                    lookback window) and keeps the older days' rows
