@@ -9,7 +9,9 @@ The first rebuilds every model (`backlog run --full-refresh`'s build); the secon
 day DATE from DIR and then builds incrementally (the morning's build). Work on a copy:
 the warehouse is written. CPU s is the whole process's (every DuckDB thread); peak MB is
 the process's peak RSS during that model (the kernel's high-water mark, reset before
-each model). Prints a Markdown table, slowest first, and writes it as JSON with `--json`.
+each model; read it as a rough guide: it counted more than the process's peak RSS that
+`/usr/bin/time -v` reported in the runs of 2026-12-06, so quote that one). Prints a
+Markdown table, slowest first, and writes it as JSON with `--json`.
 """
 
 from __future__ import annotations
