@@ -2,7 +2,9 @@
 
 Each command maps its arguments to one flow (imported when the command runs, after the
 environment Prefect reads at its import is set). Errors the user can act on print as one
-sentence and exit 1; `--debug` shows the traceback and Prefect's own log lines.
+sentence and exit 1; `--debug` shows the traceback and Prefect's own log lines. The options
+and consoles the commands share are in `flows/cli_options.py`, the `backlog kb` group in
+`flows/cli_kb.py`.
 """
 
 from __future__ import annotations
@@ -19,12 +21,25 @@ from typing import Annotated, Any
 
 import click
 import typer
-from rich.console import Console
 from rich.markdown import Markdown
 from rich.markup import escape
 
+from flows.cli_kb import kb_app
+from flows.cli_options import (
+    ConfigOption,
+    DateOption,
+    DbOption,
+    ExportsOption,
+    FullRefreshOption,
+    OutOption,
+    PostOption,
+    SourceOption,
+    console,
+    errors,
+    parse_day,
+    settings_with_warehouse,
+)
 from tasks.errors import BacklogError, IncompleteDataError
-from tasks.ingest import SOURCE_HELP
 
 app = typer.Typer(
     help="Support backlog flows: daily exports -> DuckDB -> metrics -> a morning digest.",
@@ -32,8 +47,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
+app.add_typer(kb_app, name="kb")
 
 
 @dataclass
@@ -41,44 +55,6 @@ class RunOptions:
     """The options of one `backlog` invocation that outlive its command (click's `ctx.obj`)."""
 
     debug: bool = False
-
-
-ExportsOption = Annotated[
-    Path, typer.Option("--exports", help="Folder holding one <YYYY-MM-DD> folder per day.")
-]
-SourceOption = Annotated[str, typer.Option("--source", help=SOURCE_HELP)]
-# Defaults that come from the config are shown with `show_default` (typer renders it as
-# "[default: (...)]"); a "[default: ...]" written in a help text is eaten as Rich markup.
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="DuckDB warehouse file.",
-        show_default="db_path of the config, else backlog.duckdb",
-    ),
-]
-OutOption = Annotated[
-    Path | None,
-    typer.Option("--out", help="Output folder.", show_default="out_dir of the config, else out"),
-]
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="Config file.", show_default="$BACKLOG_CONFIG, else ./backlog.toml"
-    ),
-]
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD.") from exc
-
-
-DateOption = Annotated[
-    date, typer.Option("--date", parser=_day, metavar="YYYY-MM-DD", help="The report day D.")
-]
 
 
 def _show_version(value: bool) -> None:
@@ -171,27 +147,6 @@ def demo(
         soft_wrap=True,
     )
     console.print(warehouse_summary(db), soft_wrap=True, highlight=False, markup=False)
-
-
-PostOption = Annotated[
-    bool,
-    typer.Option(
-        "--post",
-        help="Post to Slack (SLACK_BOT_TOKEN + SLACK_CHANNEL, or "
-        "SLACK_WEBHOOK_URL, from the environment).",
-        show_default="off",
-    ),
-]
-
-
-FullRefreshOption = Annotated[
-    bool,
-    typer.Option(
-        "--full-refresh",
-        help="Rebuild every model from everything loaded instead of updating it incrementally.",
-        show_default="off",
-    ),
-]
 
 
 @app.command()
@@ -297,12 +252,12 @@ def pull(
     if start or end:
         if day or not (start and end):
             raise BacklogError("Pass either --date D, or both --start S and --end E.")
-        days = puller.date_range(_day(start), _day(end))
+        days = puller.date_range(parse_day(start), parse_day(end))
     else:
         from zoneinfo import ZoneInfo
 
         today = datetime.now(ZoneInfo(settings.report_timezone)).date()
-        days = [_day(day) if day else today - timedelta(days=1)]  # default: yesterday
+        days = [parse_day(day) if day else today - timedelta(days=1)]  # default: yesterday
     with warehouse.connect(settings) as con:
         puller.pull_days(
             con,
@@ -320,12 +275,17 @@ def backfill(
     exports: ExportsOption,
     start: Annotated[
         date,
-        typer.Option("--start", parser=_day, metavar="YYYY-MM-DD", help="The first report day."),
+        typer.Option(
+            "--start", parser=parse_day, metavar="YYYY-MM-DD", help="The first report day."
+        ),
     ],
     end: Annotated[
         date,
         typer.Option(
-            "--end", parser=_day, metavar="YYYY-MM-DD", help="The last report day (its digest)."
+            "--end",
+            parser=parse_day,
+            metavar="YYYY-MM-DD",
+            help="The last report day (its digest).",
         ),
     ],
     source: SourceOption = "canonical",
@@ -361,7 +321,7 @@ def digest(
 ) -> None:
     """Rebuild day D's digest and its files from the warehouse (no export is read); --post
     sends it."""
-    settings = _settings_with_warehouse(config, db, out)  # stop early without a warehouse
+    settings = settings_with_warehouse(config, db, out)  # stop early without a warehouse
     run = _run_flow("digest", day=day, db=db, out=out, config=config, post=post)
     _show(run.digest, settings.out_dir)
     if run.delivery:
@@ -387,76 +347,12 @@ def review(
     """Build the weekly support-product review pack (HTML + Markdown with charts)."""
     from tasks.reports.review import parse_week
 
-    _settings_with_warehouse(config, db, out)  # stop early when there is no warehouse
+    settings_with_warehouse(config, db, out)  # stop early when there is no warehouse
     if week is not None:
         parse_week(week)
     pack = _run_flow("weekly_review", week=week, db=db, out=out, config=config, post=post)
     for path in pack["files"][:2]:
         console.print(f"Review pack: {path}")
-
-
-kb_app = typer.Typer(
-    help="Knowledge-base candidates: list, show, accept, dismiss.", no_args_is_help=True
-)
-app.add_typer(kb_app, name="kb")
-CandidateArg = Annotated[str, typer.Argument(metavar="ID", help="A candidate id (kb-...).")]
-
-
-@kb_app.command("list")
-def kb_list(db: DbOption = None, config: ConfigOption = None) -> None:
-    """Every candidate found so far: new ones first, then accepted, then dismissed; within a
-    state the most recently seen, then the largest, first."""
-    from rich.table import Table
-
-    from tasks import kb, warehouse
-
-    settings = _settings_with_warehouse(config, db, None)
-    with warehouse.connect(settings) as con:
-        candidates = kb.list_candidates(con)
-    if not candidates:
-        console.print("No knowledge-base candidates yet: they come with `backlog run`.")
-        return
-    table = Table("id", "state", "last seen", "tickets", "title")
-    for candidate in candidates:
-        table.add_row(
-            candidate["candidate_id"],
-            candidate["state"],
-            str(candidate["last_seen"]),
-            str(candidate["tickets"]),
-            candidate["title"],
-        )
-    console.print(table)
-
-
-@kb_app.command("show")
-def kb_show(candidate: CandidateArg, db: DbOption = None, config: ConfigOption = None) -> None:
-    """The candidate's Markdown draft."""
-    from tasks import kb, warehouse
-
-    settings = _settings_with_warehouse(config, db, None)
-    with warehouse.connect(settings) as con:
-        console.print(Markdown(kb.show_candidate(con, candidate)))
-
-
-@kb_app.command("accept")
-def kb_accept(candidate: CandidateArg, db: DbOption = None, config: ConfigOption = None) -> None:
-    """Mark a candidate accepted (someone writes the article)."""
-    _set_kb_state(candidate, "accepted", db, config)
-
-
-@kb_app.command("dismiss")
-def kb_dismiss(candidate: CandidateArg, db: DbOption = None, config: ConfigOption = None) -> None:
-    """Dismiss a candidate: it is not suggested again when the same cluster returns."""
-    _set_kb_state(candidate, "dismissed", db, config)
-
-
-def _set_kb_state(candidate: str, state: str, db: Path | None, config: Path | None) -> None:
-    from tasks import kb, warehouse
-
-    settings = _settings_with_warehouse(config, db, None)
-    with warehouse.connect(settings) as con:
-        kb.set_state(con, candidate, state)
-    console.print(f"{candidate}: {state}")
 
 
 @app.command()
@@ -480,17 +376,6 @@ def _reuse_server(config: Path | None, db: Path | None) -> None:
     from tasks.config import load_settings
 
     reuse_running_server(load_settings(config, db_path=db))
-
-
-def _settings_with_warehouse(config: Path | None, db: Path | None, out: Path | None) -> Any:
-    from tasks.config import load_settings
-
-    settings = load_settings(config, db_path=db, out_dir=out)
-    if not settings.db_path.exists():
-        raise BacklogError(
-            f"No warehouse at {settings.db_path}; run `backlog backfill` first or pass --db."
-        )
-    return settings
 
 
 def _run_flow(name: str, lines: bool = False, **parameters: Any) -> Any:

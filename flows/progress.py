@@ -11,13 +11,20 @@ handler sits on `backlog`); without `--debug` the records stop there, instead of
 reaching the root logger, where Prefect's console handler would print each one as an
 `INFO | backlog.progress` line. A warning on a `backlog` logger (`backlog.warnings`) is
 printed as one `Warning:` line on stderr instead, so a cron mail holds it.
+
+A backfill's own lines are written here too: `batch_line` (a batch's days, rows read and
+seconds) and `BackfillClock` (the wall seconds of each part, and the closing split).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -29,6 +36,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+
+if TYPE_CHECKING:
+    from tasks.ingest import DayLoad
 
 PROGRESS_LOGGER = "backlog.progress"
 WARNINGS_LOGGER = "backlog.warnings"
@@ -134,3 +144,56 @@ class _LinePrinter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, "line", None) in self.kinds:
             self.console.print(record.getMessage(), soft_wrap=True, highlight=False, markup=False)
+
+
+def batch_line(batch: list[date], loads: list[DayLoad | None], seconds: float) -> str:
+    """One backfill batch in a line: its days, how many loaded (and why not), rows read,
+    seconds. `loads` has one entry per day that had an export (None: the day failed)."""
+    rows = sum(file.rows_read for load in loads if load is not None for file in load.files)
+    counts = {
+        "failed": sum(1 for load in loads if load is None),
+        "unchanged": sum(1 for load in loads if load is not None and load.skipped),
+        "without an export": len(batch) - len(loads),
+    }
+    loaded = len(batch) - sum(counts.values())
+    notes = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    days = f"{batch[0]}..{batch[-1]}" if len(batch) > 1 else f"{batch[0]}"
+    return (
+        f"{days}: {loaded} of {len(batch)} days loaded{f' ({notes})' if notes else ''}, "
+        f"{rows:,} rows read, {seconds:.1f} s"
+    )
+
+
+@dataclass
+class Lap:
+    """The wall seconds of one timed block, set when the block ends."""
+
+    seconds: float = 0.0
+
+
+class BackfillClock:
+    """A backfill's wall seconds per part, in the order of its closing line: loads, Data
+    Docs, models, KB, then the parts the digest's publication reports (digest, copy)."""
+
+    def __init__(self) -> None:
+        self.spent = dict.fromkeys(("loads", "Data Docs", "models", "KB"), 0.0)
+
+    @contextmanager
+    def part(self, name: str) -> Iterator[Lap]:
+        """Time the block and add its seconds to the part `name`; yields its `Lap`."""
+        lap = Lap()
+        started = time.perf_counter()
+        try:
+            yield lap
+        finally:
+            lap.seconds = time.perf_counter() - started
+            self.spent[name] = self.spent.get(name, 0.0) + lap.seconds
+
+    def add(self, seconds: dict[str, float]) -> None:
+        """Parts timed elsewhere (the digest's publication), after those timed here."""
+        self.spent.update(seconds)
+
+    def closing_line(self, total_days: int) -> str:
+        """The backfill's parts in wall seconds: loads, Data Docs, models, KB, digest, copy."""
+        parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.spent.items())
+        return f"backfill of {total_days} days done in {sum(self.spent.values()):.1f} s: {parts}"
