@@ -1,4 +1,6 @@
 -- applies when: select count(*) > 0 from duckdb_constraints() where database_name = current_database() and schema_name = 'raw' and table_name in ('tickets', 'events') and constraint_type = 'PRIMARY KEY'
+-- rows it rewrites: select (select count(*) from raw.tickets) + (select count(*) from raw.events)
+-- says: Upgrading the warehouse once: rewriting its raw tables ({rows} rows, in a {size} warehouse) without the primary key that slowed every load; this takes half a minute to a minute per GB on a 2-core machine (a few minutes for a year at 10,000 tickets a day), and the file grows by up to the raw tables' size until DuckDB reuses the space.
 -- raw.tickets and raw.events lose their primary key (load_id, row_number): each load
 -- writes a file's rows once (its load id names the day, the entity and the file's
 -- content, and a day's earlier load is removed first), and keeping the key's index

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,10 @@ from tasks.warehouse.files import SQL_DIR, split_statements
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 GUARD = re.compile(r"^--\s*applies when:\s*(.+)$")
+HEADER = re.compile(r"^--\s*(rows it rewrites|says):\s*(.+)$")
+# what a migration says is printed as the `Warning:` lines are (flows/progress.py), and
+# recorded in the flow run's log (a cron mail and Prefect's UI hold it)
+NOTICES_LOGGER = "backlog.warnings"
 VERSION_QUERY = (
     "select version, schema_sha256 from ops.schema_migrations order by version desc limit 1"
 )
@@ -36,6 +41,23 @@ class Migration:
         first = self.sql().split("\n", 1)[0]
         found = GUARD.match(first)
         return found.group(1) if found else None
+
+    @property
+    def notice(self) -> tuple[str, str] | None:
+        """(`-- rows it rewrites: <select count>`, `-- says: <sentence>`) from the file's
+        opening comment lines, when it has both: a migration that rewrites a table says
+        so before it starts, with `{rows}` and `{size}` (the warehouse's file) filled in,
+        when the count is above 0 (a long silent pause reads like a hang)."""
+        header = {}
+        for line in self.sql().split("\n"):
+            if not line.startswith("--"):
+                break
+            found = HEADER.match(line)
+            if found:
+                header[found.group(1)] = found.group(2).strip()
+        if "rows it rewrites" in header and "says" in header:
+            return header["rows it rewrites"], header["says"]
+        return None
 
 
 def discover_migrations(folder: Path = SQL_DIR / "migrations") -> list[Migration]:
@@ -109,6 +131,7 @@ def upgrade(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
         for migration in pending:
             applies = migration.guard is None or bool(con.execute(migration.guard).fetchone()[0])
             if applies:
+                _say(con, migration)
                 _run(con, migration.sql(), migration.path)
                 ran.append(migration.name)
             applied.append((migration, applies))
@@ -133,6 +156,28 @@ def upgrade(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
         con.execute("rollback")
         raise
     return ran
+
+
+def _say(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
+    """Log the migration's notice when it has one and there are rows to rewrite."""
+    if migration.notice is None:
+        return
+    count_query, sentence = migration.notice
+    rows = con.execute(count_query).fetchone()[0] or 0
+    if rows <= 0:
+        return
+    size = con.execute(
+        "select coalesce(sum(total_blocks * block_size), 0) from pragma_database_size() "
+        "where database_name = current_database()"
+    ).fetchone()[0]
+    logging.getLogger(NOTICES_LOGGER).warning(
+        "%s", sentence.format(rows=f"{rows:,}", size=_size(size))
+    )
+
+
+def _size(size: int) -> str:
+    """A file size as a reader writes it: 840 MB, 13.2 GB."""
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{max(size / 1e6, 1):.0f} MB"
 
 
 def _run(con: duckdb.DuckDBPyConnection, text: str, path: Path) -> None:

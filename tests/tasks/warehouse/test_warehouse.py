@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from datetime import date
 from pathlib import Path
@@ -345,9 +346,9 @@ def test_on_this_file_system_a_clone_that_fails_leaves_an_empty_file_to_copy_int
         assert destination.read_bytes() == b""
 
 
-def test_keyed_raw_tables_lose_their_key_and_keep_their_rows(tmp_path: Path) -> None:
-    """A warehouse whose raw tables have the old primary key (load_id, row_number)."""
-    path = tmp_path / "keyed.duckdb"
+def _keyed(path: Path, rows: bool = True) -> None:
+    """A warehouse whose raw tables have the old primary key (load_id, row_number), with
+    a row each (or none), from before migration 0004."""
     warehouse.connect(_settings(path)).close()
     with duckdb.connect(str(path)) as raw:
         for table in ("raw.tickets", "raw.events"):
@@ -361,10 +362,19 @@ def test_keyed_raw_tables_lose_their_key_and_keep_their_rows(tmp_path: Path) -> 
             assert [c[0] for c in columns] == [
                 c[0] for c in raw.execute(f"select * from {table} limit 0").description
             ]
-            raw.execute(
-                f"insert into {table} values ('L1', '2026-03-02', 'f.csv', 1, '{{}}', 2, 'x')"
-            )
+            if rows:
+                raw.execute(
+                    f"insert into {table} values ('L1', '2026-03-02', 'f.csv', 1, '{{}}', 2, 'x')"
+                )
         raw.execute("delete from ops.schema_migrations where name = 'raw_without_primary_keys'")
+
+
+def test_keyed_raw_tables_lose_their_key_and_keep_their_rows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "keyed.duckdb"
+    _keyed(path)
+    caplog.set_level(logging.WARNING, logger="backlog")
     with warehouse.connect(_settings(path)) as con:
         ran = con.execute("select name from ops.schema_migrations where ran").fetchall()
         keys = con.execute(
@@ -375,3 +385,21 @@ def test_keyed_raw_tables_lose_their_key_and_keep_their_rows(tmp_path: Path) -> 
     assert ran == [("raw_without_primary_keys",)]
     assert keys == (0,)
     assert rows == [[("L1", date(2026, 3, 2), "f.csv", 1, "{}", 2, "x")]] * 2
+    # one line says what is rewritten, why, how long it may take, before it starts
+    said = [r.getMessage() for r in caplog.records if r.name == migrations.NOTICES_LOGGER]
+    assert len(said) == 1
+    assert said[0].startswith("Upgrading the warehouse once: rewriting its raw tables (2 rows")
+    assert "a minute per GB" in said[0]
+    assert "{" not in said[0]
+
+
+def test_keyed_raw_tables_without_rows_are_rebuilt_without_a_word(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "keyed.duckdb"
+    _keyed(path, rows=False)
+    caplog.set_level(logging.WARNING, logger="backlog")
+    with warehouse.connect(_settings(path)) as con:
+        ran = con.execute("select name from ops.schema_migrations where ran").fetchall()
+    assert ran == [("raw_without_primary_keys",)]
+    assert not [r for r in caplog.records if r.name == migrations.NOTICES_LOGGER]
