@@ -48,7 +48,8 @@ def publish(
     delivery = steps.post_digest(con, day, payload, settings) if post else None
     copying = time.perf_counter()
     copy = steps.publish_readers_copy(con, settings)
-    if isinstance(copy, warehouse.SkippedCopy):  # printed by a `backlog` command, a run log
+    # printed by a `backlog` command, and a run log
+    if isinstance(copy, warehouse.SkippedCopy | warehouse.RemovedCopy):
         logging.getLogger(WARNINGS_LOGGER).warning("%s", copy.message)
     seconds = {"digest": copying - started, "readers' copy": time.perf_counter() - copying}
     return DigestRun(result, delivery, seconds)

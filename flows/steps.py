@@ -247,11 +247,12 @@ def note_missing_day(
 @task(name="publish-readers-copy", cache_policy=NO_CACHE)
 def publish_readers_copy(
     con: duckdb.DuckDBPyConnection, settings: Settings
-) -> warehouse.PublishedCopy | warehouse.SkippedCopy | None:
-    """Replace the read-only copy analysts and BI tools open (none when switched off; a
-    `SkippedCopy` when the warehouse is above `readers_copy_max_gb`, which the flow says)."""
+) -> warehouse.PublishedCopy | warehouse.SkippedCopy | warehouse.RemovedCopy | None:
+    """Replace the read-only copy analysts and BI tools open. Switched off: remove an
+    earlier run's copy (`RemovedCopy`, None when there was none); a `SkippedCopy` when
+    the warehouse is above `readers_copy_max_gb`. The flow says either's message."""
     if not settings.readers_copy:
-        return None
+        return warehouse.remove_copy(settings.readers_copy_path)
     copy = warehouse.publish_copy(
         con, settings.db_path, settings.readers_copy_path, settings.readers_copy_max_gb
     )

@@ -374,7 +374,8 @@ class Settings(BaseSettings):
     readers_copy: bool = Field(
         default=True,
         description="After each run, publish a read-only copy of the warehouse for analysts "
-        "and BI tools (readers_copy_path), so an open notebook never stops a run",
+        "and BI tools (readers_copy_path), so an open notebook never stops a run; false "
+        "removes an earlier run's copy (it would go stale)",
     )
     readers_copy_max_gb: float = Field(
         default=4.0,

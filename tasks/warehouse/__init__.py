@@ -11,11 +11,18 @@ from tasks.warehouse.connection import (
 )
 from tasks.warehouse.files import SQL_DIR, read_sql, split_statements
 from tasks.warehouse.migrations import discover_migrations, recorded_state, upgrade
-from tasks.warehouse.readers import PublishedCopy, SkippedCopy, publish_copy
+from tasks.warehouse.readers import (
+    PublishedCopy,
+    RemovedCopy,
+    SkippedCopy,
+    publish_copy,
+    remove_copy,
+)
 
 __all__ = [
     "SQL_DIR",
     "PublishedCopy",
+    "RemovedCopy",
     "SkippedCopy",
     "commit_without_vacuum",
     "config_rows",
@@ -28,6 +35,7 @@ __all__ = [
     "publish_copy",
     "read_sql",
     "recorded_state",
+    "remove_copy",
     "session_variables",
     "split_statements",
     "upgrade",

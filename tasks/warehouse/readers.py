@@ -37,6 +37,15 @@ class SkippedCopy:
     message: str
 
 
+@dataclass(frozen=True)
+class RemovedCopy:
+    """The copy is switched off (`readers_copy = false`) and the one an earlier run
+    published was removed (or could not be): `message` says so, once."""
+
+    path: Path
+    message: str
+
+
 def publish_copy(
     con: duckdb.DuckDBPyConnection, warehouse: Path, target: Path, max_gb: float | None = None
 ) -> PublishedCopy | SkippedCopy:
@@ -103,10 +112,7 @@ def _skip(warehouse: Path, target: Path, size: int, max_gb: float) -> str:
     them as if they were today's. A missing file is an error its reader sees at once.
     """
     try:
-        existed = target.exists()
-        target.unlink(missing_ok=True)
-        _wal(target).unlink(missing_ok=True)
-        if existed:
+        if _remove(target):
             old = "the old copy was removed, so nobody reads stale figures from it"
         else:
             old = "there is no old copy"
@@ -118,6 +124,37 @@ def _skip(warehouse: Path, target: Path, size: int, max_gb: float) -> str:
         f"every run; {old}. Raise readers_copy_max_gb in backlog.toml to publish it, or open "
         f"{warehouse} read-only between runs."
     )
+
+
+def remove_copy(target: Path) -> RemovedCopy | None:
+    """With the copy switched off: remove the one an earlier run published, for the reason
+    `_skip` removes it (nothing replaces it, so a dashboard would show its day's figures
+    as today's). None when there is none, so a run says it once, the first run after the
+    switch; a copy that cannot be removed is said every run until someone deletes it."""
+    try:
+        if not _remove(target):
+            return None
+    except OSError as exc:
+        return RemovedCopy(
+            target,
+            f"Readers' copy {target} is stale (readers_copy = false: no run replaces it) and "
+            f"could not be removed ({exc}): delete it, or a dashboard on it shows old "
+            "figures as today's.",
+        )
+    return RemovedCopy(
+        target,
+        f"Readers' copy {target} removed: readers_copy = false in backlog.toml, so no run "
+        "would replace it, and a notebook or a dashboard on it would show its day's figures "
+        "as today's. Set readers_copy = true to publish it again.",
+    )
+
+
+def _remove(target: Path) -> bool:
+    """Remove a copy and its write-ahead log; whether there was a copy."""
+    existed = target.exists()
+    target.unlink(missing_ok=True)
+    _wal(target).unlink(missing_ok=True)
+    return existed
 
 
 def _wal(path: Path) -> Path:

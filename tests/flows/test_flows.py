@@ -13,6 +13,7 @@ import duckdb
 import pytest
 import yaml
 
+from flows import steps
 from flows.backfill import backfill
 from flows.cli import prefect_environment
 from flows.daily_backlog import daily_backlog
@@ -263,6 +264,22 @@ def test_a_reader_of_the_copy_does_not_stop_the_run_and_the_copy_is_the_warehous
             ).fetchone()
             assert counts == (counts[0], counts[0], 0, 0), name
         assert con.execute("select count(*) from readers.marts.fct_daily_flow").fetchone() == (6,)
+
+
+def test_a_run_with_the_copy_switched_off_removes_the_old_one(tmp_path):
+    """A team that sets readers_copy = false after runs that published one: the run
+    removes it (else a dashboard reads its figures as today's) and the flow says so."""
+    settings = load_settings(
+        db_path=tmp_path / "backlog.duckdb", out_dir=tmp_path / "out", readers_copy=False
+    )
+    settings.readers_copy_path.parent.mkdir()
+    settings.readers_copy_path.write_bytes(b"an earlier run's copy")
+    with duckdb.connect(str(settings.db_path)) as con:
+        removed = steps.publish_readers_copy.fn(con, settings)
+        again = steps.publish_readers_copy.fn(con, settings)
+    assert isinstance(removed, warehouse.RemovedCopy)
+    assert not settings.readers_copy_path.exists()
+    assert again is None
 
 
 @pytest.mark.parametrize(

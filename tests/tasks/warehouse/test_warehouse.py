@@ -316,6 +316,26 @@ def test_above_the_size_limit_the_copy_is_skipped_in_one_sentence_and_the_stale_
     assert "; there is no old copy. Raise readers_copy_max_gb" in again.message
 
 
+def test_switched_off_the_old_copy_is_removed_and_said_once(tmp_path: Path) -> None:
+    """`readers_copy = false` after runs that published one: the old copy (and a reader's
+    write-ahead log beside it) goes, so nobody reads its figures as today's; said once."""
+    db, target = tmp_path / "backlog.duckdb", tmp_path / "out" / "backlog-latest.duckdb"
+    with _warehouse_of_one_table(db) as con:
+        warehouse.publish_copy(con, db, target)  # an earlier run's copy
+        target.with_name(target.name + ".wal").write_bytes(b"a reader's log")
+        removed = warehouse.remove_copy(target)
+        again = warehouse.remove_copy(target)
+        assert con.execute("select count(*) from t").fetchone() == (3,)
+    assert isinstance(removed, warehouse.RemovedCopy)
+    assert removed.message == (
+        f"Readers' copy {target} removed: readers_copy = false in backlog.toml, so no run "
+        "would replace it, and a notebook or a dashboard on it would show its day's figures "
+        "as today's. Set readers_copy = true to publish it again."
+    )
+    assert list(target.parent.iterdir()) == []
+    assert again is None  # nothing to remove: nothing said
+
+
 def test_a_file_system_that_clones_files_gets_the_copy_at_any_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
