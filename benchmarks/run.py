@@ -144,90 +144,137 @@ def _generate(root: str, per_day: str, days: str) -> None:
 
 
 def _plain(db: str, exports: str, day_text: str, out: str, timings: str, per_model: str) -> None:
-    """The daily flow's steps as plain calls; step timings as JSON to `timings`."""
-    t0 = time.perf_counter()
+    """The daily flow's steps as plain calls; step timings (wall and CPU s) as JSON to `timings`.
+
+    CPU seconds are the whole process's (`time.process_time`: every DuckDB thread), so they
+    are the figure to compare on a shared machine.
+    """
+    t0, c0 = time.perf_counter(), time.process_time()
     sys.path.insert(0, str(REPO))
     import duckdb
 
     from tasks import ingest, kb, models, quality, warehouse
     from tasks.config import load_settings
     from tasks.delivery.digest import slack_payload
-    from tasks.ingest import load
+    from tasks.ingest import load, stage
     from tasks.kb import refresh as kb_refresh
+    from tasks.models import runner
     from tasks.quality import rows as quality_rows
     from tasks.render import blocks
     from tasks.reports import digest
 
     steps: dict[str, float] = {"imports": time.perf_counter() - t0}
+    steps_cpu: dict[str, float] = {"imports": time.process_time() - c0}
     steps_notes: dict[str, str] = {}
     sub: dict[str, float] = {}
+    sub_cpu: dict[str, float] = {}
 
     def timed(module, name: str, label: str):
+        """Time `module.name` where its callers look it up (a module-level name)."""
         original = getattr(module, name)
 
         def wrapper(*args, **kwargs):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 return original(*args, **kwargs)
             finally:
                 sub[label] = sub.get(label, 0.0) + time.perf_counter() - started
+                sub_cpu[label] = sub_cpu.get(label, 0.0) + time.process_time() - cpu
 
         setattr(module, name, wrapper)
 
-    # ingest's inner steps: read the file, type it, validate (GX + duplicates)
-    timed(load, "read_records", "ingest: read files -> load_records")
-    timed(quality, "validate_load", "ingest: validate (GX suite + duplicates)")
-    timed(quality_rows, "_run_suite", "ingest: validate: GX suite only")
+    # ingest's inner steps: read the file, type it, validate (GX + duplicates), store
+    timed(stage, "read_records", "ingest: read files -> load_records")
+    timed(stage, "stage_file", "ingest: read + repair + type (stage_file)")
+    timed(quality, "validate_loads", "ingest: validate (GX suite + duplicates)")
+    timed(quality_rows, "_validate", "ingest: validate: GX suite only")
     timed(load, "_new_columns", "ingest: schema-drift check")
     timed(load, "forget_day", "ingest: forget earlier load of the day")
+    timed(load, "_store_file", "ingest: store (raw, staging, ledger)")
+    # the build's planning (fingerprint, scope) and the models' manifest checks
+    timed(runner, "plan_build", "models: plan (fingerprint, what changed)")
+    timed(runner, "set_scope", "models: scope tickets")
+    timed(runner, "check_model", "models: manifest checks")
+    timed(runner, "write_comments", "models: comments")
+    timed(runner, "record", "models: record the build")
     # the KB's steps, patched where the refresh calls them
     timed(kb_refresh, "cluster_texts", "kb: cluster_texts")
     timed(kb_refresh, "solved_tickets", "kb: read solved tickets")
     timed(kb_refresh, "store_day", "kb: store + KB marts")
+    timed(kb_refresh, "refresh_sampled", "kb: sampled mode (large window)")
+
+    model_cpu: dict[str, float] = {}
+    build_one = runner._build_one
+
+    def timed_model(con, model, plan, specs, sql_dir):
+        cpu = time.process_time()
+        try:
+            return build_one(con, model, plan, specs, sql_dir)
+        finally:
+            model_cpu[model.table] = time.process_time() - cpu
+
+    if per_model == "1":
+        runner._build_one = timed_model
+
+    def step(name: str, started: float, cpu: float) -> None:
+        steps[name] = time.perf_counter() - started
+        steps_cpu[name] = time.process_time() - cpu
 
     day = date.fromisoformat(day_text)
     settings = load_settings(None, db_path=Path(db), out_dir=Path(out))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     con = warehouse.connect(settings)
     warehouse.defer_vacuum(con)  # as the daily flow does
-    steps["connect + schema"] = time.perf_counter() - started
+    step("connect + schema", started, cpu)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
+    runner_gx = quality.SuiteRunner()  # the flow's one GX set-up for its loads
     export = ingest.export_day(Path(exports), day)
-    ingest.load_day(con, export, Path(exports), settings.quality)
-    steps["ingest.load_day"] = time.perf_counter() - started
+    ingest.load_day(con, export, Path(exports), settings.quality, settings.extensions, runner_gx)
+    step("ingest.load_day", started, cpu)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     model_times: dict[str, float] = {}
     plan = models.build_models(
         con,
+        ext=settings.extensions,
         lookback_days=settings.models.lookback_days,
         timings=model_times if per_model == "1" else None,
     )
     steps_notes["models"] = f"{'full' if plan.full else 'incremental'}: {plan.reason}"
-    steps["models.build_models"] = time.perf_counter() - started
+    step("models.build_models", started, cpu)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     kb.refresh_candidates(con, day, settings)
-    steps["kb.refresh_candidates"] = time.perf_counter() - started
+    step("kb.refresh_candidates", started, cpu)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = digest.build_digest(con, day, settings)
-    steps["digest.build_digest"] = time.perf_counter() - started
+    step("digest.build_digest", started, cpu)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     digest.write_digest(result, settings.out_dir)
     kb.write_drafts(con, day, settings.out_dir)
-    quality.write_data_docs(con, settings.out_dir, [day])
+    quality.write_data_docs(con, settings.out_dir, [day], settings.extensions)
     blocks.write_payload(slack_payload(result, settings), settings.out_dir, result["date"])
-    steps["write digest/drafts/data docs/payload"] = time.perf_counter() - started
-    started = time.perf_counter()
+    step("write digest/drafts/data docs/payload", started, cpu)
+    started, cpu = time.perf_counter(), time.process_time()
     con.close()
-    steps["close (checkpoint)"] = time.perf_counter() - started
+    step("close (checkpoint)", started, cpu)
     steps["total in process"] = time.perf_counter() - t0
+    steps_cpu["total in process"] = time.process_time() - c0
     Path(timings).write_text(
         json.dumps(
-            {"steps": steps, "sub": sub, "models": model_times, "notes": steps_notes}, indent=1
+            {
+                "steps": steps,
+                "steps_cpu": steps_cpu,
+                "sub": sub,
+                "sub_cpu": sub_cpu,
+                "models": model_times,
+                "models_cpu": model_cpu,
+                "notes": steps_notes,
+            },
+            indent=1,
         )
     )
     del duckdb
@@ -840,16 +887,34 @@ def render_profile(r: dict, top: int = 25) -> str:
     ]
     if plain:
         data = plain["steps"]
-        lines += ["## Steps (s)", "", "| step | s |", "| --- | ---: |"]
-        lines += [f"| {k} | {v:.2f} |" for k, v in data["steps"].items()]
-        lines += ["", "## Inside the steps (s)", "", "| sub-step | s |", "| --- | ---: |"]
-        lines += [
-            f"| {k} | {v:.2f} |" for k, v in sorted(data["sub"].items(), key=lambda kv: -kv[1])
-        ]
-        lines += ["", "## SQL models, slowest first (s)", "", "| model | s |", "| --- | ---: |"]
-        ranked = sorted(data["models"].items(), key=lambda kv: -kv[1])
-        lines += [f"| {k} | {v:.2f} |" for k, v in ranked]
-        lines.append(f"| (all {len(ranked)} models) | {sum(v for _, v in ranked):.2f} |")
+
+        def table(title: str, wall: dict, cpu: dict, ranked: bool) -> list[str]:
+            items = sorted(wall.items(), key=lambda kv: -kv[1]) if ranked else wall.items()
+            return [
+                "",
+                f"## {title}",
+                "",
+                "| | wall s | CPU s |",
+                "| --- | ---: | ---: |",
+                *(
+                    f"| {k} | {v:.2f} | "
+                    + (f"{cpu[k]:.2f}" if k in cpu else "")  # older runs: wall only
+                    + " |"
+                    for k, v in items
+                ),
+            ]
+
+        lines += table("Steps", data["steps"], data.get("steps_cpu", {}), ranked=False)[1:]
+        lines += table("Inside the steps", data["sub"], data.get("sub_cpu", {}), ranked=True)
+        lines += table(
+            "SQL models, slowest first", data["models"], data.get("models_cpu", {}), ranked=True
+        )
+        model_cpu = data.get("models_cpu", {})
+        lines.append(
+            f"| (all {len(data['models'])} models) | {sum(data['models'].values()):.2f} | "
+            + (f"{sum(model_cpu.values()):.2f}" if model_cpu else "")
+            + " |"
+        )
     prof = work / "plain.prof"
     if prof.exists():
         buffer = io.StringIO()
