@@ -242,6 +242,7 @@ final as (
         is_escalated,
         customer_tier,
         driver,
+        driver_tickets_7d,
         impact,
         urgency,
         customer_value,
@@ -251,8 +252,8 @@ final as (
             case when is_escalated then escalation_reasons[1]
                 when priority in ('urgent', 'high') then priority || ' priority' end,
             case when customer_value >= 0.7 then customer_tier || ' customer' end,
-            case when driver is not null and impact >= 0.5
-                then 'driver ' || driver || ': ' || driver_tickets_7d || ' tickets this week' end,
+            -- its size is driver_tickets_7d: a number, worded by the digest as every count
+            case when driver is not null and impact >= 0.5 then 'driver ' || driver end,
             case
                 when is_sla_breached then 'SLA breached'
                 when sla_risk >= 0.75 then 'SLA ' || round(100 * sla_risk)::integer

@@ -9,7 +9,7 @@ from typing import Any
 
 from tasks.render import format as fmt
 
-# the driver reason fct_work_next writes: "driver <name>: <n> tickets this week"
+# a driver reason as the digest words it (`driver_reason`): "driver <name>: <n> tickets this week"
 _DRIVER_REASON = re.compile(r"^driver (?P<driver>.+): (?P<count>[\d,]+) tickets this week$")
 
 
@@ -55,6 +55,12 @@ def split_reasons(items: Sequence[dict[str, Any]]) -> WorkList:
     return WorkList(shared=shared, driver_sizes=sizes, reasons=own)
 
 
+def driver_reason(driver: str, tickets_7d: int) -> str:
+    """The driver reason in words, its size grouped as every count is shown: fct_work_next
+    stores `driver <name>` and the size as a number (`driver_tickets_7d`)."""
+    return f"driver {driver}: {fmt.count(tickets_7d)} tickets this week"
+
+
 def summary(work: WorkList) -> str:
     """The line said once above the list: shared reasons and driver sizes ("" if none)."""
     parts = []
@@ -81,5 +87,4 @@ def _grouped(reason: str) -> str:
     match = _DRIVER_REASON.match(reason)
     if not match:
         return reason
-    count = int(match["count"].replace(",", ""))
-    return f"driver {match['driver']}: {fmt.count(count)} tickets this week"
+    return driver_reason(match["driver"], int(match["count"].replace(",", "")))

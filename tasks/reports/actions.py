@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from tasks.config import Settings
+from tasks.render import worklist
 
 
 def work_next_for_day(
@@ -16,7 +17,7 @@ def work_next_for_day(
     """The highest-scoring workable tickets, each with the reasons it ranks."""
     rows = con.execute(
         """
-        select ticket_id, score, reasons
+        select ticket_id, score, reasons, driver, driver_tickets_7d
         from marts.fct_work_next
         where report_date = ? and work_rank <= ?
         order by work_rank
@@ -24,8 +25,21 @@ def work_next_for_day(
         [day, settings.work.work_next_size],
     ).fetchall()
     return [
-        {"ticket_id": t, "score": score, "reasons": list(reasons)} for t, score, reasons in rows
+        {
+            "ticket_id": ticket_id,
+            "score": score,
+            "reasons": [_worded(reason, driver, tickets_7d) for reason in reasons],
+        }
+        for ticket_id, score, reasons, driver, tickets_7d in rows
     ]
+
+
+def _worded(reason: str, driver: str | None, tickets_7d: int | None) -> str:
+    """A reason as a reader reads it: the mart's driver reason (`driver <name>`, its size in
+    `driver_tickets_7d`) with its size, grouped as every count is shown."""
+    if driver is not None and tickets_7d is not None and reason == f"driver {driver}":
+        return worklist.driver_reason(driver, tickets_7d)
+    return reason
 
 
 def stale_for_day(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -> dict[str, Any]:

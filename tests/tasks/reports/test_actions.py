@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tasks import ingest, models, warehouse
 from tasks.config import load_settings
-from tasks.reports import digest
+from tasks.reports import actions, digest
 
 try:
     from exports import ev, tk, write_events, write_tickets
@@ -203,6 +204,23 @@ def test_work_next_scores_order_and_reasons(result):
             ],
         },
     ]
+
+
+@pytest.mark.usefixtures("result")  # it builds the warehouse read here
+def test_the_mart_keeps_the_driver_s_size_a_number_and_the_digest_words_it(scenario: Path):
+    """fct_work_next stores the driver reason without its count and the count in its own
+    column; the digest's reason says the count as every count is shown (1,234)."""
+    with duckdb.connect(str(scenario.parent / "default.duckdb"), read_only=True) as con:
+        stored = con.execute(
+            "select reasons, driver, driver_tickets_7d from marts.fct_work_next "
+            "where report_date = ? and ticket_id = 'W3'",
+            [date.fromisoformat(DAY)],
+        ).fetchone()
+    assert stored == (["driver login", "SLA 100% elapsed"], "login", 4)
+    assert actions._worded("driver refund", "refund", 12042) == (
+        "driver refund: 12,042 tickets this week"
+    )
+    assert actions._worded("SLA breached", "refund", 12042) == "SLA breached"
 
 
 def test_weights_and_thresholds_are_configurable(scenario: Path, tmp_path: Path):
