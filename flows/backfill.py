@@ -44,15 +44,25 @@ def backfill(
     # the CLI draws them as a progress bar
     progress = logging.getLogger("backlog.progress")
     clock = BackfillClock()  # each part's wall seconds, for the closing line
-    with warehouse.connect(settings) as con:
+    # the next batch is read and typed on a second connection while one loads
+    with (
+        warehouse.connect(settings) as con,
+        ingest.StageAhead(con, exports, settings.quality) as ahead,
+    ):
         loads: list[ingest.DayLoad | None] = []
         number = 0
-        for batch in ingest.backfill_batches(days):
+        # one transaction and one GX run per entity for each batch's export folders
+        batches = [
+            (batch, [found[day] for day in batch if day in found])
+            for batch in ingest.backfill_batches(days)
+        ]
+        for index, (batch, exported) in enumerate(batches):
             with clock.part("loads") as lap:
-                # one transaction and one GX run per entity for the batch's export folders
-                exported = [found[day] for day in batch if day in found]
+                following = next((files for _, files in batches[index + 1 :] if files), [])
                 batch_loads = (
-                    steps.ingest_days(con, exports, exported, settings, runner) if exported else []
+                    steps.ingest_days(con, exports, exported, settings, runner, ahead, following)
+                    if exported
+                    else []
                 )
                 loads += batch_loads
                 for day in batch:

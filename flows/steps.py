@@ -105,14 +105,23 @@ def ingest_days(
     days: list[ingest.ExportDay],
     settings: Settings,
     runner: quality.SuiteRunner,
+    ahead: ingest.StageAhead | None = None,
+    following: list[ingest.ExportDay] | None = None,
 ) -> list[ingest.DayLoad | None]:
     """Load a batch of days in one transaction (one GX run per entity); log each day.
 
     A day with a fatal file is left out of the batch and recorded in
-    `ops.load_failures` (None in the list); its neighbours load.
+    `ops.load_failures` (None in the list); its neighbours load. With `ahead`, the batch
+    is taken as staged ahead (when it was) and the `following` batch is read and typed
+    in the background while this one is validated and stored.
     """
     loads: list[ingest.DayLoad | None] = []
-    outcomes = ingest.load_days(con, days, exports, settings.quality, settings.extensions, runner)
+    staged = ahead.take(days) if ahead is not None else None
+    if ahead is not None and following:
+        ahead.start(following)
+    outcomes = ingest.load_days(
+        con, days, exports, settings.quality, settings.extensions, runner, staged
+    )
     for outcome in outcomes:
         if isinstance(outcome, ingest.ExportFileError):
             get_run_logger().error("%s", outcome)

@@ -8,6 +8,7 @@ quality; neither imports ingest.
 """
 
 from tasks.adapters.files import ExportFileError
+from tasks.ingest.ahead import StageAhead
 from tasks.ingest.days import (
     BACKFILL_BATCH_DAYS,
     AfterLoads,
@@ -36,6 +37,7 @@ __all__ = [
     "ExportDay",
     "ExportFileError",
     "FileLoad",
+    "StageAhead",
     "after_loads",
     "backfill_batches",
     "backfill_days",

@@ -95,61 +95,129 @@ def load_days(
     quality_settings: QualitySettings | None = None,
     ext: Extensions = NO_EXTENSIONS,
     runner: SuiteRunner | None = None,
+    staged: StagedDays | None = None,
 ) -> list[DayLoad | ExportFileError]:
     """Load a batch of days (oldest first) in one transaction; each day's outcome, in order.
 
     A day whose files are already loaded is skipped; a day with a fatal file gets its
     `ExportFileError` (recorded in `ops.load_failures`, an earlier load of it stays) and
     the others load. The batch's rows are held in DuckDB temp tables until the commit,
-    so a batch's memory grows with its days: the backfill sizes its batches.
+    so a batch's memory grows with its days: the backfill sizes its batches. `staged`:
+    the batch already read and typed by `stage_days` (on its own connection, which then
+    validates and stores it; the backfill stages the next batch while this one loads).
     """
     settings = quality_settings or QualitySettings()
     runner = runner or SuiteRunner()
     runner.preload(ext)  # GX's import overlaps with reading and typing the files
-    source_timezone = _source_timezone(con)
-    outcomes: list[DayLoad | ExportFileError | None] = [None] * len(days)
-    staged: dict[int, list[StagedFile]] = {}
-    hashes: dict[int, Hashes] = {}
-    numbers: list[int] = []
+    if staged is None:
+        staged = stage_days(con, days, root, settings)
+    try:
+        staged.record_failures(root)
+        _validate_and_store(
+            staged.con,
+            staged.days,
+            root,
+            staged.staged,
+            staged.hashes,
+            staged.outcomes,
+            settings,
+            ext,
+            runner,
+            staged.source_timezone,
+        )
+    finally:
+        staged.drop_tables()
+        if staged.con is not con:  # staged ahead on a connection of its own
+            staged.con.close()
+    return [outcome for outcome in staged.outcomes if outcome is not None]
+
+
+@dataclass
+class StagedDays:
+    """A batch read and typed into the temp tables of `con`, not validated, nothing written.
+
+    `outcomes` holds the days already settled (skipped; fatal while reading), `staged`
+    each other day's files, `failures` the fatal days' errors to record in
+    `ops.load_failures`, `unchanged` the skipped days whose old failure to clear: the
+    warehouse is written only by `load_days`, so staging may run beside a batch's load.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    days: Sequence[ExportDay]
+    source_timezone: str
+    outcomes: list[DayLoad | ExportFileError | None]
+    staged: dict[int, list[StagedFile]] = field(default_factory=dict)
+    hashes: dict[int, Hashes] = field(default_factory=dict)
+    numbers: list[int] = field(default_factory=list)
+    failures: dict[int, Hashes] = field(default_factory=dict)
+    unchanged: list[date] = field(default_factory=list)
+
+    def record_failures(self, root: Path) -> None:
+        """Write what staging found to `ops.load_failures`: skipped days cleared, fatal
+        files kept (each day's own row, in day order)."""
+        for export_date in self.unchanged:
+            quality.clear_load_failure(self.con, export_date)
+        for position, hashes in self.failures.items():
+            error = self.outcomes[position]
+            assert isinstance(error, ExportFileError)
+            _failed(self.con, self.days[position], root, hashes, error)
+        self.unchanged, self.failures = [], {}
+
+    def drop_tables(self) -> None:
+        """Drop every temp table of the batch's files."""
+        drop_tables(self.con, None)
+        for number in self.numbers:
+            drop_tables(self.con, number)
+
+
+def stage_days(
+    con: duckdb.DuckDBPyConnection,
+    days: Sequence[ExportDay],
+    root: Path,
+    settings: QualitySettings,
+) -> StagedDays:
+    """Read and type a batch's files into temp tables of `con`; writes nothing else.
+
+    A day whose files are already loaded is settled as skipped, a day with a file that
+    cannot be read as failed (recorded when the batch loads, `StagedDays.record_failures`).
+    """
+    batch = StagedDays(con, days, _source_timezone(con), [None] * len(days))
     try:
         for position, day in enumerate(days):
             planned = _plan_day(con, day, root)
             if planned is None:
-                quality.clear_load_failure(con, day.export_date)
-                outcomes[position] = DayLoad(day.export_date, skipped=True, files=[])
+                batch.unchanged.append(day.export_date)
+                batch.outcomes[position] = DayLoad(day.export_date, skipped=True, files=[])
                 continue
             files: list[StagedFile] = []
             try:
                 plan = planned[0]() if callable(planned[0]) else planned[0]
                 for entity, path, sha256, unit in plan:
-                    numbers.append(len(numbers))
+                    batch.numbers.append(len(batch.numbers))
                     files.append(
                         stage_file(
                             con,
-                            numbers[-1],
+                            batch.numbers[-1],
                             day,
                             entity,
                             path,
                             sha256,
                             root,
                             settings,
-                            source_timezone,
+                            batch.source_timezone,
                             unit,
                         )
                     )
             except ExportFileError as exc:
-                outcomes[position] = _failed(con, day, root, planned[1], exc)
+                batch.outcomes[position] = exc
+                batch.failures[position] = planned[1]
                 continue
-            staged[position] = files
-            hashes[position] = planned[1]
-        _validate_and_store(
-            con, days, root, staged, hashes, outcomes, settings, ext, runner, source_timezone
-        )
-    finally:
-        drop_tables(con, None)
-        for number in numbers:
-            drop_tables(con, number)
-    return [outcome for outcome in outcomes if outcome is not None]
+            batch.staged[position] = files
+            batch.hashes[position] = planned[1]
+    except BaseException:
+        batch.drop_tables()
+        raise
+    return batch
 
 
 def _validate_and_store(

@@ -8,6 +8,7 @@ from tasks.warehouse.connection import (
     defer_vacuum,
     open_file,
     prepare,
+    session_twin,
 )
 from tasks.warehouse.files import SQL_DIR, read_sql, split_statements
 from tasks.warehouse.migrations import discover_migrations, recorded_state, upgrade
@@ -36,6 +37,7 @@ __all__ = [
     "read_sql",
     "recorded_state",
     "remove_copy",
+    "session_twin",
     "session_variables",
     "split_statements",
     "upgrade",

@@ -127,3 +127,22 @@ def defer_vacuum(con: duckdb.DuckDBPyConnection) -> None:
     (the weekly review, a backfill, any other command) vacuums what is left.
     """
     con.execute("set max_vacuum_tasks = 0")
+
+
+def session_twin(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A second connection to `con`'s database with `con`'s session: for a thread's work.
+
+    DuckDB keeps some settings (the time zone, which also writes timestamps as text; the
+    ASOF threshold) and the variables per connection; the twin gets `con`'s values of
+    both. Temp tables stay each connection's own.
+    """
+    twin = con.cursor()
+    query = "select name, value from duckdb_settings() where scope = 'LOCAL'"
+    mine = dict(twin.execute(query).fetchall())
+    for name, value in con.execute(query).fetchall():
+        if mine.get(name) != value:
+            twin.execute(f'set "{name}" = $value', {"value": value})
+    for (name,) in con.execute("select name from duckdb_variables()").fetchall():
+        (value,) = con.execute("select getvariable($name)", {"name": name}).fetchone()
+        twin.execute(f'set variable "{name}" = $value', {"value": value})
+    return twin

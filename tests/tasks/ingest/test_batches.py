@@ -242,3 +242,48 @@ def test_an_extension_suite_that_does_not_split_is_run_file_by_file(exports, tmp
     assert {row[6] for row in batched} == {True, False}
     assert batched_runs == [("events", 1), ("tickets", 9)]  # tickets: one run per file
     assert by_day_runs == [("events", 8), ("tickets", 9)]  # 2026-03-03 has no events file
+
+
+def test_batches_staged_ahead_give_the_warehouse_of_batches_in_turn(exports, tmp_path):
+    """The backfill reads and types batch N+1 on a second connection while batch N loads."""
+    root = tmp_path / "exports"
+    shutil.copytree(exports, root, ignore=shutil.ignore_patterns("2026-01-05"))
+    # fatal while read (a required column missing), in a batch staged ahead
+    _without_column(exports / "2026-01-05", root / "2026-01-05", "requester_id")
+    # fatal once validated (every row quarantined), in another batch staged ahead
+    shutil.copytree(SMALL / "2026-03-03", root / "2026-02-01")
+    batches = ingest.backfill_batches(ingest.discover_exports(root), 3)
+    assert [len(batch) for batch in batches] == [3, 3, 3, 1]
+    runner = quality.SuiteRunner()
+    in_turn = _settings(tmp_path, "in_turn")
+    with warehouse.connect(in_turn) as con:
+        expected = [
+            type(outcome).__name__
+            for batch in batches
+            for outcome in ingest.load_days(con, batch, root, runner=runner)
+        ]
+    assert expected.count("ExportFileError") == 2
+    ahead_settings = _settings(tmp_path, "ahead")
+    with (
+        warehouse.connect(ahead_settings) as con,
+        ingest.StageAhead(con, root, ahead_settings.quality) as ahead,
+    ):
+        for _ in range(2):  # the second time every loaded day is unchanged
+            found = []
+            for index, batch in enumerate(batches):
+                staged = ahead.take(batch)
+                assert (staged is None) == (index == 0)
+                if index + 1 < len(batches):
+                    ahead.start(batches[index + 1])
+                outcomes = ingest.load_days(con, batch, root, runner=runner, staged=staged)
+                found += [type(outcome).__name__ for outcome in outcomes]
+            assert found == expected
+            differences = _differences(con, in_turn.db_path)
+            assert {table: n for table, n in differences.items() if n} == {}
+        failures = con.execute("select export_date from ops.load_failures order by 1").fetchall()
+        assert failures == [(date(2026, 1, 5),), (date(2026, 2, 1),)]
+        # a batch other than the one staged ahead is staged anew
+        ahead.start(batches[0])
+        assert ahead.take(batches[1]) is None
+        ahead.start(batches[0])
+    assert ahead.take(batches[0]) is None  # leaving the block dropped what was staged
