@@ -2,6 +2,8 @@
 -- Loaded by the ingest (tasks/ingest), not built by the model runner: a table in the
 -- staging layer that is not a model lives in this folder, applied with sql/schema/*.sql;
 -- read by the intermediate models. Documented in sql/staging/_models.toml.
+-- (load_id, row_number) is unique by construction, without a key to keep (as raw's;
+-- sql/migrations/0005 says why).
 create table if not exists staging.stg_events (
     load_id varchar not null,
     export_date date not null,
@@ -16,6 +18,5 @@ create table if not exists staging.stg_events (
     author_role varchar,
     is_public boolean,
     body varchar,
-    extra json,
-    primary key (load_id, row_number)
+    extra json
 );

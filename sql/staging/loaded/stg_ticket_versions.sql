@@ -2,6 +2,8 @@
 -- Loaded by the ingest (tasks/ingest), not built by the model runner: a table in the
 -- staging layer that is not a model lives in this folder, applied with sql/schema/*.sql;
 -- read by staging.stg_tickets and the incremental build's scope. Documented in sql/staging/_models.toml.
+-- (load_id, row_number) is unique by construction, without a key to keep (as raw's;
+-- sql/migrations/0005 says why).
 create table if not exists staging.stg_ticket_versions (
     load_id varchar not null,
     export_date date not null,
@@ -24,6 +26,5 @@ create table if not exists staging.stg_ticket_versions (
     solved_at timestamptz,
     first_reply_at timestamptz,
     satisfaction varchar,
-    extra json,
-    primary key (load_id, row_number)
+    extra json
 );

@@ -386,7 +386,8 @@ def _keyed(path: Path, rows: bool = True) -> None:
                 raw.execute(
                     f"insert into {table} values ('L1', '2026-03-02', 'f.csv', 1, '{{}}', 2, 'x')"
                 )
-        raw.execute("delete from ops.schema_migrations where name = 'raw_without_primary_keys'")
+        # back to before 0004 (and the migrations after it)
+        raw.execute("delete from ops.schema_migrations where version >= 4")
 
 
 def test_keyed_raw_tables_lose_their_key_and_keep_their_rows(
@@ -423,3 +424,55 @@ def test_keyed_raw_tables_without_rows_are_rebuilt_without_a_word(
         ran = con.execute("select name from ops.schema_migrations where ran").fetchall()
     assert ran == [("raw_without_primary_keys",)]
     assert not [r for r in caplog.records if r.name == migrations.NOTICES_LOGGER]
+
+
+def test_keyed_staging_tables_lose_their_key_and_keep_their_rows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A warehouse whose loaded staging tables have the old key (load_id, row_number)."""
+    path = tmp_path / "keyed.duckdb"
+    warehouse.connect(_settings(path)).close()
+    tables = ("staging.stg_ticket_versions", "staging.stg_events")
+    with duckdb.connect(str(path)) as raw:
+        for table in tables:
+            (ddl,) = raw.execute(
+                "select sql from duckdb_tables() where schema_name || '.' || table_name = ?",
+                [table],
+            ).fetchone()
+            raw.execute(f"drop table {table}")
+            columns = ddl.strip().removesuffix(";").removesuffix(")")
+            raw.execute(f"{columns}, primary key (load_id, row_number))")
+            raw.execute(
+                f"insert into {table} (load_id, export_date, row_number, ticket_id, "
+                + (
+                    "event_id, occurred_at, kind"
+                    if table.endswith("events")
+                    else "created_at, updated_at, status, requester_id"
+                )
+                + ") values ('L1', '2026-03-02', 1, 'T1', "
+                + (
+                    "'E1', '2026-03-02 10:00+00', 'comment'"
+                    if table.endswith("events")
+                    else "'2026-03-02 10:00+00', '2026-03-02 11:00+00', 'open', 'R1'"
+                )
+                + ")"
+            )
+        keys = "select count(*) from duckdb_constraints() where schema_name = 'staging' "
+        keys += "and constraint_type = 'PRIMARY KEY'"
+        assert raw.execute(keys).fetchone() == (2,)
+        before = [raw.execute(f"select * from {table}").fetchall() for table in tables]
+        raw.execute("delete from ops.schema_migrations where name = 'staging_without_primary_keys'")
+    caplog.set_level(logging.WARNING, logger="backlog")
+    with warehouse.connect(_settings(path)) as con:
+        ran = con.execute("select name from ops.schema_migrations where ran").fetchall()
+        assert con.execute(keys).fetchone() == (0,)
+        after = [con.execute(f"select * from {table}").fetchall() for table in tables]
+    assert ran == [("staging_without_primary_keys",)]
+    assert after == before
+    assert len(before[0]) == len(before[1]) == 1
+    said = [r.getMessage() for r in caplog.records if r.name == migrations.NOTICES_LOGGER]
+    assert len(said) == 1
+    assert said[0].startswith(
+        "Upgrading the warehouse once: rewriting its loaded staging tables (2 rows"
+    )
+    assert "{" not in said[0]
