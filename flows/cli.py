@@ -126,6 +126,7 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic team.")] = 7,
 ) -> None:
     """Generate a synthetic support team's exports, run the flows over them, show the digest."""
+    from tasks.demo.config import demo_range
     from tasks.demo.summary import warehouse_summary
     from tasks.demo.synthetic import SyntheticConfig, generate_exports
 
@@ -134,11 +135,10 @@ def demo(
     exports = work / "exports"
     db = work / "backlog.duckdb"
     shutil.rmtree(work, ignore_errors=True)
-    start = datetime.now(UTC).date() - timedelta(days=days)
+    start, end = demo_range(datetime.now(UTC).date(), days)  # ends on a weekday
     with console.status(f"Generating {days} days of synthetic exports in {exports}"):
         generate_exports(exports, SyntheticConfig(start=start, days=days, seed=seed))
     console.print(f"Generated {days} days of synthetic exports in {exports}")
-    end = start + timedelta(days=days - 1)
     digest = _run_flow("backfill", exports=exports, start=start, end=end, db=db, out=out_dir)
     _show(digest, out_dir)
     console.print(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -104,3 +104,19 @@ class GeneratedHistory:
                 strict=True,
             )
         )
+
+
+def demo_range(today: date, days: int) -> tuple[date, date]:
+    """The first and last export day of `backlog demo`: `days` days ending on the last
+    weekday before `today`, so the demo's digest (of its last day) is a working day's.
+
+    The generated team works weekdays and keeps one agent on call at weekends, as many
+    teams do, so a Saturday or Sunday is a handful of tickets in and about none out
+    ("15 in, 1 out" against a 41-a-day average). That is what such a weekend looks like,
+    but as the first digest a new user reads it looks like a crisis; a working day shows
+    the tool on the kind of day its digest is read about on most mornings.
+    """
+    end = today - timedelta(days=1)
+    while end.weekday() >= 5:  # Saturday, Sunday
+        end -= timedelta(days=1)
+    return end - timedelta(days=days - 1), end

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from tasks.contract import CANONICAL_COLUMNS, REQUIRED_COLUMNS
+from tasks.demo.config import demo_range
 from tasks.demo.synthetic import GeneratedHistory, SyntheticConfig, generate_exports
 
 TICKET_REQUIRED = REQUIRED_COLUMNS["tickets"]
@@ -285,3 +286,17 @@ def test_window_bounds_are_aware(sixty: tuple[Path, GeneratedHistory]) -> None:
     first = hist.transitions[0]
     assert first[2] is None
     assert first[1].tzinfo is not None
+
+
+def test_the_demo_ends_on_the_last_weekday_before_today() -> None:
+    """The demo's digest is a working day's: run on a Monday (or at a weekend) it ends on
+    Friday, not on a Sunday of one agent on call ("15 in, 1 out" read like a crisis)."""
+    for offset in range(7):  # today = Monday 2026-12-07 .. Sunday 2026-12-13
+        today = date(2026, 12, 7) + timedelta(days=offset)
+        start, end = demo_range(today, 60)
+        assert end.weekday() < 5
+        assert end < today
+        assert all((end + timedelta(days=n)).weekday() >= 5 for n in range(1, (today - end).days))
+        assert (end - start).days == 59
+    assert demo_range(date(2026, 12, 7), 8) == (date(2026, 11, 27), date(2026, 12, 4))
+    assert demo_range(date(2026, 12, 9), 8)[1] == date(2026, 12, 8)  # a Wednesday: Tuesday
