@@ -1,8 +1,11 @@
-"""A sample digest with every section filled, for the renderers' and Slack's tests."""
+"""A sample digest with every section filled, for the renderers' and Slack's tests; a quiet
+one and the one mart figure the alerts read, for the alerts' tests."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import duckdb
 
 
 def make_digest(**overrides: Any) -> dict[str, Any]:
@@ -110,3 +113,28 @@ def make_digest(**overrides: Any) -> dict[str, Any]:
     }
     digest.update(overrides)
     return digest
+
+
+def quiet_digest(**overrides: Any) -> dict[str, Any]:
+    """The sample digest with nothing crossing an alert threshold (data quality ok, no
+    crossing, reopen rate 5%, 1 day of work, no drivers); `overrides` replace sections."""
+    base = make_digest()
+    digest = make_digest(
+        data_quality={**base["data_quality"], "status": "ok", "checks_failed": []},
+        flow={**base["flow"], "inflow_above_outflow_since": None},
+        rates={**base["rates"], "reopen_rate_7d": 0.05},
+        backlog_days=1.0,
+        drivers=[],
+    )
+    digest.update(overrides)
+    return digest
+
+
+def alert_marts(con: duckdb.DuckDBPyConnection, oldest_unreplied_hours: float = 1.0) -> None:
+    """The one mart figure the alerts read (`alerts_for_day`), on the sample digest's day:
+    the oldest unreplied ticket's age, quiet by default (1 h, under the 24 h threshold)."""
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_daily_backlog_health as select date '2026-03-03' as "
+        f"report_date, {float(oldest_unreplied_hours)}::double as oldest_unreplied_age_hours"
+    )

@@ -12,52 +12,18 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import duckdb
 import pytest
 
-from tasks import warehouse
-from tasks.config import load_settings
 from tasks.delivery.slack import SlackTarget, deliver, deliver_pending, pending_days, share_file
 from tasks.errors import BacklogError
 from tasks.render.blocks import build_payload, write_payload
 from tests.support.digests import make_digest
 from tests.support.fake_slack import Failure, FakeSlack
+from tests.support.slack import DAY, FAST, TOKEN, bot, hook, ledger
 
-DAY = date(2026, 3, 3)
-TOKEN = "xoxb-1111-2222-SECRETtokenVALUE"
 PNG = b"\x89PNG\r\n\x1a\n" + b"chart" * 100
-FAST = {"retry_budget_seconds": 0.6, "backoff_seconds": 0.05}
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(token=TOKEN, aliases={"CALIAS": "C0DIGEST"}) as server:
-        yield server
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = warehouse.connect(load_settings(db_path=tmp_path / "b.duckdb"))
-    yield connection
-    connection.close()
-
-
-def bot(fake: FakeSlack, token: str = TOKEN, channel: str = "CALIAS") -> SlackTarget:
-    target = SlackTarget.from_env(
-        {"SLACK_BOT_TOKEN": token, "SLACK_CHANNEL": channel, "SLACK_API_URL": fake.url + "/api"}
-    )
-    assert target is not None
-    return target
-
-
-def hook(fake: FakeSlack) -> SlackTarget:
-    target = SlackTarget.from_env({"SLACK_WEBHOOK_URL": fake.webhook_url})
-    assert target is not None
-    return target
 
 
 def payload(**overrides) -> dict:
@@ -67,12 +33,6 @@ def payload(**overrides) -> dict:
 def top_posts(fake: FakeSlack) -> list:
     """chat.postMessage calls for the top-level message (not the lists' thread reply)."""
     return [c for c in fake.calls("chat.postMessage") if not (c.body or {}).get("thread_ts")]
-
-
-def ledger(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    cursor = con.execute("select * from ops.slack_messages order by report_date, channel")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 # --------------------------------------------------------------------------- configuration

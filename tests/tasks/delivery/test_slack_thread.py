@@ -8,51 +8,15 @@ sends what is missing, once; a webhook gets the short message and the lists' fil
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 
-import duckdb
 import pytest
 
-from tasks import warehouse
-from tasks.config import load_settings
-from tasks.delivery.slack import SlackTarget, deliver, deliver_pending, pending_days
+from tasks.delivery.slack import deliver, deliver_pending, pending_days
 from tasks.errors import BacklogError
 from tasks.render.blocks import MAX_MAIN_BLOCKS, build_payload
 from tests.support.digests import make_digest
 from tests.support.fake_slack import FakeSlack
-
-DAY = date(2026, 3, 3)
-TOKEN = "xoxb-1111-2222-SECRETtokenVALUE"
-FAST = {"retry_budget_seconds": 0.6, "backoff_seconds": 0.05}
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(token=TOKEN, aliases={"CALIAS": "C0DIGEST"}) as server:
-        yield server
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = warehouse.connect(load_settings(db_path=tmp_path / "b.duckdb"))
-    yield connection
-    connection.close()
-
-
-def bot(fake: FakeSlack) -> SlackTarget:
-    env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "CALIAS", "SLACK_API_URL": fake.api_url}
-    target = SlackTarget.from_env(env)
-    assert target is not None
-    return target
-
-
-def ledger_row(con: duckdb.DuckDBPyConnection) -> dict:
-    cursor = con.execute("select * from ops.slack_messages")
-    names = [d[0] for d in cursor.description]
-    [row] = cursor.fetchall()
-    return dict(zip(names, row, strict=True))
+from tests.support.slack import DAY, FAST, bot, hook, ledger_row
 
 
 def replies(fake: FakeSlack) -> list[dict]:
@@ -137,8 +101,7 @@ def test_a_failed_reply_leaves_the_day_pending_and_is_sent_once_later(fake, con)
 
 
 def test_a_webhook_gets_the_short_message_and_the_lists_file(fake, con):
-    target = SlackTarget.from_env({"SLACK_WEBHOOK_URL": fake.webhook_url})
-    assert target is not None
+    target = hook(fake)
     path = "/srv/backlog/out/digest-2026-03-03.md"
     deliver(con, DAY, build_payload(make_digest()), target, lists_path=path)
     [call] = fake.calls("webhook")

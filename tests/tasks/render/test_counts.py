@@ -17,7 +17,7 @@ from tasks.render import worklist
 from tasks.render.blocks import build_payload
 from tasks.render.markdown import render_markdown
 from tasks.reports.alerts import alerts_for_day
-from tests.support.digests import make_digest
+from tests.support.digests import alert_marts, make_digest
 
 # a number of four or more digits not grouped, not part of an id (#1001100, kb-3f2a, a URL)
 BARE = re.compile(r"(?<![\w#/=.,-])\d{4,}(?![\w,])")
@@ -83,11 +83,7 @@ def test_the_alerts_group_their_counts():
     digest = large_digest()
     digest["data_quality"]["checks_failed"] = []
     with duckdb.connect() as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.fct_daily_backlog_health as "
-            "select date '2026-03-03' as report_date, 1.0 as oldest_unreplied_age_hours"
-        )
+        alert_marts(con)
         digest["drivers"][1]["baseline_complete"] = True
         alerts = alerts_for_day(con, digest, load_settings())
     messages = " ".join(alert["message"] for alert in alerts)

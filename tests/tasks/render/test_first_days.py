@@ -13,7 +13,7 @@ from tasks.render import worklist
 from tasks.render.blocks import build_payload
 from tasks.render.markdown import render_markdown
 from tasks.reports.alerts import alerts_for_day
-from tests.support.digests import make_digest
+from tests.support.digests import alert_marts, make_digest
 
 
 def slack_texts(payload: dict) -> list[str]:
@@ -25,15 +25,6 @@ def slack_texts(payload: dict) -> list[str]:
         out += [f["text"] for f in block.get("fields", [])]
         out += [e["text"] for e in block.get("elements", []) if "text" in e]
     return out
-
-
-def unreplied_health(con: duckdb.DuckDBPyConnection) -> None:
-    """The one mart figure the alerts read, quiet (1 h, under the 24 h threshold)."""
-    con.execute("create schema marts")
-    con.execute(
-        "create table marts.fct_daily_backlog_health as "
-        "select date '2026-03-03' as report_date, 1.0 as oldest_unreplied_age_hours"
-    )
 
 
 # ---- 1. the figures on screen add up
@@ -53,7 +44,7 @@ def test_the_inflow_total_is_the_sum_of_its_shown_parts(tmp_path):
     expected = "36.1 in + 3.1 reopened = 39.2 vs 38.9 out"  # 36.1 + 3.1 = 39.2
     settings = load_settings(db_path=tmp_path / "b.duckdb")
     with duckdb.connect() as con:
-        unreplied_health(con)
+        alert_marts(con)
         [crossing] = [
             a
             for a in alerts_for_day(con, make_digest(flow=flow, drivers=[]), settings)

@@ -9,32 +9,14 @@ import pytest
 
 from tasks.config import load_settings
 from tasks.reports.alerts import alerts_for_day
-from tests.support.digests import make_digest
+from tests.support.digests import alert_marts, quiet_digest
 
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect() as connection:
-        connection.execute("create schema marts")
-        connection.execute(
-            "create table marts.fct_daily_backlog_health as "
-            "select date '2026-03-03' as report_date, 1.0 as oldest_unreplied_age_hours"
-        )
+        alert_marts(connection)
         yield connection
-
-
-def quiet(**overrides) -> dict:
-    """The test digest with nothing else crossing a threshold."""
-    base = make_digest()
-    digest = make_digest(
-        data_quality={**base["data_quality"], "status": "ok", "checks_failed": []},
-        flow={**base["flow"], "inflow_above_outflow_since": None},
-        rates={**base["rates"], "reopen_rate_7d": 0.05},
-        backlog_days=1.0,
-        drivers=[],
-    )
-    digest.update(overrides)
-    return digest
 
 
 def named(alerts: list[dict], name: str) -> list[dict]:
@@ -43,37 +25,42 @@ def named(alerts: list[dict], name: str) -> list[dict]:
 
 def test_same_issue_recontact_alerts_above_ten_percent(tmp_path, con):
     settings = load_settings(db_path=tmp_path / "b.duckdb")
-    base = quiet()["rates"]
+    base = quiet_digest()["rates"]
     # 21 of 200 = 10.5% > 10% -> alert; 20 of 200 = 10% exactly -> none
     crossed = {**base, "same_issue_recontact_rate_7d": 21 / 200, "same_issue_recontacted": 21}
     crossed["recontact_cohort"] = 200
     [alert] = named(
-        alerts_for_day(con, quiet(rates=crossed), settings), "same_issue_recontact_rate"
+        alerts_for_day(con, quiet_digest(rates=crossed), settings), "same_issue_recontact_rate"
     )
     assert (alert["value"], alert["threshold"]) == (21 / 200, 0.10)
     assert alert["message"].startswith("Recontact (same issue) 10%: 21 of 200 solved tickets")
     at = {**crossed, "same_issue_recontact_rate_7d": 20 / 200, "same_issue_recontacted": 20}
-    assert named(alerts_for_day(con, quiet(rates=at), settings), "same_issue_recontact_rate") == []
+    assert (
+        named(alerts_for_day(con, quiet_digest(rates=at), settings), "same_issue_recontact_rate")
+        == []
+    )
     # the threshold is a setting: 5% makes 20 of 200 an alert
     stricter = load_settings(
         db_path=tmp_path / "b.duckdb", alerts={"same_issue_recontact_rate": 0.05}
     )
-    assert named(alerts_for_day(con, quiet(rates=at), stricter), "same_issue_recontact_rate")
+    assert named(alerts_for_day(con, quiet_digest(rates=at), stricter), "same_issue_recontact_rate")
 
 
 def test_sla_alert_on_the_share_of_the_backlog_past_target(tmp_path, con):
     settings = load_settings(db_path=tmp_path / "b.duckdb")
-    backlog = {**quiet()["backlog"], "open_total": 80}
+    backlog = {**quiet_digest()["backlog"], "open_total": 80}
     # 21 of 80 = 26.25% > 25% -> alert; 20 of 80 = 25% exactly -> none
-    digest = quiet(backlog=backlog, sla={"breached_open": 21, "at_risk_open": 3})
+    digest = quiet_digest(backlog=backlog, sla={"breached_open": 21, "at_risk_open": 3})
     [alert] = named(alerts_for_day(con, digest, settings), "sla_breached")
     assert (alert["value"], alert["threshold"]) == (21 / 80, 0.25)
     assert alert["message"] == (
         "26% of the backlog is past its SLA target (21 of 80 tickets; above 25%)."
     )
-    digest = quiet(backlog=backlog, sla={"breached_open": 20, "at_risk_open": 3})
+    digest = quiet_digest(backlog=backlog, sla={"breached_open": 20, "at_risk_open": 3})
     assert named(alerts_for_day(con, digest, settings), "sla_breached") == []
-    empty = quiet(backlog={**backlog, "open_total": 0}, sla={"breached_open": 0, "at_risk_open": 0})
+    empty = quiet_digest(
+        backlog={**backlog, "open_total": 0}, sla={"breached_open": 0, "at_risk_open": 0}
+    )
     assert named(alerts_for_day(con, empty, settings), "sla_breached") == []
 
 
@@ -101,15 +88,11 @@ def test_a_reopen_hot_spot_is_flagged_only_from_three_reopens():
 def test_thresholds_read_as_written_in_the_config(tmp_path):
     """24 and 5 in backlog.toml read "24 h" and "5 days", not "24.0 h" / "5.0 days"."""
     with duckdb.connect() as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.fct_daily_backlog_health as "
-            "select date '2026-03-03' as report_date, 80.0::double as oldest_unreplied_age_hours"
-        )
+        alert_marts(con, oldest_unreplied_hours=80.0)
         # 14 days of history: the days-of-work alert waits for 7, the reopen alert for 14
-        flow = {**quiet()["flow"], "history_days": 14}
-        digest = quiet(
-            flow=flow, backlog_days=7.2, rates={**quiet()["rates"], "reopen_rate_7d": 0.2}
+        flow = {**quiet_digest()["flow"], "history_days": 14}
+        digest = quiet_digest(
+            flow=flow, backlog_days=7.2, rates={**quiet_digest()["rates"], "reopen_rate_7d": 0.2}
         )
         (tmp_path / "backlog.toml").write_text(
             "[alerts]\noldest_unreplied_hours = 24\nbacklog_days = 5\n"

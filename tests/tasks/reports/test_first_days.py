@@ -13,7 +13,7 @@ from tasks.config import load_settings
 from tasks.reports.alerts import alerts_for_day
 from tasks.reports.digest import drivers_for_day, drivers_not_listed
 from tasks.reports.review_drivers import driver_rows
-from tests.support.digests import make_digest
+from tests.support.digests import alert_marts, quiet_digest
 
 DAY = date(2026, 3, 3)
 
@@ -34,15 +34,11 @@ DRIVERS = [
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect() as connection:
-        connection.execute("create schema marts")
+        alert_marts(connection)
         connection.execute(
             "create table marts.fct_drivers_daily (report_date date, driver varchar, "
             "tickets_7d bigint, baseline_weekly double, share_7d double, growth double, "
             "is_spike boolean, is_baseline_complete boolean)"
-        )
-        connection.execute(
-            "create table marts.fct_daily_backlog_health as "
-            "select date '2026-03-03' as report_date, 1.0 as oldest_unreplied_age_hours"
         )
         yield connection
 
@@ -105,14 +101,8 @@ def rates(cohort: int, reopened: int, recontacted: int) -> dict:
 
 def rate_alerts(con, tmp_path, history: int, cohort: int, reopened: int, again: int) -> set:
     """The names of the rate alerts raised on a digest with this history and cohort."""
-    base = make_digest()
-    digest = make_digest(
-        flow={**base["flow"], "history_days": history, "inflow_above_outflow_since": None},
-        rates=rates(cohort, reopened, again),
-        data_quality={**base["data_quality"], "status": "ok", "checks_failed": []},
-        backlog_days=1.0,
-        drivers=[],
-    )
+    flow = {**quiet_digest()["flow"], "history_days": history}
+    digest = quiet_digest(flow=flow, rates=rates(cohort, reopened, again))
     settings = load_settings(db_path=tmp_path / "b.duckdb")
     names = {a["name"] for a in alerts_for_day(con, digest, settings)}
     return names & {"reopen_rate", "same_issue_recontact_rate"}
