@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from tasks.render.format import count
 from tasks.warehouse.files import read_sql
 
 EXAMPLE_QUERY = "select * from marts.fct_daily_flow order by report_date desc limit 7"
@@ -28,8 +29,8 @@ def warehouse_summary(db: Path) -> str:
         f".sql({json.dumps(EXAMPLE_QUERY)}).show()"
     )
     return (
-        f"Warehouse: {db} holds {tickets} tickets (every ticket of the exports, once) and "
-        f"{days} report days up to {last_day}.\n"
+        f"Warehouse: {db} holds {count(tickets)} tickets (every ticket of the exports, once) and "
+        f"{count(days)} report days up to {last_day}.\n"
         f"Query it with the installed DuckDB, e.g.: {shlex.quote(sys.executable)} -c "
         f"{shlex.quote(script)}"
     )

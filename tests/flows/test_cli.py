@@ -237,7 +237,7 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path, prefect_harness):
     with duckdb.connect(str(tmp_path / "out/demo/backlog.duckdb"), read_only=True) as con:
         query = "select count(distinct ticket_id) from staging.stg_tickets"
         tickets = con.execute(query).fetchone()
-    assert f"out/demo/backlog.duckdb holds {tickets[0]} tickets" in said
+    assert f"out/demo/backlog.duckdb holds {tickets[0]:,} tickets" in said
     assert "Generated 8 days of synthetic exports" in said
     assert f"Slack preview: out/digest-{json.loads(first)['date']}.blocks.html" in said
     command = done.stdout.split("Query it with the installed DuckDB, e.g.: ")[1].strip()
