@@ -714,8 +714,8 @@ def run_day(exports: Path, day: date, db: Path, out: Path, *extra: str) -> list[
 
 def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> list[dict]:
     """While `backlog serve` (same warehouse) is up: `backlog run` of day N, which reuses
-    its server, then a run of its daily deployment from trigger to digest (what a
-    scheduled morning costs: Prefect starts the flow in a new process of its own)."""
+    its server; then two scheduled runs of its daily deployment (the first morning after
+    serve started, and the next), each from its scheduled time to its digest."""
     served_db = work / "served.duckdb"
     shutil.copyfile(base, served_db)
     announcement = Path(f"{served_db}.prefect-api")
@@ -744,8 +744,13 @@ def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> lis
         if not announcement.exists():
             print("  backlog serve did not announce its server in 180 s", flush=True)
             return rows
-        time.sleep(2)  # let serve register its deployments before the run
-        rows.append(
+        api = json.loads(announcement.read_text())["api_url"]
+        for morning in ("first", "next"):
+            shutil.copyfile(base, served_db)  # each scheduled run loads day N afresh
+            rows.append(measure_scheduled(server.pid, api, work, last, morning))
+        shutil.copyfile(base, served_db)
+        rows.insert(
+            0,
             measure(
                 "daily run while backlog serve is up (reuses its Prefect server)",
                 [
@@ -760,44 +765,7 @@ def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> lis
                 ],
                 work,
                 work / "served-run.log",
-            )
-        )
-        shutil.copyfile(base, served_db)  # the deployment loads day N afresh too
-        api = json.loads(announcement.read_text())["api_url"]
-        # run_deployment polls the run's state (every second) until it is final
-        trigger = [
-            str(PYTHON),
-            "-c",
-            "import sys\n"
-            "from prefect.deployments import run_deployment\n"
-            "run = run_deployment('daily-backlog/daily-digest', "
-            "parameters={'day': sys.argv[1]}, timeout=1800, poll_interval=1)\n"
-            "print(run.state.type.value)\n",
-            last.isoformat(),
-        ]
-        started = time.perf_counter()
-        with (work / "served-deployment.log").open("w") as handle:
-            done = subprocess.run(
-                trigger,
-                cwd=work,
-                env=ENV | {"PREFECT_API_URL": api},
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        wall = round(time.perf_counter() - started, 2)
-        print(f"  scheduled run (serve's deployment, trigger to digest): {wall} s", flush=True)
-        rows.append(
-            {
-                "measurement": "scheduled run under backlog serve (trigger to digest; "
-                "the flow runs in a new process Prefect starts)",
-                "wall_s": wall,
-                "peak_mb": None,
-                "cpu_s": None,
-                "exit": done.returncode,
-                "load": f"{os.getloadavg()[0]:.2f}",
-                "log": str(work / "served-deployment.log"),
-            }
+            ),
         )
         return rows
     finally:
@@ -809,6 +777,108 @@ def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> lis
             server.wait()
         log.close()
         served_db.unlink(missing_ok=True)
+
+
+# waits for serve's deployment, schedules a run of it AHEAD seconds from now (as a cron
+# would: serve sees it before it is due and starts it on time), waits for its final state
+SCHEDULE = """
+import json, sys, time
+from datetime import datetime, timedelta, timezone
+from prefect.client.orchestration import get_client
+from prefect.states import Scheduled
+day, ahead = sys.argv[1], float(sys.argv[2])
+with get_client(sync_client=True) as client:
+    for _ in range(600):
+        try:
+            deployment = client.read_deployment_by_name("daily-backlog/daily-digest")
+            break
+        except Exception:
+            time.sleep(0.5)
+    due = datetime.now(timezone.utc) + timedelta(seconds=ahead)
+    run = client.create_flow_run_from_deployment(
+        deployment.id, parameters={"day": day}, state=Scheduled(scheduled_time=due)
+    )
+    print(json.dumps({"scheduled": due.isoformat()}), flush=True)
+    while True:
+        run = client.read_flow_run(run.id)
+        if run.state.is_final():
+            break
+        time.sleep(0.2)
+    print(json.dumps({"state": run.state.type.value, "scheduled": due.isoformat(),
+                      "start": run.start_time.isoformat(), "end": run.end_time.isoformat()}))
+"""
+
+
+def measure_scheduled(serve_pid: int, api: str, work: Path, last: date, morning: str) -> dict:
+    """One scheduled run of serve's daily deployment: wall from its scheduled time to its
+    end (the server's times), and the CPU seconds of serve's process tree meanwhile (serve,
+    its server, any process it starts for the run), from the trigger to the end."""
+    ahead = 15.0  # above Prefect's 10 s poll, so both runners start it on time
+    log = work / f"served-{morning}.log"
+    with log.open("w") as handle:
+        trigger = subprocess.Popen(
+            [str(PYTHON), "-c", SCHEDULE, last.isoformat(), str(ahead)],
+            cwd=work,
+            env=ENV | {"PREFECT_API_URL": api},
+            stdout=subprocess.PIPE,
+            stderr=handle,
+            text=True,
+        )
+        first = trigger.stdout.readline()  # the run is scheduled: count from here
+        cpu_before = tree_cpu_s(serve_pid)
+        load = os.getloadavg()[0]
+        rest, _ = trigger.communicate()
+        cpu_after = tree_cpu_s(serve_pid)
+        handle.write(first + rest)
+    try:
+        timing = json.loads(rest.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print(f"  scheduled run ({morning}) gave no result: see {log}", flush=True)
+        return {"measurement": f"scheduled run under backlog serve ({morning})", "exit": 1}
+    scheduled = datetime.fromisoformat(timing["scheduled"])
+    wall = (datetime.fromisoformat(timing["end"]) - scheduled).total_seconds()
+    late = (datetime.fromisoformat(timing["start"]) - scheduled).total_seconds()
+    row = {
+        "measurement": f"scheduled run under backlog serve, {morning} morning "
+        "(scheduled time to digest; serve's process tree CPU)",
+        "wall_s": round(wall, 2),
+        "peak_mb": None,
+        "cpu_s": round(cpu_after - cpu_before, 1),
+        "exit": 0 if timing["state"] == "COMPLETED" else 1,
+        "load": f"{load:.2f} -> {os.getloadavg()[0]:.2f}",
+        "log": str(log),
+        "started_late_s": round(late, 2),
+    }
+    print(
+        f"  scheduled run ({morning}): {row['wall_s']} s, {row['cpu_s']} CPU s "
+        f"(started {late:.1f} s after its time), {timing['state']}, load {row['load']}",
+        flush=True,
+    )
+    return row
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants, live or reaped."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = (Path("/proc") / str(current) / "stat").read_text().rsplit(")", 1)[1]
+        except OSError:
+            continue
+        utime, stime, cutime, cstime = (int(v) for v in fields.split()[11:15])
+        total += (utime + stime + cutime + cstime) / tick
+        todo.extend(parents.get(current, []))
+    return total
 
 
 def finish(scale, days, exports, history_days, last, work, rows, pipeline=None) -> dict:

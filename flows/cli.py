@@ -13,6 +13,7 @@ import gc
 import logging
 import os
 import shutil
+import signal
 import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -366,7 +367,10 @@ def serve(config: ConfigOption = None) -> None:
         f"Serving daily-backlog ({settings.schedule.daily_cron}) and weekly-review "
         f"({settings.schedule.weekly_cron}) in {settings.report_timezone}; Ctrl-C stops."
     )
-    serve_deployments(settings, config)
+    try:
+        serve_deployments(settings, config)
+    except (KeyboardInterrupt, Terminated):  # how a service is stopped: not an error
+        console.print("Stopped serving (the schedules are paused until the next start).")
 
 
 def _reuse_server(config: Path | None, db: Path | None) -> None:
@@ -437,8 +441,19 @@ def _show(result: dict[str, Any], out: Path | None) -> str:
     return text
 
 
+class Terminated(BaseException):
+    """SIGTERM (a cron timeout, `systemctl stop`, `kill`): the command stops as on Ctrl-C,
+    its current load rolled back and Prefect's temporary server stopped with it (Python's
+    default for SIGTERM ends the process at once and leaves that server running)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main() -> None:
     """Entry point of the `backlog` command."""
+    signal.signal(signal.SIGTERM, _terminated)
     code = _run()
     # leave the except blocks first: a live traceback keeps DuckDB objects alive to exit
     gc.collect()
@@ -459,8 +474,10 @@ def _run() -> int:
         exc.show()
         return int(getattr(exc, "exit_code", 2))
     except (KeyboardInterrupt, typer.Abort):
-        errors.print("Interrupted; the warehouse is left as it was before the current load.")
-        return 130
+        code = 130
+    except Terminated as exc:
+        _forget(exc)  # frames holding DuckDB objects: freed before exit
+        code = 143  # SIGTERM's conventional exit code
     except Exception as exc:
         if options.debug:
             raise
@@ -471,6 +488,8 @@ def _run() -> int:
         )
         _forget(exc)
         return 1
+    if code in (130, 143):  # typer returns Ctrl-C as exit code 130
+        errors.print("Interrupted; the warehouse is left as it was before the current load.")
     return code if isinstance(code, int) else 0
 
 
@@ -483,11 +502,8 @@ def debug_first(args: list[str]) -> list[str]:
 
 
 def _forget(exc: BaseException) -> None:
-    """Drop the frames an exception holds (Prefect keeps the exception in its run state),
-    so the DuckDB objects in them are freed before exit."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        current.__traceback__ = None
-        current = current.__cause__ or current.__context__
+    """Drop the frames an exception holds, so the DuckDB objects in them are freed before
+    exit."""
+    from tasks.errors import forget_frames
+
+    forget_frames(exc)

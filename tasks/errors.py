@@ -11,3 +11,14 @@ class IncompleteDataError(BacklogError):
     def __init__(self, message: str, digest: dict | None = None) -> None:
         super().__init__(message)
         self.digest = digest
+
+
+def forget_frames(exc: BaseException) -> None:
+    """Drop the frames an exception and its causes hold (Prefect keeps a run's exception in
+    its state), so the DuckDB objects in them are freed now, not at exit."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__

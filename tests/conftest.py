@@ -4,6 +4,7 @@ and a warehouse connection in a temporary folder, and the demo team run once per
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,16 @@ from tests.support.paths import FIXTURES, ROOT
 
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A test run stopped by SIGTERM (a CI timeout, `kill`) ends as on Ctrl-C: the session's
+    fixtures are torn down, so the Prefect harness's server stops with it."""
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 @pytest.fixture(autouse=True)

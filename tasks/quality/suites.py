@@ -193,7 +193,9 @@ class SuiteRunner:
         # another can drop that filter mid-import, and the warning then reached the run's
         # log and stderr (seen in `backlog demo`). The same filter, set before the thread.
         warnings.filterwarnings("ignore", "SOCKS support in urllib3 requires")
-        thread = threading.Thread(target=_preload, args=(set_up, ext), name="gx-preload")
+        thread = threading.Thread(
+            target=_preload, args=(set_up, ext), name="gx-preload", daemon=True
+        )
         try:
             thread.start()
         except BaseException:

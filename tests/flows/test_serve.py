@@ -1,10 +1,11 @@
-"""`backlog serve` without a configured Prefect server: its scheduled runs use its server.
+"""`backlog serve` without a configured Prefect server: its scheduled runs use its server
+and run in its process.
 
-Prefect runs each served flow in a new process. That process must talk to the server
-`serve` started (announced beside the warehouse), not start a temporary one of its own:
-a second server costs every scheduled morning seconds, and the run's events and logs
-would go to a server nobody reads. Real processes end to end: `backlog serve`, then a
-run of its daily deployment from a client pointed at the announced server.
+`serve` starts one server (announced beside the warehouse) and runs each scheduled flow
+run itself: no second server, no new process paying the imports again, and the run's
+states and logs in the server `serve` keeps. A failed day ends its run failed and the
+next run still runs. Real processes end to end: `backlog serve`, then runs of its daily
+deployment from a client pointed at the announced server.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ BACKLOG = Path(sys.executable).parent / "backlog"
 TRIGGER = """
 import sys
 from prefect.deployments import run_deployment
-run = run_deployment(
-    "daily-backlog/daily-digest", parameters={"day": sys.argv[1]}, timeout=300, poll_interval=1
-)
-print(run.state.type.value)
+for day in sys.argv[1:]:
+    run = run_deployment(
+        "daily-backlog/daily-digest", parameters={"day": day}, timeout=300, poll_interval=1
+    )
+    print(run.state.type.value)
 """
 
 
@@ -64,7 +66,8 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
         api = json.loads(announcement.read_text())["api_url"]
         time.sleep(2)  # serve registers its deployments after announcing
         done = subprocess.run(
-            [sys.executable, "-c", TRIGGER, "2026-03-03"],
+            # 2026-03-04 has no export: a failed day
+            [sys.executable, "-c", TRIGGER, "2026-03-04", "2026-03-03"],
             cwd=tmp_path,
             env=env | {"PREFECT_API_URL": api},
             capture_output=True,
@@ -76,8 +79,11 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
         serve.send_signal(signal.SIGINT)
         serve.wait(timeout=60)
     served = log_path.read_text()
-    assert done.stdout.strip().splitlines()[-1:] == ["COMPLETED"], done.stdout + done.stderr
+    assert done.stdout.split() == ["FAILED", "COMPLETED"], done.stdout + done.stderr
     assert (tmp_path / "out" / "digest-2026-03-03.md").exists()
+    # both ran in serve's own process, the failed one first
+    assert served.count("starts in this process") == 2, served
+    assert served.count("ended FAILED") == 1, served
     # one server: the one serve started (the flow run's own process started none)
     assert served.count("Starting temporary server") == 1, served
     assert not announcement.exists()  # withdrawn when serve stopped
