@@ -769,7 +769,10 @@ def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> lis
         )
         return rows
     finally:
-        server.send_signal(2)  # SIGINT: serve stops and withdraws its announcement
+        # SIGTERM, as systemd stops a service: a process started in the background (nohup,
+        # `&` in a script) ignores SIGINT, and then serve never stopped (killed after 60 s,
+        # it left its server running)
+        server.send_signal(15)
         try:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -848,13 +851,26 @@ def measure_scheduled(serve_pid: int, api: str, work: Path, last: date, morning:
         "load": f"{load:.2f} -> {os.getloadavg()[0]:.2f}",
         "log": str(log),
         "started_late_s": round(late, 2),
+        # serve's own memory after the run: what a long-lived process keeps between mornings
+        "serve_rss_mb": _status_mb(serve_pid, "VmRSS"),
+        "serve_peak_mb": _status_mb(serve_pid, "VmHWM"),
     }
     print(
         f"  scheduled run ({morning}): {row['wall_s']} s, {row['cpu_s']} CPU s "
-        f"(started {late:.1f} s after its time), {timing['state']}, load {row['load']}",
+        f"(started {late:.1f} s after its time), {timing['state']}, load {row['load']}; "
+        f"serve's RSS {row['serve_rss_mb']} MB, peak {row['serve_peak_mb']} MB",
         flush=True,
     )
     return row
+
+
+def _status_mb(pid: int, field: str) -> float | None:
+    try:
+        status = (Path("/proc") / str(pid) / "status").read_text()
+    except OSError:
+        return None
+    found = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
+    return round(int(found[1]) / 1024) if found else None
 
 
 def tree_cpu_s(pid: int) -> float:
