@@ -3,9 +3,9 @@
 -- incremental: ticket_id
 with
 
+-- staging.stg_events of the tickets in scope (tasks/models/plan.py)
 events as (
-    select * from staging.stg_events
-    where in_scope(ticket_id)
+    select * from scope_events
 ),
 
 final as (

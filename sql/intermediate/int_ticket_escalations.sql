@@ -13,12 +13,11 @@ agent_opened as (
     -- an agent who opened the ticket with a public comment wrote its text, not the customer
     select distinct tickets.ticket_id
     from tickets
-    inner join staging.stg_events as events
+    inner join scope_events as events  -- staging.stg_events of the tickets in scope
         on events.ticket_id = tickets.ticket_id
         and events.kind = 'comment'
         and events.author_role = 'agent'
         and events.occurred_at = tickets.created_at
-    where in_scope(events.ticket_id)
 ),
 
 keyword_terms as (

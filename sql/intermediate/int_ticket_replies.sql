@@ -22,10 +22,9 @@ comments as (
             partition by events.ticket_id
             order by events.occurred_at, events.export_date, events.row_number, events.load_id
         ) as comment_seq,
-    from staging.stg_events as events
+    from scope_events as events  -- staging.stg_events of the tickets in scope
     inner join tickets using (ticket_id)
-    where in_scope(events.ticket_id)
-        and events.kind = 'comment'
+    where events.kind = 'comment'
         and events.occurred_at >= tickets.created_at
 ),
 
@@ -54,8 +53,8 @@ from_events as (
 ),
 
 tickets_with_comments as (
-    select distinct ticket_id from staging.stg_events
-    where kind = 'comment' and in_scope(ticket_id)
+    select distinct ticket_id from scope_events
+    where kind = 'comment'
 ),
 
 -- events say nothing of the time before the earliest exported event: a reply the

@@ -19,10 +19,9 @@ status_events as (
         events.export_date,
         events.row_number,
         events.load_id,
-    from staging.stg_events as events
+    from scope_events as events  -- staging.stg_events of the tickets in scope
     inner join tickets using (ticket_id)
-    where in_scope(events.ticket_id)
-        and events.kind = 'status_change'
+    where events.kind = 'status_change'
         and events.to_value in ('new', 'open', 'pending', 'hold', 'solved', 'closed')
 ),
 
@@ -51,11 +50,10 @@ versions as (
         versions.export_date,
         versions.row_number,
         versions.load_id,
-    from staging.stg_ticket_versions as versions
+    from scope_ticket_versions as versions  -- staging.stg_ticket_versions in scope
     inner join tickets using (ticket_id)
     left join event_tickets using (ticket_id)
-    where in_scope(versions.ticket_id)
-        and versions.status <> 'deleted'
+    where versions.status <> 'deleted'
         and (event_tickets.ticket_id is null or versions.updated_at < event_tickets.first_event_at)
 ),
 

@@ -17,10 +17,9 @@ public_turns as (
         events.export_date,
         events.row_number,
         case when events.author_role = 'end_user' then 'customer' else 'agent' end as speaker,
-    from staging.stg_events as events
+    from scope_events as events  -- staging.stg_events of the tickets in scope
     inner join tickets using (ticket_id)
-    where in_scope(events.ticket_id)
-        and events.kind = 'comment'
+    where events.kind = 'comment'
         and coalesce(events.is_public, false)
         and events.author_role in ('end_user', 'agent')
         and events.occurred_at <= tickets.last_solved_at
@@ -67,16 +66,16 @@ exchanges as (
 ),
 
 assignees as (
-    select ticket_id, assignee_id as assignee from staging.stg_ticket_versions
-    where assignee_id is not null and in_scope(ticket_id)
+    select ticket_id, assignee_id as assignee from scope_ticket_versions
+    where assignee_id is not null
     union
-    select ticket_id, to_value from staging.stg_events
-    where kind = 'assignment' and to_value is not null and in_scope(ticket_id)
+    select ticket_id, to_value from scope_events
+    where kind = 'assignment' and to_value is not null
 ),
 
 groups as (
-    select ticket_id, group_name from staging.stg_ticket_versions
-    where group_name is not null and in_scope(ticket_id)
+    select ticket_id, group_name from scope_ticket_versions
+    where group_name is not null
 ),
 
 handoffs as (

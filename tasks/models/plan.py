@@ -127,12 +127,17 @@ def set_full_scope(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
-    """Temp table `scope_tickets`, macro `in_scope(ticket_id)` and variable `build_from`.
+    """Temp table `scope_tickets`, macro `in_scope(ticket_id)`, variable `build_from`, and
+    the scope's rows of the loaded tables: `scope_events`, `scope_ticket_versions`.
 
     `in_scope(ticket_id)` is how a model's inputs keep the tickets in scope: `true` in a
     full build, so DuckDB drops the test instead of probing every row against every
     ticket (a fifth of some models' time); in an incremental build, whether the ticket
-    is in `scope_tickets`.
+    is in `scope_tickets`. `scope_events` and `scope_ticket_versions` are
+    `staging.stg_events` and `staging.stg_ticket_versions` restricted to the scope: in
+    an incremental build temp tables read once here (each model reading the history's
+    events for a few thousand tickets was a scan of every event per model), in a full
+    build views of the whole tables.
     """
     con.execute("set variable build_from = $day::date", {"day": plan.build_from})
     if plan.full:
@@ -142,6 +147,9 @@ def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
             "select ticket_id from staging.stg_ticket_versions "
             "union select ticket_id from staging.stg_events"
         )
+        for name, table in SCOPED_TABLES.items():
+            _drop_temp(con, name)
+            con.execute(f"create temp view {name} as select * from {table}")
         return
     con.execute(
         "create or replace temp table scope_tickets as " + read_sql(SCOPE_QUERY),
@@ -152,6 +160,31 @@ def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
         "create or replace temp macro in_scope(any_ticket_id) as "
         "any_ticket_id in (select ticket_id from scope_tickets)"
     )
+    for name, table in SCOPED_TABLES.items():
+        _drop_temp(con, name)
+        con.execute(
+            f"create temp table {name} as select * from {table} "
+            "where ticket_id in (select ticket_id from scope_tickets)"
+        )
+
+
+# the loaded tables the ticket-keyed models read for the tickets in scope (set_scope)
+SCOPED_TABLES = {
+    "scope_events": "staging.stg_events",
+    "scope_ticket_versions": "staging.stg_ticket_versions",
+}
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop temp table or view `name` (a full build's view, an incremental build's table)."""
+    found = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_catalog = 'temp' and table_name = $name",
+        {"name": name},
+    ).fetchone()
+    if found is not None:
+        kind = "view" if found[0] == "VIEW" else "table"
+        con.execute(f"drop {kind} temp.{name}")
 
 
 def rebuilt_rows(model: Model, plan: BuildPlan) -> str | None:

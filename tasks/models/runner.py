@@ -16,7 +16,10 @@ what the last build saw). A model says how it can be updated in a comment line:
                                    temp table `scope_tickets`, which the model's inputs
                                    read through (`where in_scope(ticket_id)`, a macro
                                    that is `true` in a full build; `ticket_id in (select
-                                   ticket_id from scope_tickets)` works too)
+                                   ticket_id from scope_tickets)` works too); the
+                                   loaded events and ticket versions of the scope's
+                                   tickets are `scope_events` and
+                                   `scope_ticket_versions` (read once per build)
     -- incremental: report_date   one or more rows per report day; an incremental build
                                    replaces the days from variable `build_from` (the
                                    lookback window) and keeps the older days' rows
