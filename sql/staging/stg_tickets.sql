@@ -5,9 +5,9 @@
 -- incremental: ticket_id
 with
 
--- the versions of the tickets in scope (staging.stg_ticket_versions, see tasks/models/plan.py)
 versions as (
-    select * from scope_ticket_versions
+    select * from staging.stg_ticket_versions
+    where in_scope(ticket_id)
 ),
 
 settings as (

@@ -134,10 +134,10 @@ def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     full build, so DuckDB drops the test instead of probing every row against every
     ticket (a fifth of some models' time); in an incremental build, whether the ticket
     is in `scope_tickets`. `scope_events` and `scope_ticket_versions` are
-    `staging.stg_events` and `staging.stg_ticket_versions` restricted to the scope: in
-    an incremental build temp tables read once here (each model reading the history's
-    events for a few thousand tickets was a scan of every event per model), in a full
-    build views of the whole tables.
+    the columns of `staging.stg_events` and `staging.stg_ticket_versions` the models read
+    (`SCOPED_TABLES`), restricted to the scope: in an incremental build temp tables read
+    once here (each model reading the history's events for a few thousand tickets was a
+    scan of every event per model), in a full build views of the whole tables.
     """
     con.execute("set variable build_from = $day::date", {"day": plan.build_from})
     if plan.full:
@@ -147,9 +147,9 @@ def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
             "select ticket_id from staging.stg_ticket_versions "
             "union select ticket_id from staging.stg_events"
         )
-        for name, table in SCOPED_TABLES.items():
+        for name, (table, columns) in SCOPED_TABLES.items():
             _drop_temp(con, name)
-            con.execute(f"create temp view {name} as select * from {table}")
+            con.execute(f"create temp view {name} as select {', '.join(columns)} from {table}")
         return
     con.execute(
         "create or replace temp table scope_tickets as " + read_sql(SCOPE_QUERY),
@@ -160,18 +160,33 @@ def set_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
         "create or replace temp macro in_scope(any_ticket_id) as "
         "any_ticket_id in (select ticket_id from scope_tickets)"
     )
-    for name, table in SCOPED_TABLES.items():
+    for name, (table, columns) in SCOPED_TABLES.items():
         _drop_temp(con, name)
         con.execute(
-            f"create temp table {name} as select * from {table} "
+            f"create temp table {name} as select {', '.join(columns)} from {table} "
             "where ticket_id in (select ticket_id from scope_tickets)"
         )
 
 
-# the loaded tables the ticket-keyed models read for the tickets in scope (set_scope)
+# the loaded tables the ticket-keyed models read for the tickets in scope (set_scope): the
+# columns they read (copying a version's texts, tags and JSON cost three times the rest;
+# stg_tickets, which keeps every column, reads staging.stg_ticket_versions itself)
+_ROW_ORDER = ("load_id", "export_date", "row_number", "ticket_id")
+_EVENT_COLUMNS = (
+    "occurred_at",
+    "kind",
+    "from_value",
+    "to_value",
+    "author_role",
+    "is_public",
+    "body",
+)
 SCOPED_TABLES = {
-    "scope_events": "staging.stg_events",
-    "scope_ticket_versions": "staging.stg_ticket_versions",
+    "scope_events": ("staging.stg_events", (*_ROW_ORDER, *_EVENT_COLUMNS)),
+    "scope_ticket_versions": (
+        "staging.stg_ticket_versions",
+        (*_ROW_ORDER, "updated_at", "solved_at", "status", "assignee_id", "group_name"),
+    ),
 }
 
 
