@@ -22,8 +22,19 @@ from tests.support.paths import ROOT
 
 BACKLOG = Path(sys.executable).parent / "backlog"
 TRIGGER = """
-import sys
+import sys, time
+from prefect import get_client
 from prefect.deployments import run_deployment
+with get_client(sync_client=True) as client:  # both schedules registered, active
+    for name in ("daily-backlog/daily-digest", "weekly-review/weekly-review"):
+        for _ in range(240):  # serve registers them after announcing its server
+            try:
+                deployment = client.read_deployment_by_name(name)
+                break
+            except Exception:
+                time.sleep(0.5)
+        for schedule in deployment.schedules:
+            print(name, schedule.schedule.cron, schedule.active, deployment.paused)
 for day in sys.argv[1:]:
     run = run_deployment(
         "daily-backlog/daily-digest", parameters={"day": day}, timeout=300, poll_interval=1
@@ -64,7 +75,6 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.5)
         api = json.loads(announcement.read_text())["api_url"]
-        time.sleep(2)  # serve registers its deployments after announcing
         done = subprocess.run(
             # 2026-03-04 has no export: a failed day
             [sys.executable, "-c", TRIGGER, "2026-03-04", "2026-03-03"],
@@ -79,7 +89,12 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
         serve.send_signal(signal.SIGINT)
         serve.wait(timeout=60)
     served = log_path.read_text()
-    assert done.stdout.split() == ["FAILED", "COMPLETED"], done.stdout + done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[:2] == [
+        "daily-backlog/daily-digest 30 6 * * 1-5 True False",
+        "weekly-review/weekly-review 0 7 * * 1 True False",
+    ], done.stdout + done.stderr
+    assert lines[2:] == ["FAILED", "COMPLETED"], done.stdout + done.stderr
     assert (tmp_path / "out" / "digest-2026-03-03.md").exists()
     # both ran in serve's own process, the failed one first
     assert served.count("starts in this process") == 2, served
