@@ -428,10 +428,10 @@ def _store_file(
         )
     result.rows_folded = outcome.rows_folded
     result.validation_seconds = outcome.seconds
-    con.executemany(
+    warehouse.insert_rows(
+        con,
         "insert into ops.validation_results (load_id, export_date, entity, expectation, "
-        "column_name, severity, success, unexpected_count, message) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "column_name, severity, success, unexpected_count, message) values",
         [
             [
                 load_id,

@@ -19,7 +19,7 @@ import duckdb
 
 from tasks.config import QualitySettings
 from tasks.contract import ENTITIES
-from tasks.warehouse import read_sql
+from tasks.warehouse import insert_rows, read_sql
 
 # Earlier loaded days the volume check needs in its window before it judges a day.
 MIN_HISTORY_DAYS = 3
@@ -170,10 +170,13 @@ def volume_checks(
 
 
 def record_checks(con: duckdb.DuckDBPyConnection, checks: list[QualityCheck]) -> None:
-    """Keep checks in `ops.quality_checks` (inside the load's transaction)."""
-    con.executemany(
+    """Keep checks in `ops.quality_checks` (inside the load's transaction); a check
+    repeated (same day, entity, name and subject) keeps its last row."""
+    last = {(c.export_date, c.entity, c.check_name, c.subject): c for c in checks}
+    insert_rows(
+        con,
         "insert or replace into ops.quality_checks (export_date, entity, check_name, subject, "
-        "severity, success, observed, threshold, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "severity, success, observed, threshold, message) values",
         [
             [
                 c.export_date,
@@ -186,7 +189,7 @@ def record_checks(con: duckdb.DuckDBPyConnection, checks: list[QualityCheck]) ->
                 c.threshold,
                 c.message,
             ]
-            for c in checks
+            for c in last.values()
         ],
     )
 
