@@ -53,6 +53,10 @@ def _alive(pid: int) -> bool:
     return state != "Z"  # a zombie has exited; only its parent's wait is missing
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_stopped_run_leaves_no_prefect_server(tmp_path, small_exports, sent, code):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKLOG_", "PREFECT_"))}
@@ -66,6 +70,9 @@ def test_a_stopped_run_leaves_no_prefect_server(tmp_path, small_exports, sent, c
             env=env,
             stdout=out,
             stderr=err,
+            # as a command typed at a terminal: started in the background by a
+            # non-interactive shell (CI, `make test &`), this test would ignore SIGINT
+            preexec_fn=_default_sigint,
         )
     servers: list[int] = []
     try:

@@ -86,8 +86,15 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
             check=False,
         )
     finally:
-        serve.send_signal(signal.SIGINT)
-        serve.wait(timeout=60)
+        # SIGTERM, as a service manager stops it: a process started in the background by
+        # a non-interactive shell (CI, `make test &`) ignores SIGINT from its start
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=60)
+        finally:
+            if serve.poll() is None:  # never leave it to the next tests
+                serve.kill()
+                serve.wait()
     served = log_path.read_text()
     lines = done.stdout.strip().splitlines()
     assert lines[:2] == [
