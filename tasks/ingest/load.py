@@ -113,18 +113,7 @@ def load_days(
         staged = stage_days(con, days, root, settings)
     try:
         staged.record_failures(root)
-        _validate_and_store(
-            staged.con,
-            staged.days,
-            root,
-            staged.staged,
-            staged.hashes,
-            staged.outcomes,
-            settings,
-            ext,
-            runner,
-            staged.source_timezone,
-        )
+        _validate_and_store(staged, root, settings, ext, runner)
     finally:
         staged.drop_tables()
         if staged.con is not con:  # staged ahead on a connection of its own
@@ -221,18 +210,21 @@ def stage_days(
 
 
 def _validate_and_store(
-    con: duckdb.DuckDBPyConnection,
-    days: Sequence[ExportDay],
+    batch: StagedDays,
     root: Path,
-    staged: dict[int, list[StagedFile]],
-    hashes: dict[int, Hashes],
-    outcomes: list[DayLoad | ExportFileError | None],
     settings: QualitySettings,
     ext: Extensions,
     runner: SuiteRunner,
-    source_timezone: str,
 ) -> None:
-    """Validate the staged days in one go, leave out the fatal ones, store the rest."""
+    """Validate the staged days in one go, leave out the fatal ones, store the rest
+    (on the batch's connection; each day's outcome into `batch.outcomes`)."""
+    con, days, staged, hashes, outcomes = (
+        batch.con,
+        batch.days,
+        batch.staged,
+        batch.hashes,
+        batch.outcomes,
+    )
     files = [file for day_files in staged.values() for file in day_files]
     if not files:
         return
@@ -249,7 +241,7 @@ def _validate_and_store(
         ],
         ext,
         runner=runner,
-        source_timezone=source_timezone,
+        source_timezone=batch.source_timezone,
         use=lambda index: use(con, files[index].number),
     )
     outcome_of = {
