@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from flows import steps
 from flows.digest import publish
@@ -98,5 +99,5 @@ def backfill(
         failed_days = ingest.range_failure(con, start, end)
     clock.add(run.seconds)
     progress.info("%s", clock.closing_line(len(days)), extra={"line": CLOSING_LINE})
-    steps.fail_on_bad_data(result, failed_days)
+    steps.fail_on_bad_data(quote(result), failed_days)  # quote: see flows/digest.py
     return result

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from flows import steps
 from flows.progress import WARNINGS_LOGGER
@@ -43,8 +44,10 @@ def publish(
     The digest and its data quality are Prefect artifacts too."""
     started = time.perf_counter()
     result = steps.build_digest(con, day, settings)
-    payload = steps.write_digest(con, result, settings)
-    steps.publish_digest_artifacts(result)
+    # quote(): Prefect would otherwise walk the whole digest, every KB candidate's ticket
+    # ids included (MBs at a large org), looking for futures before each task it is given to
+    payload = steps.write_digest(con, quote(result), settings)
+    steps.publish_digest_artifacts(quote(result))
     delivery = steps.post_digest(con, day, payload, settings) if post else None
     copying = time.perf_counter()
     copy = steps.publish_readers_copy(con, settings)
@@ -70,5 +73,5 @@ def digest(
         if ingest.has_loads(con):  # nothing loaded yet: no models to build
             steps.build_models(con, settings)
         run = publish(con, day, settings, post)
-    steps.fail_on_bad_data(run.digest)  # a failed day exits as its run did
+    steps.fail_on_bad_data(quote(run.digest))  # a failed day exits as its run did
     return run

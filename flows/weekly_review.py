@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from flows import steps
 from tasks import warehouse
@@ -32,8 +33,9 @@ def weekly_review(
     review.parse_week(week)
     with warehouse.connect(settings) as con:
         pack = steps.build_review(con, week, settings)
-        paths = steps.write_review(pack, settings.out_dir)
-        steps.publish_review_artifact(pack)
+        # quote(): Prefect does not walk the pack (charts and all) for futures
+        paths = steps.write_review(quote(pack), settings.out_dir)
+        steps.publish_review_artifact(quote(pack))
         if post:
             steps.post_review(con, week, next(p for p in paths if p.suffix == ".html"))
     summary = {key: value for key, value in pack.items() if key != "charts"}
