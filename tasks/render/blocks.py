@@ -186,7 +186,10 @@ class _Renderer:
             size += f" · {_arrow(fmt.backlog_change_value(b.get('change_7d'), f))} {week}"
         projected = _int(f.get("projected_backlog_14d"))
         short = fmt.history(f.get("history_days"))
-        if f.get("inflow_above_outflow_since") and short:
+        if f.get("inflow_above_outflow_since") and fmt.growth_alerted(d):
+            # the alert (Act on, or the alerts under it) says since when and by how much
+            direction = f"*Growing*: {projected} projected in 14 days"
+        elif f.get("inflow_above_outflow_since") and short:
             direction = (
                 f"*Growing*: inflow above outflow since "
                 f"{esc(f['inflow_above_outflow_since'])} ({short}), "
@@ -474,7 +477,7 @@ class _Renderer:
             f"today {_int(f.get('inflow'))} in, {_int(f.get('outflow'))} out, "
             f"{_int(f.get('reopened'))} reopened."
         )
-        if f.get("inflow_above_outflow_since"):
+        if f.get("inflow_above_outflow_since") and not fmt.growth_alerted(d):
             text += f" Inflow above outflow since {esc(f['inflow_above_outflow_since'])}."
         alerts = d.get("alerts") or []
         if alerts:

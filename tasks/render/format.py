@@ -311,6 +311,12 @@ def count_tickets(value: Any) -> str:
     return f"{count(value)} ticket{'' if value == 1 else 's'}"
 
 
+def growth_alerted(d: dict[str, Any]) -> bool:
+    """Whether the digest carries the inflow-above-outflow alert: its message says since
+    when and by how much, so the backlog's state line does not say it again."""
+    return any(alert.get("name") == "inflow_above_outflow" for alert in d.get("alerts") or [])
+
+
 def rate_alert_wait(flow: dict[str, Any], cohort: Any) -> str:
     """What a rate alert (reopen, recontact) still waits for: "14 days of history" or "a
     cohort of 30 solved tickets"; empty when it may fire."""

@@ -63,7 +63,8 @@ def _backlog(d: dict[str, Any]) -> list[str]:
         )
     if f["inflow_above_outflow_since"] and short:
         lines.append(f"- Inflow above outflow since {f['inflow_above_outflow_since']} ({short})")
-    elif f["inflow_above_outflow_since"]:
+    elif f["inflow_above_outflow_since"] and not fmt.growth_alerted(d):
+        # else the alert at the top says it, with its days and averages
         lines.append(f"- **Inflow above outflow since {f['inflow_above_outflow_since']}**")
     drain = "growing" if f["days_to_drain"] is None else fmt.days(f["days_to_drain"])
     lines += [
