@@ -40,6 +40,7 @@ from flows.cli_options import (
     parse_day,
     settings_with_warehouse,
 )
+from flows.progress import warnings_printed
 from tasks.errors import BacklogError, IncompleteDataError
 
 app = typer.Typer(
@@ -95,6 +96,10 @@ def main_options(
         os.environ.setdefault(name, value)
     if not (debug or serving):
         logging.getLogger("prefect").setLevel(logging.CRITICAL)
+    if not serving:  # serve logs as a service does
+        # every command prints a `backlog` warning (a migration's notice before it rewrites
+        # a table) as one `Warning:` line, not only the commands that run a flow
+        ctx.with_resource(warnings_printed(errors, debug))
 
 
 def prefect_environment(debug: bool, *, serving: bool = False) -> dict[str, str]:

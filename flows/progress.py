@@ -65,14 +65,17 @@ def flow_progress(
     logger is one `Warning:` line on `errors` (default: stderr). With `debug`, Prefect's
     console lines are printed as well (the warnings and lines among them).
     """
-    ours = logging.getLogger("backlog")
+    with warnings_printed(errors or Console(stderr=True), debug):
+        yield from _progress(console, name, debug, lines)
+
+
+def _progress(
+    console: Console, name: str, debug: bool, lines: bool
+) -> Iterator[Callable[[], None]]:
+    """The bar on a terminal, the lines asked for without one (`flow_progress`)."""
     progress_log = logging.getLogger(PROGRESS_LOGGER)
-    propagate, level = ours.propagate, progress_log.level
-    ours.propagate = debug  # still recorded by Prefect's run-log handler on `backlog`
+    level = progress_log.level
     progress_log.setLevel(logging.INFO)
-    warnings = _WarningHandler(errors or Console(stderr=True))
-    if not debug:
-        ours.addHandler(warnings)
     try:
         if not console.is_terminal:
             printer = _LinePrinter(console, (BATCH_LINE, CLOSING_LINE))
@@ -104,9 +107,28 @@ def flow_progress(
                 progress_log.removeHandler(handler)
                 progress_log.removeHandler(printer)
     finally:
-        ours.removeHandler(warnings)
-        ours.propagate = propagate
         progress_log.setLevel(level)
+
+
+@contextmanager
+def warnings_printed(errors: Console, debug: bool = False) -> Iterator[None]:
+    """While the block runs, a warning on a `backlog` logger (a migration's notice, the
+    readers' copy skipped) is one `Warning: <message>` line on `errors`, whichever command
+    logs it, and stops at `backlog` (Prefect's run-log handler still records it). With
+    `debug` the records go on to Prefect's console lines instead. Nested blocks print a
+    warning once: only the outermost adds the printer."""
+    ours = logging.getLogger("backlog")
+    if debug or any(isinstance(h, _WarningHandler) for h in ours.handlers):
+        yield
+        return
+    propagate, printer = ours.propagate, _WarningHandler(errors)
+    ours.propagate = False
+    ours.addHandler(printer)
+    try:
+        yield
+    finally:
+        ours.removeHandler(printer)
+        ours.propagate = propagate
 
 
 class _WarningHandler(logging.Handler):
