@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tasks.render import format as fmt
-
-# a driver reason as the digest words it (`driver_reason`): "driver <name>: <n> tickets this week"
-_DRIVER_REASON = re.compile(r"^driver (?P<driver>.+): (?P<count>[\d,]+) tickets this week$")
 
 
 @dataclass(frozen=True)
@@ -31,24 +27,27 @@ class WorkList:
 def split_reasons(items: Sequence[dict[str, Any]]) -> WorkList:
     """What all work-next items share, the drivers' sizes, and each item's own reasons.
 
-    A reason every item carries is lifted out (when there are at least two items); a
-    driver reason reads "<driver> driver" on its line and its weekly size is said once.
+    A reason every item carries is lifted out (when there are at least two items); an
+    item's driver reason (`driver_reason` of its `driver` and `driver_tickets_7d`, the
+    columns of fct_work_next) reads "<driver> driver" on its line and its weekly size,
+    from the column, is said once.
     """
-    lists = [[_grouped(reason) for reason in _reasons(item)] for item in items]
+    lists = [_reasons(item) for item in items]
     shared: list[str] = []
     if len(lists) >= 2:
         shared = [r for r in lists[0] if all(r in other for other in lists[1:])]
     sizes: dict[str, int] = {}
     own: list[list[str]] = []
-    for reasons in lists:
+    for item, reasons in zip(items, lists, strict=True):
+        driver, size = item.get("driver"), item.get("driver_tickets_7d")
+        worded = driver_reason(driver, size) if driver and fmt.is_number(size) else None
         line: list[str] = []
         for reason in reasons:
             if reason in shared:
                 continue
-            match = _DRIVER_REASON.match(reason)
-            if match:
-                sizes.setdefault(match["driver"], int(match["count"].replace(",", "")))
-                line.append(f"{match['driver']} driver")
+            if reason == worded:
+                sizes.setdefault(driver, int(size))
+                line.append(f"{driver} driver")
             else:
                 line.append(reason)
         own.append(line)
@@ -58,7 +57,7 @@ def split_reasons(items: Sequence[dict[str, Any]]) -> WorkList:
 def driver_reason(driver: str, tickets_7d: int) -> str:
     """The driver reason in words, its size grouped as every count is shown: fct_work_next
     stores `driver <name>` and the size as a number (`driver_tickets_7d`)."""
-    return f"driver {driver}: {fmt.count(tickets_7d)} tickets this week"
+    return f"driver {driver}: {fmt.count_tickets(tickets_7d)} this week"
 
 
 def summary(work: WorkList) -> str:
@@ -80,11 +79,3 @@ def _reasons(item: dict[str, Any]) -> list[str]:
     if isinstance(reasons, str):
         reasons = [reasons]
     return [str(r) for r in reasons if r]
-
-
-def _grouped(reason: str) -> str:
-    """A driver reason with its count grouped as every count is shown ("1,204 tickets")."""
-    match = _DRIVER_REASON.match(reason)
-    if not match:
-        return reason
-    return driver_reason(match["driver"], int(match["count"].replace(",", "")))

@@ -29,6 +29,9 @@ def work_next_for_day(
             "ticket_id": ticket_id,
             "score": score,
             "reasons": [_worded(reason, driver, tickets_7d) for reason in reasons],
+            # the renderers say the driver's size once, from these (not from the text)
+            "driver": driver,
+            "driver_tickets_7d": tickets_7d,
         }
         for ticket_id, score, reasons, driver, tickets_7d in rows
     ]

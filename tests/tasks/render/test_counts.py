@@ -47,7 +47,8 @@ def inflated(value: Any, key: str = "") -> Any:
 
 def large_digest() -> dict[str, Any]:
     digest = inflated(make_digest())
-    digest["work_next"][0]["reasons"].append("driver refund: 12042 tickets this week")
+    digest["work_next"][0].update(driver="refund", driver_tickets_7d=12042)
+    digest["work_next"][0]["reasons"].append(worklist.driver_reason("refund", 12042))
     digest["stale"]["ticket_ids"] = [f"T{i}" for i in range(40)]
     return digest
 
@@ -93,7 +94,8 @@ def test_the_alerts_group_their_counts():
 
 
 def test_a_driver_reason_every_item_shares_is_grouped_too():
-    items = [{"reasons": ["driver refund: 12042 tickets this week"]} for _ in range(2)]
+    reason = worklist.driver_reason("refund", 12042)
+    items = [{"reasons": [reason], "driver": "refund", "driver_tickets_7d": 12042}] * 2
     assert worklist.summary(worklist.split_reasons(items)) == (
         "all: driver refund: 12,042 tickets this week"
     )

@@ -190,7 +190,13 @@ def test_drivers_this_week_are_largest_first_ties_by_name():
     """Reasons met in the order bug 47, login 48, billing 53, vip 34, how-to 48 read
     billing 53, how-to 48, login 48, bug 47, vip 34 (48 = 48: how-to before login)."""
     items = [
-        {"ticket_id": str(i), "score": 90 - i, "reasons": [f"driver {d}: {n} tickets this week"]}
+        {
+            "ticket_id": str(i),
+            "score": 90 - i,
+            "reasons": [worklist.driver_reason(d, n)],
+            "driver": d,
+            "driver_tickets_7d": n,
+        }
         for i, (d, n) in enumerate(
             [("bug", 47), ("login", 48), ("billing", 53), ("vip", 34), ("how-to", 48)]
         )

@@ -189,11 +189,15 @@ def test_work_next_scores_order_and_reasons(result):
                 "driver login: 4 tickets this week",
                 "SLA breached",
             ],
+            "driver": "login",
+            "driver_tickets_7d": 4,
         },
         {
             "ticket_id": "W3",
             "score": 60.0,
             "reasons": ["driver login: 4 tickets this week", "SLA 100% elapsed"],
+            "driver": "login",
+            "driver_tickets_7d": 4,
         },
         {
             "ticket_id": "W2",
@@ -202,6 +206,8 @@ def test_work_next_scores_order_and_reasons(result):
                 "driver login: 4 tickets this week",
                 "customer sounds upset (unacceptable, not working, still not)",
             ],
+            "driver": "login",
+            "driver_tickets_7d": 4,
         },
     ]
 
