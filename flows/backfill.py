@@ -12,7 +12,7 @@ from prefect.utilities.annotations import quote
 
 from flows import steps
 from flows.digest import publish
-from flows.progress import BATCH_LINE, CLOSING_LINE, BackfillClock, batch_line
+from flows.progress import BATCH_LINE, CLOSING_LINE, PROGRESS_LOGGER, BackfillClock, batch_line
 from tasks import ingest, quality, warehouse
 from tasks.config import load_settings
 
@@ -43,7 +43,7 @@ def backfill(
     runner.preload(settings.extensions)  # GX's import overlaps with opening the warehouse
     # progress lines: Prefect records them as run logs (PREFECT_LOGGING_EXTRA_LOGGERS),
     # the CLI draws them as a progress bar
-    progress = logging.getLogger("backlog.progress")
+    progress = logging.getLogger(PROGRESS_LOGGER)
     clock = BackfillClock()  # each part's wall seconds, for the closing line
     # the next batch is read and typed on a second connection while one loads
     with (

@@ -20,9 +20,9 @@ from prefect import flow
 from prefect.utilities.annotations import quote
 
 from flows import steps
-from flows.progress import WARNINGS_LOGGER
 from tasks import ingest, warehouse
 from tasks.config import Settings, load_settings
+from tasks.errors import WARNINGS_LOGGER
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from tasks.ingest import DayLoad
 
 PROGRESS_LOGGER = "backlog.progress"
-WARNINGS_LOGGER = "backlog.warnings"
 # the `line` of a progress record printed by a command that asks for lines
 BATCH_LINE = "batch"
 CLOSING_LINE = "closing"

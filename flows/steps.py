@@ -267,9 +267,9 @@ def publish_readers_copy(
     )
     if isinstance(copy, warehouse.PublishedCopy):
         get_run_logger().info(
-            "readers' copy %s (%.1f MB in %.2f s%s)",
+            "readers' copy %s (%s in %.2f s%s)",
             copy.path,
-            copy.size_bytes / 1e6,
+            warehouse.file_size(copy.size_bytes),
             copy.seconds,
             ", cloned" if copy.cloned else "",
         )

@@ -1,4 +1,9 @@
-"""The one exception a user sees: a sentence saying what, where and what to do."""
+"""What a user is told: the one exception (a sentence saying what, where and what to do),
+and the logger of the warnings every command prints as a `Warning:` line."""
+
+# a warning the user should read (a migration's notice, the readers' copy skipped); every
+# command prints it as one `Warning: <message>` line (flows/progress.py)
+WARNINGS_LOGGER = "backlog.warnings"
 
 
 class BacklogError(Exception):

@@ -17,6 +17,7 @@ from tasks.warehouse.readers import (
     PublishedCopy,
     RemovedCopy,
     SkippedCopy,
+    file_size,
     publish_copy,
     remove_copy,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "connect",
     "defer_vacuum",
     "discover_migrations",
+    "file_size",
     "insert_rows",
     "open_file",
     "prepare",

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.errors import BacklogError
+from tasks.errors import WARNINGS_LOGGER, BacklogError
 from tasks.warehouse.files import SQL_DIR, split_statements
+from tasks.warehouse.readers import file_size
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 GUARD = re.compile(r"^--\s*applies when:\s*(.+)$")
 HEADER = re.compile(r"^--\s*(rows it rewrites|says):\s*(.+)$")
 # what a migration says is printed as the `Warning:` lines are (flows/progress.py), and
 # recorded in the flow run's log (a cron mail and Prefect's UI hold it)
-NOTICES_LOGGER = "backlog.warnings"
+NOTICES_LOGGER = WARNINGS_LOGGER
 VERSION_QUERY = (
     "select version, schema_sha256 from ops.schema_migrations order by version desc limit 1"
 )
@@ -171,13 +172,8 @@ def _say(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
         "where database_name = current_database()"
     ).fetchone()[0]
     logging.getLogger(NOTICES_LOGGER).warning(
-        "%s", sentence.format(rows=f"{rows:,}", size=_size(size))
+        "%s", sentence.format(rows=f"{rows:,}", size=file_size(size))
     )
-
-
-def _size(size: int) -> str:
-    """A file size as a reader writes it: 840 MB, 13.2 GB."""
-    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{max(size / 1e6, 1):.0f} MB"
 
 
 def _run(con: duckdb.DuckDBPyConnection, text: str, path: Path) -> None:

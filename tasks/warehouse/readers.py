@@ -13,6 +13,7 @@ import duckdb
 from tasks.errors import BacklogError
 
 GB = 1_000_000_000
+MB = 1_000_000
 _FICLONE = 0x40049409  # Linux's ioctl that clones a file's blocks (btrfs, XFS, bcachefs)
 
 
@@ -104,6 +105,15 @@ def _clone(source: Path, destination: Path) -> bool:
     return True
 
 
+def file_size(size_bytes: float) -> str:
+    """A file's size as every line of the tool says it: "840 MB", "13.2 GB" (10^9 bytes,
+    the unit of `readers_copy_max_gb`); "1 MB" at the least, so a small file never reads
+    "0 MB" or "0.0 GB"."""
+    if round(size_bytes / MB) >= 1000:
+        return f"{size_bytes / GB:.1f} GB"
+    return f"{max(round(size_bytes / MB), 1)} MB"
+
+
 def _skip(warehouse: Path, target: Path, size: int, max_gb: float) -> str:
     """The one line a run prints when it skips the copy: what, why, the old copy, what to do.
 
@@ -119,8 +129,8 @@ def _skip(warehouse: Path, target: Path, size: int, max_gb: float) -> str:
     except OSError as exc:
         old = f"the old copy, now stale, could not be removed ({exc}): delete it"
     return (
-        f"Readers' copy {target} not published: the warehouse is {size / GB:.1f} GB, above "
-        f"readers_copy_max_gb = {max_gb:g}, and a copy would write another {size / GB:.1f} GB "
+        f"Readers' copy {target} not published: the warehouse is {file_size(size)}, above "
+        f"readers_copy_max_gb = {max_gb:g}, and a copy would write another {file_size(size)} "
         f"every run; {old}. Raise readers_copy_max_gb in backlog.toml to publish it, or open "
         f"{warehouse} read-only between runs."
     )

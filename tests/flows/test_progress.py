@@ -16,9 +16,9 @@ from flows.progress import (
     BATCH_LINE,
     CLOSING_LINE,
     PROGRESS_LOGGER,
-    WARNINGS_LOGGER,
     flow_progress,
 )
+from tasks.errors import WARNINGS_LOGGER
 
 
 class Kept(logging.Handler):

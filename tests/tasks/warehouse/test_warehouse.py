@@ -305,10 +305,10 @@ def test_above_the_size_limit_the_copy_is_skipped_in_one_sentence_and_the_stale_
         assert con.execute("select count(*) from t").fetchone() == (3,)
     assert isinstance(skipped, warehouse.SkippedCopy)
     assert list(target.parent.iterdir()) == []
-    gb, limit = f"{size / readers.GB:.1f}", f"{size / readers.GB / 2:g}"
+    shown, limit = warehouse.file_size(size), f"{size / readers.GB / 2:g}"
     assert skipped.message == (
-        f"Readers' copy {target} not published: the warehouse is {gb} GB, above "
-        f"readers_copy_max_gb = {limit}, and a copy would write another {gb} GB every run; "
+        f"Readers' copy {target} not published: the warehouse is {shown}, above "
+        f"readers_copy_max_gb = {limit}, and a copy would write another {shown} every run; "
         "the old copy was removed, so nobody reads stale figures from it. Raise "
         f"readers_copy_max_gb in backlog.toml to publish it, or open {db} read-only between runs."
     )
