@@ -13,6 +13,9 @@ from tasks.errors import BacklogError
 from tasks.warehouse.config_tables import session_variables, write_config_tables
 from tasks.warehouse.migrations import upgrade
 
+# rows a statement of `insert_rows` (a load's 14 check rows stay one statement)
+INSERT_CHUNK = 200
+
 
 def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file, waiting for another run's lock up to the configured time.
@@ -151,16 +154,32 @@ def session_twin(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, insert: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Run `insert` (an insert statement up to its `values`) for every row, in one statement.
+    """Run `insert` (an insert statement up to its `values`) for every row, `INSERT_CHUNK`
+    rows a statement.
 
     DuckDB's `executemany` runs the statement once per row (about half a millisecond
-    each, measured: 6.9 ms for a load's 14 check rows, 1.4 ms as one statement). Rows
-    come in order; with `insert or replace`, a key repeated among them keeps its last
+    each, measured: 6.9 ms for a load's 14 check rows, 1.4 ms as one statement). Up to
+    `INSERT_CHUNK` rows are one statement; more are `executemany` of one statement of
+    `INSERT_CHUNK` rows, prepared once and run per chunk, then one statement for the rest:
+    a statement of every row costs more per row as it grows (parsing and binding rows x
+    columns parameters; measured 0.15 ms a row at 5,000 rows, 0.03 ms in chunks of 200).
+    Rows go in order; with `insert or replace`, a key repeated among them keeps its last
     row, as row-by-row inserts would.
     """
     if not rows:
         return
     marks = "(" + ", ".join("?" * len(rows[0])) + ")"
-    con.execute(
-        f"{insert} {', '.join([marks] * len(rows))}", [value for row in rows for value in row]
-    )
+    full = len(rows) - len(rows) % INSERT_CHUNK if len(rows) > INSERT_CHUNK else 0
+    if full:
+        con.executemany(
+            f"{insert} {', '.join([marks] * INSERT_CHUNK)}",
+            [
+                [value for row in rows[start : start + INSERT_CHUNK] for value in row]
+                for start in range(0, full, INSERT_CHUNK)
+            ],
+        )
+    rest = rows[full:]
+    if rest:
+        con.execute(
+            f"{insert} {', '.join([marks] * len(rest))}", [value for row in rest for value in row]
+        )
