@@ -35,6 +35,7 @@ from tasks.quality.status import (
     day_is_complete,
     failure_reason,
     history_gaps,
+    incomplete_days,
     last_complete_day,
 )
 from tasks.quality.suites import SuiteRunner, load_suite, suite_path
@@ -54,6 +55,7 @@ __all__ = [
     "failure_reason",
     "file_checks",
     "history_gaps",
+    "incomplete_days",
     "last_complete_day",
     "load_suite",
     "record_checks",

@@ -167,6 +167,14 @@ def history_gaps(
     ]
 
 
+def incomplete_days(con: duckdb.DuckDBPyConnection, first: date, last: date) -> list[date]:
+    """Days in first..last without a complete export (none, a fatal one, or before the
+    first export): the days a sum over the period misses."""
+    complete = {d for d, loaded, failed in day_states(con, last) if loaded and not failed}
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [d for d in days if d not in complete]
+
+
 def gap_sentence(day: date, gaps: list[date]) -> str:
     """The warning a later day's digest gives about the days missing before it."""
     listed = ", ".join(d.isoformat() for d in gaps)

@@ -184,6 +184,9 @@ class _Renderer:
         week = fmt.backlog_change(b.get("change_7d"), f)
         if week:
             size += f" · {_arrow(fmt.backlog_change_value(b.get('change_7d'), f))} {week}"
+        since = fmt.since_last_digest(d.get("since_last_digest"))
+        if since:
+            size += f"\n{esc(since)}"
         projected = _int(f.get("projected_backlog_14d"))
         short = fmt.history(f.get("history_days"))
         if f.get("inflow_above_outflow_since") and fmt.growth_alerted(d):
@@ -477,6 +480,9 @@ class _Renderer:
             f"today {_int(f.get('inflow'))} in, {_int(f.get('outflow'))} out, "
             f"{_int(f.get('reopened'))} reopened."
         )
+        since = fmt.since_last_digest(d.get("since_last_digest"))
+        if since:
+            text += f" {esc(since)}."
         if f.get("inflow_above_outflow_since") and not fmt.growth_alerted(d):
             text += f" Inflow above outflow since {esc(f['inflow_above_outflow_since'])}."
         alerts = d.get("alerts") or []

@@ -326,3 +326,25 @@ def rate_alert_wait(flow: dict[str, Any], cohort: Any) -> str:
     if not is_number(cohort) or cohort < SMALL_BASE:
         return f"a cohort of {SMALL_BASE} solved tickets"
     return ""
+
+
+def since_last_digest(since: dict[str, Any] | None) -> str:
+    """The days since the previous digest in one line ("Since Thursday's digest (Fri-Sun):
+    120 in, 80 out, 6 reopened; backlog +46"); the days without a complete export are named,
+    since the sums miss them. Empty on an ordinary day (no `since_last_digest`)."""
+    if not since:
+        return ""
+    previous, start, end = (
+        date.fromisoformat(since[key]) for key in ("previous_digest_date", "from", "to")
+    )
+    text = (
+        f"Since {previous:%A}'s digest ({start:%a}-{end:%a}): {count(since['inflow'])} in, "
+        f"{count(since['outflow'])} out, {count(since['reopened'])} reopened; "
+        f"backlog {signed(since['backlog_change'])}"
+    )
+    missing = [date.fromisoformat(day) for day in since.get("incomplete_days") or []]
+    if missing:
+        listed = ", ".join(f"{day:%a} {day.isoformat()}" for day in missing)
+        those = "that day" if len(missing) == 1 else "those days"
+        text += f" (no complete export for {listed}, so these sums miss {those})"
+    return text

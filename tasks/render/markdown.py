@@ -48,6 +48,7 @@ def _backlog(d: dict[str, Any]) -> list[str]:
         f"{', ' + week if week else ''}): {fmt.count(status['new'])} new, "
         f"{fmt.count(status['open'])} open, {fmt.count(status['pending'])} pending, "
         f"{fmt.count(status['hold'])} on hold",
+        *_since_last_digest(d),
         f"- {failed.day_word(d).capitalize()}: {fmt.count(f['inflow'])} in, "
         f"{fmt.count(f['outflow'])} out, {fmt.count(f['reopened'])} reopened "
         f"(net {fmt.signed(f['net'])})",
@@ -74,6 +75,12 @@ def _backlog(d: dict[str, Any]) -> list[str]:
         "",
     ]
     return lines
+
+
+def _since_last_digest(d: dict[str, Any]) -> list[str]:
+    """The days since the previous digest, on a morning that follows more than one day."""
+    line = fmt.since_last_digest(d.get("since_last_digest"))
+    return [f"- **{line}**"] if line else []
 
 
 def _aging(a: dict[str, Any]) -> list[str]:

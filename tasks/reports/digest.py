@@ -26,9 +26,11 @@ from tasks.reports.metrics import load_registry, values_for_day
 from tasks.reports.period import loaded_period
 from tasks.warehouse import read_sql
 
+SINCE = "since_last_digest"
 SECTIONS: tuple[tuple[str, Any], ...] = (
     ("backlog", dict),
     ("flow", dict),
+    ("since_last_digest", dict),  # kept only when D's digest covers more than one day
     ("aging", dict),
     ("rates", dict),
     ("response", dict),
@@ -71,6 +73,7 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
         if metric.extension:
             _check_extension_name(metric.name)
         _set_path(digest, metric.name, _plain(values[metric.name]))
+    digest = _with_since(digest, _since_last_digest(con, day, digest[SINCE]))
 
     digest["drivers"] = drivers_for_day(con, day, settings.drivers.top_n)
     digest["drivers_not_listed"] = drivers_not_listed(con, day, digest["drivers"])
@@ -107,7 +110,40 @@ def _failed_day(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -
     digest["figures_as_of"] = None if shown is None else shown.isoformat()
     digest["alerts"] = [a for a in digest["alerts"] if a["name"] != "data_quality"]
     digest["data_quality"] = quality.data_quality_for_day(con, day, settings)
-    return digest
+    if shown is None:  # no complete day: no models to read a period from
+        return _with_since(digest, None)
+    # the period since the last digest is D's own, not that of the day whose figures it shows
+    registry = load_registry(extra_files=settings.extensions.metric_files())
+    since = [metric for metric in registry if metric.name.startswith(f"{SINCE}.")]
+    values = values_for_day(con, since, day)
+    section: dict[str, Any] = {}
+    for metric in since:
+        _set_path(section, metric.name.split(".", 1)[1], _plain(values[metric.name]))
+    return _with_since(digest, _since_last_digest(con, day, section))
+
+
+def _since_last_digest(
+    con: duckdb.DuckDBPyConnection, day: date, section: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The period since the previous scheduled digest (fct_since_last_digest), or None on
+    an ordinary day (its digest covers D alone); `incomplete_days` lists the period's days
+    without a complete export (missing or failed), which its sums miss."""
+    if section.get("to") is None:
+        return None
+    missing = quality.incomplete_days(con, date.fromisoformat(section["from"]), day)
+    section["incomplete_days"] = [d.isoformat() for d in missing]
+    return section
+
+
+def _with_since(digest: dict[str, Any], since: dict[str, Any] | None) -> dict[str, Any]:
+    """The digest with `since_last_digest` right after `flow`, or without it when None."""
+    placed: dict[str, Any] = {}
+    for key, value in digest.items():
+        if key != SINCE:
+            placed[key] = value
+        if key == "flow" and since is not None:
+            placed[SINCE] = since
+    return placed
 
 
 def drivers_for_day(con: duckdb.DuckDBPyConnection, day: date, top_n: int) -> list[dict]:

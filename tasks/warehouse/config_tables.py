@@ -11,6 +11,7 @@ import duckdb
 
 from tasks.config import Settings
 from tasks.errors import BacklogError
+from tasks.schedule import days_covered_by_weekday
 from tasks.warehouse.files import SQL_DIR, split_statements
 
 Rows = list[dict[str, Any]]
@@ -68,6 +69,10 @@ def config_rows(settings: Settings) -> dict[str, Rows]:
             }
         ],
         "nature_rules": nature_rows,
+        "digest_schedule": [
+            {"report_weekday": weekday, "days_covered": days}
+            for weekday, days in days_covered_by_weekday(settings.schedule.daily_cron).items()
+        ],
         "driver_settings": [
             {
                 "ignore_tags": [tag.lower() for tag in settings.drivers.ignore_tags],
