@@ -415,7 +415,7 @@ def _run_flow(name: str, lines: bool = False, **parameters: Any) -> Any:
 
     with flow_progress(console, name, _debugging(), errors, lines) as stop_progress:
         if server is not None:
-            server.join()
+            server.wait_ready()
         try:
             return chosen(**parameters)
         except IncompleteDataError as error:

@@ -5,16 +5,24 @@ temporary server first (6-9 s, TOOLCHAIN.md). `backlog serve` starts one and kee
 it writes its address beside the warehouse (`<db_path>.prefect-api`), and a `backlog run`
 on the same warehouse that finds it answering uses it instead of starting its own.
 Nothing here imports Prefect at import time: the address must be chosen before Prefect
-is imported. Without any server, `start_temporary_server` starts Prefect's temporary
-one early, so it comes up while the process imports the rest.
+is imported. Without any server, `start_temporary_server` starts the temporary one
+first thing, so it comes up while the process imports the rest.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import ctypes
+import functools
+import importlib.util
 import json
 import os
-import threading
+import signal
+import socket
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -53,11 +61,7 @@ def running_server(settings: Settings, timeout: float = 1.0) -> str | None:
     url = found["api_url"]
     if not url.startswith("http://127.0.0.1:"):
         return None  # only a server on this machine's loopback is reused
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
-            return url if response.status == 200 else None
-    except (OSError, urllib.error.URLError, ValueError):
-        return None
+    return url if _answers(url, timeout) else None
 
 
 def reuse_running_server(settings: Settings) -> str | None:
@@ -71,26 +75,111 @@ def reuse_running_server(settings: Settings) -> str | None:
     return url
 
 
-def start_temporary_server() -> threading.Thread | None:
-    """Start Prefect's temporary server in a background thread when no server is set.
+class TemporaryServer:
+    """Prefect's server app in a child process on a free loopback port: this process's API.
 
-    The server is a process of its own that takes seconds to come up; started first,
-    it comes up while this process imports the flows and Great Expectations instead of
-    after. Join the thread before running a flow. A failure here is left to the flow,
-    whose Prefect client starts the server again and says why.
+    What Prefect's ephemeral mode runs (`SubprocessASGIServer`: uvicorn with Prefect's
+    app factory, its UI off), started without importing Prefect first. The child gets
+    SIGTERM when this process ends, however it ends (Linux), and is stopped at exit.
+    """
+
+    def __init__(self, process: subprocess.Popen, api_url: str, timeout: float) -> None:
+        self.process = process
+        self.api_url = api_url
+        self.timeout = timeout
+        atexit.register(self.stop)
+
+    def wait_ready(self) -> None:
+        """Return once the server answers its health check; fail in one sentence if it
+        exits or does not answer within the start-up timeout."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            if _answers(self.api_url, timeout=1.0):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(
+            f"Prefect's temporary server at {self.api_url} did not start within "
+            f"{self.timeout:.0f} s (its errors are printed above); run again, or set "
+            f"{API_URL} to a running Prefect server."
+        )
+
+    def stop(self) -> None:
+        """Stop the server (and wait for it) if it still runs."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_temporary_server() -> TemporaryServer | None:
+    """Start Prefect's temporary server when no server is set; None when one is.
+
+    Call it before Prefect is imported: it points this process's Prefect settings at the
+    new server (`PREFECT_API_URL`). The server takes seconds to come up; started first,
+    it comes up while this process imports the flows and Great Expectations. Call
+    `wait_ready` before running a flow.
     """
     if os.environ.get(API_URL):
         return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    package = importlib.util.find_spec("prefect")  # found, not imported
+    site_packages = Path(str(package and package.origin)).parent.parent
+    process = subprocess.Popen(  # the command SubprocessASGIServer runs
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(site_packages),
+            "--factory",
+            "prefect.server.api.server:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "error",
+            "--lifespan",
+            "on",
+        ],
+        env={
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        },
+        preexec_fn=functools.partial(_end_with_parent, os.getpid()),
+    )
+    api_url = f"http://127.0.0.1:{port}/api"
+    os.environ[API_URL] = api_url
+    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "20"))
+    return TemporaryServer(process, api_url, timeout)
 
-    def boot() -> None:
-        with contextlib.suppress(Exception):
-            from prefect.server.api.server import SubprocessASGIServer
 
-            SubprocessASGIServer().start()  # the instance the flow's client then finds
+def _end_with_parent(parent: int) -> None:
+    """In the server's process before it starts: SIGTERM when its parent ends (Linux), so
+    a `backlog` killed outright (SIGKILL, the OOM killer) leaves no server behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent ended before the line above: end now
+        os._exit(1)
 
-    thread = threading.Thread(target=boot, name="prefect-server", daemon=True)
-    thread.start()
-    return thread
+
+def _answers(api_url: str, timeout: float) -> bool:
+    """Whether a Prefect server answers its health check at `api_url`."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
 
 
 def _read(path: Path) -> dict | None:
