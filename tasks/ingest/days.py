@@ -110,10 +110,10 @@ def range_failure(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str
         else f"{day}: {source_file} could not be loaded"
         for day, source_file, message in failed
     )
+    fix = "that day's export and load it" if len(failed) == 1 else "those exports and load them"
     return (
         f"{len(failed)} of {total} days from {start} to {end} did not load ({listed}); the "
-        "other days loaded, so fix those exports and load those days again (each day's "
-        "digest says what failed)."
+        f"other days loaded, so add or fix {fix} again (each day's digest says what failed)."
     )
 
 

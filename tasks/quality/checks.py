@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -226,7 +227,8 @@ def record_missing_day(con: duckdb.DuckDBPyConnection, export_date: date, folder
         return ""
     message = (
         f"no export for {export_date}: the folder {folder} does not exist, so add that "
-        f"day's export there and load it (`backlog run --date {export_date}`)."
+        "day's export there and load it "
+        f"(`backlog run --exports {Path(folder).parent} --date {export_date}`)."
     )
     record_load_failure(
         con,

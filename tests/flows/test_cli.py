@@ -407,6 +407,6 @@ def test_run_backfill_and_digest_exit_1_and_say_a_failed_day_once(tmp_path, pref
     # the backfill adds what the digest of its last day cannot say: which days of the range
     assert _one_line(filled.stderr) == (
         f"Error: 1 of 4 days from {start} to {bad} did not load ({bad}: "
-        f"{bad}/tickets.csv could not be loaded); the other days loaded, so fix those "
-        "exports and load those days again (each day's digest says what failed)."
+        f"{bad}/tickets.csv could not be loaded); the other days loaded, so add or fix that "
+        "day's export and load it again (each day's digest says what failed)."
     )

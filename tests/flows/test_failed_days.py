@@ -183,7 +183,7 @@ def test_a_backfill_over_a_missing_day_names_it_and_exits_failed(tmp_path):
         state.result()
     assert str(error.value) == (
         f"1 of 6 days from {START} to {end} did not load (no export for {gone}); the other "
-        "days loaded, so fix those exports and load those days again (each day's digest "
+        "days loaded, so add or fix that day's export and load it again (each day's digest "
         "says what failed)."
     )
     # the last day's digest was written, and says the history has a gap
@@ -201,6 +201,8 @@ def test_a_backfill_over_a_missing_day_names_it_and_exits_failed(tmp_path):
     assert dq["summary"].startswith(
         f"Data for {gone} is incomplete: no export for {gone}: the folder {root / gone.isoformat()}"
     )
+    # the command it names runs as written (--exports is required)
+    assert dq["summary"].endswith(f"(`backlog run --exports {root} --date {gone}`).")
     assert missing.value.digest["figures_as_of"] == (gone - timedelta(days=1)).isoformat()
     # `backlog run --date <missing day>` agrees: it fails with the same reason
     state = daily_backlog(exports=root, day=gone, db=db, out=out, return_state=True)
