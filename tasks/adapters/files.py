@@ -12,6 +12,7 @@ through the same functions.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -439,18 +440,30 @@ def header_columns(header: list[str], path: Path, entity: str) -> tuple[list[str
     return columns, renamed
 
 
+def _renamed(missing: list[str], columns: list[str], entity: str) -> list[tuple[str, str]]:
+    """(missing column, the header's column that looks like it): the same letters in
+    another case or spacing ('Created At'), else a close spelling ('created',
+    'requestor_id') among the columns the format does not know (never another of its own)."""
+    squashed = {re.sub(r"[^a-z0-9]", "", c.lower()): c for c in columns}
+    unknown = [c for c in columns if c not in CANONICAL_COLUMNS[entity]]
+    found = []
+    for name in missing:
+        same = squashed.get(re.sub(r"[^a-z0-9]", "", name))
+        close = difflib.get_close_matches(name, [c.lower() for c in unknown], n=1, cutoff=0.8)
+        if same is not None:
+            found.append((name, same))
+        elif close:
+            found.append((name, next(c for c in unknown if c.lower() == close[0])))
+    return found
+
+
 def check_required(columns: list[str], path: Path, entity: str) -> None:
     """Stop when a required column is missing, with a hint when one looks renamed."""
     required = REQUIRED_COLUMNS[entity]
     missing = [c for c in required if c not in columns]
     if not missing:
         return
-    squashed = {re.sub(r"[^a-z0-9]", "", c.lower()): c for c in columns}
-    hints = [
-        f"{squashed[re.sub(r'[^a-z0-9]', '', m)]!r} looks like {m!r}"
-        for m in missing
-        if re.sub(r"[^a-z0-9]", "", m) in squashed
-    ]
+    hints = [f"{found!r} looks like {m!r}" for m, found in _renamed(missing, columns, entity)]
     if not hints and len(columns) <= 2 and any(";" in c or "\t" in c for c in columns):
         separator = "tab" if any("\t" in c for c in columns) else "semicolon"
         hints = [f"its header is {separator}-separated; canonical CSV uses commas"]
