@@ -153,6 +153,12 @@ def test_a_missing_day_inside_the_period_is_named_not_summed_over(exports, tmp_p
     )
 
 
+def test_a_digest_every_morning_has_no_period(exports):
+    con, settings = _load(exports, "UTC", "UTC", schedule={"daily_cron": "30 6 * * *"})
+    with con:
+        assert "since_last_digest" not in digest.build_digest(con, SUNDAY, settings)
+
+
 def test_the_schedule_decides_the_period():
     # weekdays at 06:30: Saturday's digest would cover Fri-Sat, Sunday's Fri-Sun
     assert days_covered_by_weekday("30 6 * * 1-5") == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 2, 7: 3}
