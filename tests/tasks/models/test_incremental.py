@@ -4,6 +4,10 @@ One generated history per mode (with events, snapshots only). Warehouse `full` l
 every day and builds once, in full. Warehouse `daily` builds in full after day N-3, then
 loads and builds day by day as the morning run does; some of day N-2's events arrive
 late, in day N's export. Then every model table of the two is compared row for row.
+
+Days 1..N-3 are loaded once per mode (`prefix.duckdb`, no model built) and each warehouse
+starts from a copy of that file: the loads are most of the cost, and a copy of a loaded
+warehouse is the warehouse those loads make.
 """
 
 from __future__ import annotations
@@ -71,11 +75,22 @@ def history(request, tmp_path_factory):
     if request.param:
         _move_late_events(exports, LAST - timedelta(days=2), LAST, 25)
     days = [START + timedelta(days=n) for n in range(DAYS)]
-    with _connect(tmp, "full") as con:
-        _load(con, exports, days)
+    with _connect(tmp, "prefix") as con:
+        _load(con, exports, days[:-3])
+        assert con.execute("select count(*) from ops.model_builds").fetchone()[0] == 0
+    with _from_prefix(tmp, "full") as con:
+        _load(con, exports, days[-3:])
         plan = models.build_models(con, lookback_days=60)
         assert plan.full
+        loaded = con.execute("select count(distinct export_date) from ops.loads").fetchone()
+        assert loaded == (DAYS,)
     return tmp, exports, days
+
+
+def _from_prefix(tmp: Path, name: str, **overrides: Any) -> duckdb.DuckDBPyConnection:
+    """A warehouse `name` holding days 1..N-3 as loaded (a copy of the module's prefix)."""
+    shutil.copyfile(tmp / "prefix.duckdb", tmp / f"{name}.duckdb")
+    return _connect(tmp, name, **overrides)
 
 
 def _model_tables() -> list[str]:
@@ -90,8 +105,7 @@ def _differences(con: duckdb.DuckDBPyConnection, table: str, where: str = "true"
 def _build_day_by_day(
     tmp: Path, exports: Path, days: list[date], name: str, lookback: int
 ) -> tuple[duckdb.DuckDBPyConnection, list[models.BuildPlan]]:
-    con = _connect(tmp, name)
-    _load(con, exports, days[:-3])
+    con = _from_prefix(tmp, name)
     plans = [models.build_models(con, lookback_days=lookback)]
     for day in days[-3:]:
         _load(con, exports, [day])
@@ -149,9 +163,9 @@ def test_a_short_lookback_recomputes_only_its_days(history):
 
 def test_what_incremental_cannot_follow_rebuilds_in_full(history):
     tmp, exports, days = history
-    con = _connect(tmp, "changes")
+    con = _from_prefix(tmp, "changes")
     try:
-        _load(con, exports, days[:-1])
+        _load(con, exports, days[-3:-1])
         assert models.build_models(con).full
         _load(con, exports, days[-1:])
         assert not models.build_models(con).full
