@@ -265,10 +265,12 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path, prefect_harness):
     assert len(earlier) == 2  # 8 days: batches of 7 and 1, one GX run per entity and batch
     ran = {name: data for name, data in ran.items() if name not in earlier}
 
+    # the commands after the demo run on the session's server (no temporary server each)
+    api = {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
     again = backlog(
         *("digest", "--date", day, "--db", "out/demo/backlog.duckdb", "--out", "out"),
         cwd=tmp_path,
-        variables={"PREFECT_API_URL": str(PREFECT_API_URL.value())},  # the session's server
+        variables=api,
     )
     assert again.returncode == 0, again.stderr
     assert digests[0].read_bytes() == first
@@ -292,6 +294,7 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path, prefect_harness):
         "--out",
         "out",
         cwd=tmp_path,
+        variables=api,
     )
     assert rerun.returncode == 0, rerun.stderr
     assert digests[0].read_bytes() == first
@@ -308,6 +311,7 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path, prefect_harness):
         "out",
         "--post",
         cwd=tmp_path,
+        variables=api,
     )
     assert posted.returncode == 0, posted.stderr
     assert "Slack is not configured" in " ".join(posted.stdout.split())
@@ -329,13 +333,16 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path, prefect_harness):
     empty = backlog(
         *("review", "--week", "2025-W10", "--db", "out/demo/backlog.duckdb", "--out", "out"),
         cwd=tmp_path,
+        variables=api,
     )
     assert empty.returncode == 1
     assert empty.stderr.startswith("Error: No data for 2025-W10: the warehouse holds weeks ")
     assert "Review pack" not in empty.stdout
     assert not list((tmp_path / "out").glob("review-*"))
 
-    review = backlog("review", "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path)
+    review = backlog(
+        "review", "--db", "out/demo/backlog.duckdb", "--out", "out", cwd=tmp_path, variables=api
+    )
     assert review.returncode == 0, review.stderr
     assert list((tmp_path / "out").glob("review-*-W*.html"))
 

@@ -1,7 +1,9 @@
 """The extension points, performed as an adopting data team would: in a copy, via the CLI.
 
-Each CLI run starts Prefect's ephemeral server (about 10 s), so one backfill performs
-the SQL model + metric, the expectation and the custom-field driver together.
+One backfill performs the SQL model + metric, the expectation and the custom-field driver
+together. The CLI runs use the session's Prefect server (PREFECT_API_URL), as a team with a
+server does: a process without one starts Prefect's temporary server first (6-9 s), which
+tests/flows/test_cli.py's demo and test_cli_signals.py cover.
 """
 
 from __future__ import annotations
@@ -52,8 +54,18 @@ def _env(project: Path) -> dict[str, str]:
         BACKLOG_OUT_DIR=str(project / "out"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DO_NOT_TRACK="1",
+        PREFECT_API_URL=_session_api(),
     )
     return env
+
+
+def _session_api() -> str:
+    """The address of the session's Prefect server (`prefect_harness`)."""
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    assert api, "the test asks for prefect_harness"
+    return str(api)
 
 
 def _run(args: list[str], project: Path) -> subprocess.CompletedProcess[str]:
@@ -79,7 +91,9 @@ def _add_custom_field_and_bad_row(tickets_csv: Path) -> str:
 
 
 @pytest.mark.slow
-def test_model_metric_expectation_and_field_driver_through_the_cli(tmp_path: Path) -> None:
+def test_model_metric_expectation_and_field_driver_through_the_cli(
+    tmp_path: Path, prefect_harness: None
+) -> None:
     project = _project(tmp_path)
     last_day = project / "exports" / END.isoformat() / "tickets.csv"
     bad_ticket = _add_custom_field_and_bad_row(last_day)
@@ -121,7 +135,7 @@ def test_model_metric_expectation_and_field_driver_through_the_cli(tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_a_flow_of_ones_own_wraps_the_daily_run(tmp_path: Path) -> None:
+def test_a_flow_of_ones_own_wraps_the_daily_run(tmp_path: Path, prefect_harness: None) -> None:
     project = _project(tmp_path)
     share = tmp_path / "share"
 

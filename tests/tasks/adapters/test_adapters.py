@@ -217,11 +217,15 @@ def test_check_source_messages(tmp_path):
         check_source(f"mapping:{bad}")
 
 
-def test_a_new_helpdesk_is_one_mapping_file_through_the_cli(tmp_path):
-    """The mappings/README.md walkthrough, as a user performs it: no Python, one TOML file."""
+def test_a_new_helpdesk_is_one_mapping_file_through_the_cli(tmp_path, prefect_harness):
+    """The mappings/README.md walkthrough, as a user performs it: no Python, one TOML file.
+    On the session's Prefect server (a process without one starts Prefect's temporary
+    server: tests/flows/test_cli.py's demo covers that)."""
     import os
     import subprocess
     import sys
+
+    from prefect.settings import PREFECT_API_URL
 
     exports = tmp_path / "exports" / "2026-03-02"
     exports.mkdir(parents=True)
@@ -268,6 +272,7 @@ def test_a_new_helpdesk_is_one_mapping_file_through_the_cli(tmp_path):
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("BACKLOG_")},
             "PYTHONPATH": str(root),
+            "PREFECT_API_URL": str(PREFECT_API_URL.value()),
         },
     )
     assert done.returncode == 0, done.stderr
