@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -35,20 +36,38 @@ def _sla(overrides: dict | None) -> dict[str, SlaTarget]:
     return targets
 
 
+# Warehouses this test process built, by the exports' files (names and bytes) and the
+# settings: the cases call the pipeline several times on the same exports (a day and the day
+# before, the digest and the status history, one scenario in several tests). The digest and
+# the history only read the warehouse, so the same files and settings load and build once.
+_BUILT: dict[tuple[str, str], Path] = {}
+
+
+def _exports_digest(exports_root: Path) -> str:
+    """The export files under `exports_root`: their paths below it and their bytes."""
+    found = hashlib.sha256()
+    for path in sorted(p for p in exports_root.rglob("*") if p.is_file()):
+        found.update(str(path.relative_to(exports_root)).encode() + b"\0")
+        found.update(hashlib.sha256(path.read_bytes()).digest())
+    return found.hexdigest()
+
+
 def _load(
     exports_root: Path, report_timezone: str, source_timezone: str, **settings: Any
 ) -> tuple[Any, Any]:
+    """A connection to the warehouse of these exports and settings (loaded and built once)."""
+    chosen = {"report_timezone": report_timezone, "source_timezone": source_timezone, **settings}
+    key = (_exports_digest(exports_root), repr(sorted(chosen.items())))
+    folder = _BUILT.get(key)
+    if folder is not None:
+        cfg = load_settings(db_path=folder / "backlog.duckdb", out_dir=folder / "out", **chosen)
+        return warehouse.connect(cfg), cfg
     folder = Path(tempfile.mkdtemp(prefix="backlog-test-"))
-    cfg = load_settings(
-        db_path=folder / "backlog.duckdb",
-        out_dir=folder / "out",
-        report_timezone=report_timezone,
-        source_timezone=source_timezone,
-        **settings,
-    )
+    cfg = load_settings(db_path=folder / "backlog.duckdb", out_dir=folder / "out", **chosen)
     con = warehouse.connect(cfg)
     load_exports(con, exports_root)
     models.build_models(con)
+    _BUILT[key] = folder
     return con, cfg
 
 
