@@ -28,9 +28,9 @@ START = date(2026, 1, 5)
 DAYS = 60
 
 
-def _warehouse(tmp: Path, with_events: bool) -> tuple[Any, Any, Path]:
+def _warehouse(tmp: Path, with_events: bool) -> tuple[Any, Any, Path, Any]:
     exports = tmp / "exports"
-    generate_exports(
+    history = generate_exports(
         exports,
         SyntheticConfig(
             start=START,
@@ -44,16 +44,23 @@ def _warehouse(tmp: Path, with_events: bool) -> tuple[Any, Any, Path]:
     con = warehouse.connect(settings)
     load_exports(con, exports)
     models.build_models(con)
-    return con, settings, exports
+    return con, settings, exports, history
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["events", "snapshots"])
-def loaded(request, tmp_path_factory):
-    con, settings, exports = _warehouse(
+def generated(request, tmp_path_factory):
+    """The warehouse of each mode and the generator's truth of its history."""
+    con, settings, exports, history = _warehouse(
         tmp_path_factory.mktemp(f"generated-{request.param}"), request.param
     )
-    yield con, settings, exports
+    yield con, settings, exports, history
     con.close()
+
+
+@pytest.fixture
+def loaded(generated):
+    con, settings, exports, _ = generated
+    return con, settings, exports
 
 
 def test_every_sql_invariant_holds(loaded):
@@ -113,18 +120,15 @@ def test_the_planted_spike_is_the_only_spike(loaded):
     assert [a["driver"] for a in result["alerts"] if a["name"] == "spike"] == ["refund"]
 
 
-def test_with_events_the_daily_flow_equals_the_generators_truth(tmp_path):
-    """The generator knows the true lifecycle; with complete events we recover it exactly."""
-    exports = tmp_path / "exports"
-    history = generate_exports(exports, SyntheticConfig(start=START, days=30, seed=3))
-    settings = load_settings(db_path=tmp_path / "b.duckdb")
-    with warehouse.connect(settings) as con:
-        load_exports(con, exports)
-        models.build_models(con)
-        ours = con.execute(
-            "select report_date, inflow, outflow, reopened, backlog_new, backlog_open, "
-            "backlog_pending, backlog_hold from marts.fct_daily_flow order by report_date"
-        ).fetchall()
+@pytest.mark.parametrize("generated", [True], indirect=True, ids=["events"])
+def test_with_events_the_daily_flow_equals_the_generators_truth(generated):
+    """The generator knows the true lifecycle; with complete events we recover it exactly
+    (the module's 60 days with events, the planted spike included)."""
+    con, _, _, history = generated
+    ours = con.execute(
+        "select report_date, inflow, outflow, reopened, backlog_new, backlog_open, "
+        "backlog_pending, backlog_hold from marts.fct_daily_flow order by report_date"
+    ).fetchall()
     columns = [
         "date",
         "inflow",
@@ -141,9 +145,10 @@ def test_with_events_the_daily_flow_equals_the_generators_truth(tmp_path):
     # some time before its updated_at; the status history puts the reopen there, so it can
     # land on the first export day while the generator knows it came earlier. Every other
     # day and figure is recovered exactly.
+    assert len(ours) == len(truth) == DAYS
     assert ours[1:] == truth[1:]
     first_ours, first_truth = list(ours[0]), list(truth[0])
-    carried = carried_over_reopens(settings, START)
+    carried = carried_over_reopens(con, START)
     first_ours[3] -= carried
     assert first_ours == first_truth, (carried, ours[0], truth[0])
 
@@ -175,21 +180,20 @@ def test_from_the_seventh_day_on_the_averages_are_the_sums_over_seven(loaded):
         assert level == (backlog / (out7 / divisor) if out7 > 0 else None), day
 
 
-def carried_over_reopens(settings: Any, first_day: date) -> int:
+def carried_over_reopens(con: Any, first_day: date) -> int:
     """Reopens the status history places on the first export day for tickets created before
     it and first exported unsolved with a solve before that day (no status event then)."""
-    with warehouse.connect(settings) as con:
-        row = con.execute(
-            "select count(*) from intermediate.int_ticket_status_history as history "
-            "inner join staging.stg_tickets as tickets using (ticket_id) "
-            "where history.is_reopen and history.changed_at::date = $day "
-            "and tickets.created_at < $day::timestamptz "
-            "and history.ticket_id in ("
-            "  select ticket_id from staging.stg_ticket_versions where export_date = $day "
-            "  and status in ('new', 'open', 'pending', 'hold') and solved_at < $day::timestamptz"
-            ") and history.ticket_id not in ("
-            "  select ticket_id from staging.stg_events where kind = 'status_change' "
-            "  and occurred_at <= history.changed_at)",
-            {"day": first_day},
-        ).fetchone()
+    row = con.execute(
+        "select count(*) from intermediate.int_ticket_status_history as history "
+        "inner join staging.stg_tickets as tickets using (ticket_id) "
+        "where history.is_reopen and history.changed_at::date = $day "
+        "and tickets.created_at < $day::timestamptz "
+        "and history.ticket_id in ("
+        "  select ticket_id from staging.stg_ticket_versions where export_date = $day "
+        "  and status in ('new', 'open', 'pending', 'hold') and solved_at < $day::timestamptz"
+        ") and history.ticket_id not in ("
+        "  select ticket_id from staging.stg_events where kind = 'status_change' "
+        "  and occurred_at <= history.changed_at)",
+        {"day": first_day},
+    ).fetchone()
     return int(row[0])
