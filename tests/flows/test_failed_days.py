@@ -32,14 +32,15 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory) -> tuple[Path, Path]:
-    """Exports of 6 days; a warehouse with the first 5 loaded and the 5th's digest built."""
+def loaded(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """Exports of 6 days; a warehouse with the first 5 loaded and the 5th's digest built,
+    and the backfill's output folder (digest-2026-02-06.* as the run wrote them)."""
     work = tmp_path_factory.mktemp("failed")
     root = work / "exports"
     generate_exports(root, SyntheticConfig(start=START, days=DAYS, seed=5, tickets_per_day=20))
     db = work / "backlog.duckdb"
     backfill(exports=root, start=START, end=LAST_GOOD, db=db, out=work / "out")
-    return root, db
+    return root, db, work / "out"
 
 
 def _without_created_at(path: Path) -> str:
@@ -90,7 +91,7 @@ def _digest_files(out: Path, day: date) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("case", sorted(FATAL))
 def test_a_fatal_file_changes_nothing_outside_ops(loaded, tmp_path, case):
-    source, db_before = loaded
+    source, db_before, backfilled = loaded
     root, db, out = tmp_path / "exports", tmp_path / "backlog.duckdb", tmp_path / "out"
     shutil.copytree(source, root)
     shutil.copy(db_before, db)
@@ -98,8 +99,7 @@ def test_a_fatal_file_changes_nothing_outside_ops(loaded, tmp_path, case):
     tickets = root / BAD.isoformat() / "tickets.csv"
     tickets.write_text(make(tickets), encoding="utf-8")
 
-    digest_flow(day=LAST_GOOD, db=db, out=out)
-    previous = _digest_files(out, LAST_GOOD)
+    previous = _digest_files(backfilled, LAST_GOOD)  # as the backfill's last day wrote them
     before = _dump(db)
 
     state = daily_backlog(exports=root, day=BAD, db=db, out=out, return_state=True)
@@ -113,7 +113,7 @@ def test_a_fatal_file_changes_nothing_outside_ops(loaded, tmp_path, case):
     assert sorted(after) == sorted(before)
     for table, rows in before.items():
         assert after[table] == rows, f"{table} changed on a failed day"
-    # the previous day's digest, rebuilt, is byte-identical
+    # the previous day's digest, rebuilt after the failed day, is the run's byte for byte
     with pytest.raises(IncompleteDataError):  # BAD's digest exits failed...
         digest_flow(day=BAD, db=db, out=out)
     digest_flow(day=LAST_GOOD, db=db, out=out)  # ...the previous day's does not

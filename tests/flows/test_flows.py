@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -40,11 +43,31 @@ def exports(tmp_path_factory) -> Path:
     return root
 
 
-def test_backfill_then_daily_rerun_is_byte_identical(exports, tmp_path):
-    db, out = tmp_path / "backlog.duckdb", tmp_path / "out"
+@dataclass(frozen=True)
+class Backfilled:
+    """The 21 days backfilled once for the module; tests work on copies (`copy_to`)."""
+
+    work: Path
+    result: dict[str, Any]
+
+    def copy_to(self, tmp_path: Path) -> tuple[Path, Path]:
+        """A copy of the backfill's warehouse and output folder: (db, out)."""
+        shutil.copytree(self.work, tmp_path / "backfilled")
+        return tmp_path / "backfilled" / "backlog.duckdb", tmp_path / "backfilled" / "out"
+
+
+@pytest.fixture(scope="module")
+def backfilled(exports, tmp_path_factory) -> Backfilled:
+    work = tmp_path_factory.mktemp("backfilled")
+    db, out = work / "backlog.duckdb", work / "out"
     state = backfill(exports=exports, start=START, end=END, db=db, out=out, return_state=True)
     assert state.is_completed()
-    result = state.result()
+    return Backfilled(work, state.result())
+
+
+def test_backfill_then_daily_rerun_is_byte_identical(exports, backfilled, tmp_path):
+    db, out = backfilled.copy_to(tmp_path)
+    result = backfilled.result
     written = (out / f"digest-{END}.json").read_bytes()
     assert json.loads(written) == result
     assert (out / f"digest-{END}.md").read_text().startswith(f"# Backlog digest, {END}")
@@ -100,7 +123,7 @@ def test_flow_fails_with_the_clear_message(exports, tmp_path):
 
 
 def test_daily_flow_posts_once_then_updates_and_keeps_the_token_out_of_prefect(
-    exports, tmp_path, monkeypatch
+    exports, backfilled, tmp_path, monkeypatch
 ):
     import asyncio
 
@@ -116,9 +139,8 @@ def test_daily_flow_posts_once_then_updates_and_keeps_the_token_out_of_prefect(
         monkeypatch.setenv("SLACK_BOT_TOKEN", token)
         monkeypatch.setenv("SLACK_CHANNEL", "C0DIGEST")
         monkeypatch.setenv("SLACK_API_URL", fake.url + "/api")
-        db, out = tmp_path / "b.duckdb", tmp_path / "out"
-        day = START + timedelta(days=2)
-        backfill(exports=exports, start=START, end=day, db=db, out=out)
+        db, out = backfilled.copy_to(tmp_path)
+        day = END
         first = daily_backlog(
             exports=exports, day=day, db=db, out=out, post=True, return_state=True
         )
@@ -179,10 +201,10 @@ def _files(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def test_the_digest_flow_writes_the_files_of_the_run_of_day_d(exports, tmp_path):
-    db, run_out, digest_out = tmp_path / "backlog.duckdb", tmp_path / "run", tmp_path / "again"
-    last = START + timedelta(days=9)
-    expected = backfill(exports=exports, start=START, end=last, db=db, out=run_out)
+def test_the_digest_flow_writes_the_files_of_the_run_of_day_d(backfilled, tmp_path):
+    (db, run_out), digest_out = backfilled.copy_to(tmp_path), tmp_path / "again"
+    last = END
+    expected = backfilled.result
     written = _files(run_out)
     assert any(name.startswith("kb/") for name in written), "the run wrote KB drafts"
     assert any(name.startswith("data-docs/") for name in written), "the run wrote Data Docs"
@@ -191,14 +213,14 @@ def test_the_digest_flow_writes_the_files_of_the_run_of_day_d(exports, tmp_path)
     assert run.digest == expected
     assert run.delivery is None  # not asked to post
     again = _files(digest_out)
-    # the backfill also rendered the pages of its earlier batch (2026-02-02..08), so its
-    # Data Docs index lists every stored run; the day's own files are the same
+    # the backfill also rendered the pages of its earlier batches (2026-02-02..08 and
+    # 02-09..15), so its Data Docs index lists every stored run; the day's own files are the same
     earlier = {
         name
         for name in written
         if name.startswith("data-docs/validations/") and f"_{last}_" not in name
     }
-    assert len(earlier) == 2  # one GX run per entity for the batch of 7 days
+    assert len(earlier) == 4  # one GX run per entity for each earlier batch of 7 days
     # digest, drafts, Data Docs, message, preview
     assert sorted(again) == sorted(set(written) - earlier)
     for name in (f"digest-{last}.json", f"digest-{last}.md", f"digest-{last}.blocks.json"):
