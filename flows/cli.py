@@ -115,6 +115,9 @@ def prefect_environment(debug: bool, *, serving: bool = False) -> dict[str, str]
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "backlog",
+        # our loggers also speak outside flow runs (`backlog kb`, a warehouse upgrade):
+        # there they print, and Prefect has no run to send them to
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
         # the temporary server's 20 s default is too short on a busy 2-core machine
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     }
