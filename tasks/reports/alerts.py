@@ -37,7 +37,7 @@ def alerts_for_day(
                 "ok",
                 f"Data quality is {quality['status'].upper()}: "
                 + (
-                    "; ".join(quality["checks_failed"][:2])
+                    "; ".join(check.rstrip(".") for check in quality["checks_failed"][:2])
                     or f"{fmt.count(quality['rows_quarantined'])} rows quarantined"
                 )
                 + ". Today's numbers may be incomplete.",

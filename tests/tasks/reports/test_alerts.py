@@ -115,3 +115,20 @@ def test_thresholds_read_as_written_in_the_config(tmp_path):
         alerts = alerts_for_day(con, digest, finer)
         assert named(alerts, "oldest_unreplied")[0]["message"].endswith("(above 2.5 h).")
         assert "is above 15.5%:" in named(alerts, "reopen_rate")[0]["message"]
+
+
+def test_data_quality_alert_ends_each_check_once(tmp_path, con):
+    """A check that is a whole sentence (the history-gap warning) is not followed by a
+    second full stop ("...complete the history.. Today's ...")."""
+    settings = load_settings(db_path=tmp_path / "b.duckdb")
+    gap = (
+        "The history before 2026-03-09 has a gap: no complete export for 2026-03-07; the "
+        "7-day figures and reopen cohorts miss those days, so load them (`backlog backfill` "
+        "over them) to complete the history."
+    )
+    quality = {**quiet_digest()["data_quality"], "status": "warn", "checks_failed": [gap]}
+    [alert] = named(
+        alerts_for_day(con, quiet_digest(data_quality=quality), settings), "data_quality"
+    )
+    assert ".." not in alert["message"]
+    assert "to complete the history. Today's" in alert["message"]
