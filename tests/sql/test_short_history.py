@@ -36,7 +36,7 @@ import pytest
 from tasks.render.blocks import build_payload
 from tasks.render.markdown import render_markdown
 from tasks.reports import digest
-from tests.support.exports import tk, write_tickets
+from tests.support.exports import solved, tk, write_tickets
 from tests.support.impls import IMPLEMENTATIONS, _load
 
 
@@ -65,12 +65,6 @@ def _ticket(tid: str, created: str, **kw: Any) -> dict[str, Any]:
     return tk(tid, at, kw.pop("updated", None), kw.pop("status", "open"), first_reply_at=replied)
 
 
-def _solved(row: dict[str, Any], at: str) -> dict[str, Any]:
-    """The same ticket as exported after it was solved at `at` (UTC)."""
-    instant = f"2024-{at}:00Z"
-    return {**row, "updated_at": instant, "status": "solved", "solved_at": instant}
-
-
 @pytest.fixture(scope="module")
 def short_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The eight days of exports in the module docstring."""
@@ -79,16 +73,20 @@ def short_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     a, b, c = _ticket("A", "05-01T09:00"), _ticket("B", "05-01T10:00"), _ticket("C", "05-02T08:00")
     d, e, f = _ticket("D", "05-03T11:00"), _ticket("E", "05-04T10:00"), _ticket("F", "05-05T10:00")
     g, h, i = _ticket("G", "05-06T10:00"), _ticket("H", "05-07T10:00"), _ticket("I", "05-08T10:00")
-    b_solved = _solved(b, "05-01T12:00")
+    b_solved = solved(b, "2024-05-01T12:00:00Z")
     reopened = {**b_solved, "updated_at": "2024-05-03T09:00:00Z", "status": "open"}
     write_tickets(root, "2024-05-01", [*old.values(), a, b_solved])
     write_tickets(root, "2024-05-02", [c])
-    write_tickets(root, "2024-05-03", [d, _solved(a, "05-03T15:00"), reopened])
+    write_tickets(root, "2024-05-03", [d, solved(a, "2024-05-03T15:00:00Z"), reopened])
     write_tickets(root, "2024-05-04", [e])
     write_tickets(root, "2024-05-05", [f])
     write_tickets(root, "2024-05-06", [g])
-    write_tickets(root, "2024-05-07", [h, *(_solved(t, "05-07T12:00") for t in (c, e, f, g))])
-    write_tickets(root, "2024-05-08", [i, *(_solved(t, "05-08T12:00") for t in (*old.values(), d))])
+    write_tickets(
+        root, "2024-05-07", [h, *(solved(t, "2024-05-07T12:00:00Z") for t in (c, e, f, g))]
+    )
+    write_tickets(
+        root, "2024-05-08", [i, *(solved(t, "2024-05-08T12:00:00Z") for t in (*old.values(), d))]
+    )
     return root
 
 

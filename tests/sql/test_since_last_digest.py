@@ -39,7 +39,7 @@ from tasks.render.blocks import build_payload
 from tasks.render.markdown import render_markdown
 from tasks.reports import digest
 from tasks.schedule import days_covered_by_weekday, previous_report_day
-from tests.support.exports import tk, write_tickets
+from tests.support.exports import solved, tk, write_tickets
 from tests.support.impls import _load
 
 SATURDAY, SUNDAY = date(2024, 5, 11), date(2024, 5, 12)
@@ -52,27 +52,29 @@ def _ticket(tid: str, created: str) -> dict[str, Any]:
     return tk(tid, f"2024-{created}:00:00Z", None, "open", first_reply_at=f"2024-{created}:30:00Z")
 
 
-def _solved(row: dict[str, Any], at: str) -> dict[str, Any]:
-    instant = f"2024-{at}:00:00Z"
-    return {**row, "updated_at": instant, "status": "solved", "solved_at": instant}
-
-
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The six days of exports in the module docstring."""
     root = tmp_path_factory.mktemp("weekend") / "exports"
     o1, o2, t1 = _ticket("O1", "05-08T09"), _ticket("O2", "05-08T10"), _ticket("T1", "05-09T09")
     f1, f2, f3 = (_ticket(f"F{n}", f"05-10T0{n}") for n in (1, 2, 3))
-    o1_solved = _solved(o1, "05-10T12")
+    o1_solved = solved(o1, "2024-05-10T12:00:00Z")
     reopened = {**o1_solved, "updated_at": "2024-05-12T09:00:00Z", "status": "open"}
     write_tickets(root, "2024-05-08", [o1, o2])
     write_tickets(root, "2024-05-09", [t1])
     write_tickets(root, "2024-05-10", [f1, f2, f3, o1_solved])
-    write_tickets(root, "2024-05-11", [_ticket("S1", "05-11T10"), _solved(f1, "05-11T12")])
+    write_tickets(
+        root, "2024-05-11", [_ticket("S1", "05-11T10"), solved(f1, "2024-05-11T12:00:00Z")]
+    )
     write_tickets(
         root,
         "2024-05-12",
-        [_ticket("U1", "05-12T10"), _ticket("U2", "05-12T11"), _solved(t1, "05-12T12"), reopened],
+        [
+            _ticket("U1", "05-12T10"),
+            _ticket("U2", "05-12T11"),
+            solved(t1, "2024-05-12T12:00:00Z"),
+            reopened,
+        ],
     )
     write_tickets(root, "2024-05-13", [_ticket("M1", "05-13T10")])
     return root

@@ -31,6 +31,11 @@ def tk(tid: str, created: str, updated: str | None, status: str, requester: str 
     return row
 
 
+def solved(row: dict, instant: str) -> dict:
+    """The same ticket row as exported after it was solved at `instant` (ISO, UTC)."""
+    return {**row, "updated_at": instant, "status": "solved", "solved_at": instant}
+
+
 def ev(eid, tid, at, kind, frm=None, to=None, role=None, public=None, body=None):
     return {
         "event_id": eid,
