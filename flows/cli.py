@@ -9,6 +9,7 @@ and consoles the commands share are in `flows/cli_options.py`, the `backlog kb` 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -40,7 +41,7 @@ from flows.cli_options import (
     parse_day,
     settings_with_warehouse,
 )
-from flows.progress import warnings_printed
+from flows.progress import flow_progress, warnings_printed
 from tasks.errors import BacklogError, IncompleteDataError
 
 app = typer.Typer(
@@ -396,41 +397,33 @@ def _run_flow(name: str, lines: bool = False, **parameters: Any) -> Any:
 
     `lines`: print the flow's progress lines (`flows/progress.py`) without a terminal."""
     from flows.local_server import start_temporary_server
-    from tasks import quality
+    from flows.start_up import collector_spared, import_flow, signals_held
 
     _reuse_server(parameters.get("config"), parameters.get("db"))
-    # no server to reuse: Prefect's temporary one comes up while the flows are imported
-    server = start_temporary_server()
-
-    if name in ("backfill", "daily_backlog", "digest"):
-        # Great Expectations' import (once per process) overlaps Prefect's start-up; the
-        # flow's own runner then finds it imported and only sets its suites up.
-        quality.SuiteRunner().preload()
-    if name == "backfill":
-        from flows.backfill import backfill as chosen
-    elif name == "digest":
-        from flows.digest import digest as chosen
-    elif name == "weekly_review":
-        from flows.weekly_review import weekly_review as chosen
-    else:
-        from flows.daily_backlog import daily_backlog as chosen
-    from flows.progress import flow_progress
-
-    with flow_progress(console, name, _debugging(), errors, lines) as stop_progress:
-        if server is not None:
-            server.wait_ready()
-        try:
-            return chosen(**parameters)
-        except IncompleteDataError as error:
-            if error.digest is None:
-                raise
-            stop_progress()
-            shown = _show(error.digest, parameters.get("out"))
-            if str(error) not in shown or _debugging():
-                raise
-            # the digest's first line said the failure: exit 1 without saying it twice
-            _forget(error)
-            raise typer.Exit(1) from None
+    with collector_spared() as started:
+        with signals_held():
+            # no server to reuse: Prefect's temporary one comes up while the flow is imported
+            server = start_temporary_server()
+            chosen = import_flow(name)
+        with (
+            flow_progress(console, name, _debugging(), errors, lines) as stop_progress,
+            server.run_settings() if server is not None else contextlib.nullcontext(),
+        ):
+            if server is not None:
+                server.wait_ready()
+            started()
+            try:
+                return chosen(**parameters)
+            except IncompleteDataError as error:
+                if error.digest is None:
+                    raise
+                stop_progress()
+                shown = _show(error.digest, parameters.get("out"))
+                if str(error) not in shown or _debugging():
+                    raise
+                # the digest's first line said the failure: exit 1 without saying it twice
+                _forget(error)
+                raise typer.Exit(1) from None
 
 
 def _debugging() -> bool:
@@ -460,11 +453,15 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    """Entry point of the `backlog` command."""
+    """Entry point of the `backlog` command; it ends the process (in-process, call `app`)."""
+    from flows.start_up import QuickExit
+
     signal.signal(signal.SIGTERM, _terminated)
+    leaving = QuickExit()  # before the run registers its own exit handlers
     code = _run()
     # leave the except blocks first: a live traceback keeps DuckDB objects alive to exit
     gc.collect()
+    leaving.code = code
     sys.exit(code)
 
 
