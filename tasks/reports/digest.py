@@ -22,7 +22,7 @@ from tasks.config import Settings
 from tasks.errors import BacklogError
 from tasks.render.markdown import render_markdown
 from tasks.reports import actions, alerts, coaching
-from tasks.reports.metrics import load_registry, values_for_day
+from tasks.reports.metrics import Metric, load_registry, values_for_day
 from tasks.reports.period import loaded_period
 from tasks.warehouse import read_sql
 
@@ -68,11 +68,10 @@ def build_digest(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) 
     digest = _empty(day, settings)
 
     registry = load_registry(extra_files=settings.extensions.metric_files())
-    values = values_for_day(con, registry, day)
     for metric in registry:
         if metric.extension:
             _check_extension_name(metric.name)
-        _set_path(digest, metric.name, _plain(values[metric.name]))
+    _fill_metrics(con, registry, day, digest)
     digest = _with_since(digest, _since_last_digest(con, day, digest[SINCE]))
 
     digest["drivers"] = drivers_for_day(con, day, settings.drivers.top_n)
@@ -114,12 +113,25 @@ def _failed_day(con: duckdb.DuckDBPyConnection, day: date, settings: Settings) -
         return _with_since(digest, None)
     # the period since the last digest is D's own, not that of the day whose figures it shows
     registry = load_registry(extra_files=settings.extensions.metric_files())
-    since = [metric for metric in registry if metric.name.startswith(f"{SINCE}.")]
-    values = values_for_day(con, since, day)
-    section: dict[str, Any] = {}
-    for metric in since:
-        _set_path(section, metric.name.split(".", 1)[1], _plain(values[metric.name]))
+    section = _fill_metrics(con, registry, day, {}, section=SINCE)
     return _with_since(digest, _since_last_digest(con, day, section))
+
+
+def _fill_metrics(
+    con: duckdb.DuckDBPyConnection,
+    registry: list[Metric],
+    day: date,
+    target: dict[str, Any],
+    section: str | None = None,
+) -> dict[str, Any]:
+    """The registry's figures of day D set at their paths in `target`, which it returns:
+    every metric, or only those of `section` with paths relative to it."""
+    prefix = f"{section}." if section else ""
+    metrics = [metric for metric in registry if metric.name.startswith(prefix)]
+    values = values_for_day(con, metrics, day)
+    for metric in metrics:
+        _set_path(target, metric.name.removeprefix(prefix), _plain(values[metric.name]))
+    return target
 
 
 def _since_last_digest(
