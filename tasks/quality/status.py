@@ -31,10 +31,12 @@ def data_quality_for_day(
     """How the files of day D's export fared: the digest's `data_quality`.
 
     Keys: status (ok|warn|fail), rows_read, rows_loaded, rows_quarantined,
-    checks_failed (sentences, worst first), deleted_tickets (a count, not a warning),
-    files (the ledger of the day), volume (per entity: rows read, trailing median,
-    ratio), notes (reported, not warnings), summary (one sentence). `settings` is
-    accepted for the digest's call; every threshold was applied when the day loaded.
+    checks_failed (sentences, worst first; a gap in the history among them, as `gap_sentence`),
+    history_gaps (ISO dates of the days `history_gaps` finds, empty when none),
+    deleted_tickets (a count, not a warning), files (the ledger of the day), volume (per
+    entity: rows read, trailing median, ratio), notes (reported, not warnings), summary
+    (one sentence). `settings` is accepted for the digest's call; every threshold was
+    applied when the day loaded.
     """
     del settings  # thresholds were applied at load time and are stored with the checks
     level = 0
@@ -95,6 +97,7 @@ def data_quality_for_day(
         "rows_loaded": rows_loaded,
         "rows_quarantined": rows_quarantined,
         "checks_failed": checks_failed,
+        "history_gaps": [d.isoformat() for d in gaps],
         "deleted_tickets": int(deleted),
         "files": [
             {
@@ -108,7 +111,9 @@ def data_quality_for_day(
         ],
         "volume": volume,
         "notes": notes,
-        "summary": _summary(day, status, rows_loaded, rows_quarantined, checks_failed),
+        "summary": _summary(
+            day, status, rows_loaded, rows_quarantined, checks_failed, has_gap=bool(gaps)
+        ),
     }
 
 
@@ -117,11 +122,23 @@ def _rows(count: int) -> str:
 
 
 def _summary(
-    day: date, status: str, rows_loaded: int, rows_quarantined: int, checks_failed: list[str]
+    day: date,
+    status: str,
+    rows_loaded: int,
+    rows_quarantined: int,
+    checks_failed: list[str],
+    has_gap: bool = False,
 ) -> str:
+    """One sentence on the day; `has_gap` when a gap in the history is among the checks
+    (then the day's own data is whole if that is the only one and nothing was quarantined)."""
     if status == "fail":
         reason = checks_failed[0].rstrip(".") if checks_failed else "a check failed"
         return f"Data for {day} is incomplete: {reason}."
+    if status == "warn" and has_gap and len(checks_failed) == 1 and not rows_quarantined:
+        return (
+            f"Data for {day} loaded in full ({_rows(rows_loaded)}, none quarantined), but the "
+            "history before it has a gap."
+        )
     if status == "warn":
         flagged = len(checks_failed)
         return (
@@ -183,6 +200,17 @@ def gap_sentence(day: date, gaps: list[date]) -> str:
         "figures and reopen cohorts miss those days, so load them "
         "(`backlog backfill` over them) to complete the history."
     )
+
+
+def gap_figures(day: date, gaps: list[date]) -> str | None:
+    """Which of D's windowed figures read the gap days: the 7-day averages and rates when a
+    gap falls in D-6..D-1, the 7-day rates alone (their cohort, first solved in D-13..D-7)
+    when it falls before, None when every gap is older than that cohort."""
+    if any(d >= day - timedelta(days=6) for d in gaps):
+        return "the 7-day averages and rates"
+    if any(d >= day - timedelta(days=13) for d in gaps):
+        return "the 7-day rates"
+    return None
 
 
 def day_has_failed(con: duckdb.DuckDBPyConnection, day: date) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from tasks import quality as dq
 from tasks.config import Settings
 from tasks.render import format as fmt
 
@@ -28,21 +29,9 @@ def alerts_for_day(
     day = date.fromisoformat(digest["date"])
     alerts: list[dict[str, Any]] = []
 
-    quality = digest["data_quality"]
-    if quality["status"] != "ok":
-        alerts.append(
-            _alert(
-                "data_quality",
-                quality["status"],
-                "ok",
-                f"Data quality is {quality['status'].upper()}: "
-                + (
-                    "; ".join(check.rstrip(".") for check in quality["checks_failed"][:2])
-                    or f"{fmt.count(quality['rows_quarantined'])} rows quarantined"
-                )
-                + ". Today's numbers may be incomplete.",
-            )
-        )
+    quality_alert = data_quality_alert(day, digest["data_quality"])
+    if quality_alert is not None:
+        alerts.append(quality_alert)
 
     history = digest["flow"].get("history_days")
     full_window = history is not None and history >= FULL_WINDOW_DAYS
@@ -155,6 +144,42 @@ def alerts_for_day(
                 )
             )
     return alerts
+
+
+def data_quality_alert(day: date, quality: dict[str, Any]) -> dict[str, Any] | None:
+    """The alert on a day whose data quality is not ok, saying what is true of it.
+
+    D's own data (failed checks, quarantined rows) may leave today's numbers incomplete;
+    a gap in the history (`history_gaps`) leaves D's export whole, but the figures over
+    the missing days miss them and the backlog keeps the tickets that changed on them as
+    they stood before. Both: one alert, each said once.
+    """
+    if quality["status"] == "ok":
+        return None
+    gaps = [date.fromisoformat(d) for d in quality.get("history_gaps") or []]
+    gap_check = dq.gap_sentence(day, gaps) if gaps else None
+    own = [check.rstrip(".") for check in quality["checks_failed"] if check != gap_check]
+    head = f"Data quality is {quality['status'].upper()}: "
+    problems = "; ".join(own[:2]) or f"{fmt.count(quality['rows_quarantined'])} rows quarantined"
+    listed = ", ".join(d.isoformat() for d in gaps)
+    figures = dq.gap_figures(day, gaps)
+    if not gaps:
+        text = f"{head}{problems}. Today's numbers may be incomplete."
+    elif own or quality["rows_quarantined"]:
+        missed = f", which {figures} miss" if figures else ""
+        text = (
+            f"{head}{problems}. Today's numbers may be incomplete; the history also has a gap "
+            f"(no complete export for {listed}){missed}."
+        )
+    else:
+        those, it = ("that day", "it") if len(gaps) == 1 else ("those days", "them")
+        missed = f"{figures} miss {those}, and " if figures else ""
+        text = (
+            f"{head}the history has a gap (no complete export for {listed}). Today's export "
+            f"loaded in full, but {missed}the backlog counts tickets that changed on {those}, "
+            f"and not since, as they stood before {it}."
+        )
+    return _alert("data_quality", quality["status"], "ok", text)
 
 
 def rate_alerts_ready(digest: dict[str, Any]) -> dict[str, bool]:

@@ -109,6 +109,7 @@ def make_digest(**overrides: Any) -> dict[str, Any]:
             "rows_loaded": 204,
             "rows_quarantined": 2,
             "checks_failed": ["tickets.status: unknown status (2 rows)"],
+            "history_gaps": [],
         },
     }
     digest.update(overrides)

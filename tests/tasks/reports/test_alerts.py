@@ -119,16 +119,42 @@ def test_thresholds_read_as_written_in_the_config(tmp_path):
 
 def test_data_quality_alert_ends_each_check_once(tmp_path, con):
     """A check that is a whole sentence (the history-gap warning) is not followed by a
-    second full stop ("...complete the history.. Today's ...")."""
+    second full stop; with `history_gaps` the gap is said from the field, once."""
+    from datetime import date
+
+    from tasks.quality import gap_sentence
+
     settings = load_settings(db_path=tmp_path / "b.duckdb")
-    gap = (
-        "The history before 2026-03-09 has a gap: no complete export for 2026-03-07; the "
-        "7-day figures and reopen cohorts miss those days, so load them (`backlog backfill` "
-        "over them) to complete the history."
-    )
-    quality = {**quiet_digest()["data_quality"], "status": "warn", "checks_failed": [gap]}
+    day = date.fromisoformat(quiet_digest()["date"])
+    gaps = [date(2026, 2, 26), date(2026, 3, 1)]
+    quality = {
+        **quiet_digest()["data_quality"],
+        "status": "warn",
+        "rows_quarantined": 0,
+        "checks_failed": [gap_sentence(day, gaps)],
+        "history_gaps": [d.isoformat() for d in gaps],
+    }
     [alert] = named(
         alerts_for_day(con, quiet_digest(data_quality=quality), settings), "data_quality"
     )
-    assert ".." not in alert["message"]
-    assert "to complete the history. Today's" in alert["message"]
+    assert alert["message"] == (
+        "Data quality is WARN: the history has a gap (no complete export for 2026-02-26, "
+        "2026-03-01). Today's export loaded in full, but the 7-day averages and rates miss "
+        "those days, and the backlog counts tickets that changed on those days, and not "
+        "since, as they stood before them."
+    )
+    # rows quarantined as well: today's numbers may be incomplete, and the gap is named once
+    quarantined = {**quality, "rows_quarantined": 2}
+    [both] = named(
+        alerts_for_day(con, quiet_digest(data_quality=quarantined), settings), "data_quality"
+    )
+    assert both["message"] == (
+        "Data quality is WARN: 2 rows quarantined. Today's numbers may be incomplete; the "
+        "history also has a gap (no complete export for 2026-02-26, 2026-03-01), which the "
+        "7-day averages and rates miss."
+    )
+    # a digest written before `history_gaps` existed: the sentence is a check like any other
+    del quality["history_gaps"]
+    [old] = named(alerts_for_day(con, quiet_digest(data_quality=quality), settings), "data_quality")
+    assert ".." not in old["message"]
+    assert "to complete the history. Today's numbers may be incomplete." in old["message"]
