@@ -458,7 +458,10 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, _terminated)
     leaving = QuickExit()  # before the run registers its own exit handlers
-    code = _run()
+    try:
+        code = _run()
+    except SystemExit as stop:  # rich's answer to a closed pipe (`backlog digest | head`)
+        code = stop.code if isinstance(stop.code, int) else 1
     # leave the except blocks first: a live traceback keeps DuckDB objects alive to exit
     gc.collect()
     leaving.code = code
