@@ -36,6 +36,10 @@ from flows.cli_options import (
     OutOption,
     PostOption,
     SourceOption,
+    check_out_dir,
+    check_past,
+    check_schedule_source,
+    checked_settings,
     console,
     errors,
     parse_day,
@@ -140,6 +144,7 @@ def demo(
     from tasks.demo.summary import warehouse_summary
     from tasks.demo.synthetic import SyntheticConfig, generate_exports
 
+    check_out_dir(out, f"--out {out}")
     out_dir = out
     work = out_dir / "demo"
     exports = work / "exports"
@@ -182,6 +187,8 @@ def run(
     """Ingest day D's export, rebuild the marts and write D's digest."""
     from tasks.ingest import check_source, discover_exports
 
+    # a config mistake, a file as --out, a day after today: said before Prefect starts
+    check_past(day, checked_settings(config, db, out))
     check_source(source)
     if pull:
         from tasks.pull import credentials
@@ -306,6 +313,8 @@ def backfill(
     """Ingest every day from START to END in order; write the digest of END."""
     from tasks.ingest import backfill_days
 
+    # a config mistake, a file as --out, a day after today: said before Prefect starts
+    check_past(end, checked_settings(config, db, out), "--end")
     backfill_days(exports, start, end, source)  # bad arguments are reported before Prefect starts
     digest = _run_flow(
         "backfill",
@@ -372,6 +381,7 @@ def serve(config: ConfigOption = None) -> None:
     from tasks.config import load_settings
 
     settings = load_settings(config)
+    check_schedule_source(settings)  # a wrong source: said now, not each morning
     console.print(
         f"Serving daily-backlog ({settings.schedule.daily_cron}) and weekly-review "
         f"({settings.schedule.weekly_cron}) in {settings.report_timezone}; Ctrl-C stops."

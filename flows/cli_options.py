@@ -77,14 +77,72 @@ FullRefreshOption = Annotated[
 ]
 
 
-def settings_with_warehouse(config: Path | None, db: Path | None, out: Path | None) -> Any:
-    """The settings, for a command that reads an existing warehouse: without one it stops
-    with one sentence before Prefect starts."""
+def check_out_dir(folder: Path, named: str) -> None:
+    """Stop with one sentence before Prefect starts when the output folder, or a folder it
+    would be made in, is a file (else the run loads the day and fails writing the digest).
+    `named`: the folder as the user gave it (`--out out`, `out_dir in backlog.toml`)."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            if not path.is_dir():
+                what = "is a file" if path == folder else f"is inside {path}, which is a file"
+                raise BacklogError(
+                    f"{named} {what}, not a folder; pass a folder for the digest files (it is "
+                    "created when missing)."
+                )
+            return
+
+
+def checked_settings(config: Path | None, db: Path | None, out: Path | None) -> Any:
+    """The settings of a command that writes digests, once its output folder is checked."""
     from tasks.config import load_settings
 
     settings = load_settings(config, db_path=db, out_dir=out)
+    source = settings.source_of("out_dir")
+    named = (
+        f"--out {out}"
+        if out is not None
+        else f"The output folder {settings.out_dir} (the default out_dir)"
+        if source == "the defaults"
+        else f"The output folder {settings.out_dir} ({source})"
+        if source.startswith("BACKLOG_")
+        else f"The output folder {settings.out_dir} (out_dir in {source})"
+    )
+    check_out_dir(settings.out_dir, named)
+    return settings
+
+
+def settings_with_warehouse(config: Path | None, db: Path | None, out: Path | None) -> Any:
+    """The settings, for a command that reads an existing warehouse: without one (or with
+    a file for its output folder) it stops with one sentence before Prefect starts."""
+    settings = checked_settings(config, db, out)
     if not settings.db_path.exists():
         raise BacklogError(
             f"No warehouse at {settings.db_path}; run `backlog backfill` first or pass --db."
         )
     return settings
+
+
+def check_schedule_source(settings: Any) -> None:
+    """`[schedule] source` checked when `backlog serve` starts, not each morning in a run."""
+    from tasks.ingest import check_source
+
+    try:
+        check_source(settings.schedule.source)
+    except BacklogError as exc:
+        where = settings.source_of("schedule", "source")
+        said = str(exc)
+        raise BacklogError(f"`schedule.source` in {where}: {said[:1].lower()}{said[1:]}") from None
+
+
+def check_past(day: date, settings: Any, option: str = "--date") -> None:
+    """A report day after today (in report_timezone) is a mistyped date: said before Prefect
+    starts (it was recorded as a missing day, with a digest asking for its export)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo(settings.report_timezone)).date()
+    if day > today:
+        raise BacklogError(
+            f"{option} {day} is after today ({today} in {settings.report_timezone}); pass the "
+            "day whose export you have, e.g. yesterday's."
+        )

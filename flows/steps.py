@@ -8,6 +8,7 @@ a failure is reported once and the digest stays pending for the next run.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,7 @@ from tasks import ingest, kb, models, pull, quality, warehouse
 from tasks.config import Settings
 from tasks.delivery import digest as digest_delivery
 from tasks.delivery import review as review_delivery
-from tasks.errors import IncompleteDataError
+from tasks.errors import WARNINGS_LOGGER, IncompleteDataError
 from tasks.render import artifacts, blocks
 from tasks.reports import digest, review
 
@@ -169,6 +170,9 @@ def build_models(
     )
     kind = "full" if plan.full else "incremental"
     get_run_logger().info("models: %s build (%s)", kind, plan.reason)
+    # a driver field no loaded ticket has: every run says so (a `Warning:` line, a run log)
+    if problem := ingest.driver_field_problem(con, settings):
+        logging.getLogger(WARNINGS_LOGGER).warning("%s", problem)
     return plan
 
 

@@ -26,7 +26,9 @@ from pydantic_settings import (
 from pydantic_settings.exceptions import SettingsError
 
 from tasks.business_hours import BusinessHours
-from tasks.config_errors import config_error, read_toml, unknown_variables
+from tasks.config_checks import check_cron, check_patterns
+from tasks.config_errors import config_error, read_toml, setting_source, unknown_variables
+from tasks.contract import TICKETS
 from tasks.errors import BacklogError
 from tasks.extensions import Extensions
 
@@ -81,8 +83,13 @@ class DriverSettings(Section):
     @field_validator("dimension")
     @classmethod
     def _known_dimension(cls, value: str) -> str:
-        if value == "tags" or re.fullmatch(r"field:[A-Za-z_][A-Za-z0-9_]*", value):
+        if value == "tags":
             return value
+        if re.fullmatch(r"field:[A-Za-z_][A-Za-z0-9_]*", value):
+            # a canonical column as an export names it (`type`), read as staged (`ticket_type`)
+            staged = {column.name: column.staged_name for column in TICKETS.columns}
+            name = value.removeprefix("field:")
+            return f"field:{staged.get(name, name)}"
         raise ValueError(f'{value!r} is not a driver dimension; use "tags" or "field:<name>"')
 
 
@@ -235,6 +242,11 @@ class MergeSettings(Section):
         ]
     )
 
+    @field_validator("follow_up_patterns")
+    @classmethod
+    def _compile(cls, value: list[str]) -> list[str]:
+        return check_patterns(value)
+
 
 class StaffingSettings(Section):
     """The staffing view's target: drain the backlog to this many days of work (docs/metrics.md)."""
@@ -293,6 +305,13 @@ class NatureSettings(Section):
     )
     automatable: list[str] = Field(default_factory=lambda: ["lookup", "process"])
 
+    @field_validator("rules")
+    @classmethod
+    def _compile(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for patterns in value.values():
+            check_patterns(patterns)
+        return value
+
 
 class ModelSettings(Section):
     """How the SQL models are brought up to date (tasks/models/)."""
@@ -335,6 +354,11 @@ class ScheduleSettings(Section):
     # the daily run's export source, and whether it first pulls from that helpdesk's API
     source: str = "canonical"
     pull: bool = False
+
+    @field_validator("daily_cron", "weekly_cron")
+    @classmethod
+    def _cron(cls, value: str, info: Any) -> str:
+        return check_cron(value, info.field_name)
 
 
 class Settings(BaseSettings):
@@ -397,6 +421,11 @@ class Settings(BaseSettings):
             driver_dimension=self.drivers.dimension,
         )
 
+    def source_of(self, *path: str) -> str:
+        """Where a setting was read (`"drivers", "dimension"`): its `BACKLOG_*` variable, the
+        config file, or "the defaults"; for a message that tells the user where to fix it."""
+        return setting_source(path, type(self).toml_path, {})
+
     @property
     def readers_copy_path(self) -> Path:
         """The readers' copy of the warehouse: `<out_dir>/<warehouse name>-latest.duckdb`."""
@@ -406,6 +435,11 @@ class Settings(BaseSettings):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str | Path) else value
+
+    @field_validator("ack_patterns")
+    @classmethod
+    def _compile(cls, value: list[str]) -> list[str]:
+        return check_patterns(value)
 
     @field_validator("report_timezone", "source_timezone")
     @classmethod
@@ -426,6 +460,9 @@ class Settings(BaseSettings):
             return value
         merged = {name: target.model_dump() for name, target in _default_sla().items()}
         for name, target in value.items():
+            if not isinstance(target, SlaTarget | dict):  # `high = 30`: left to be reported
+                merged[name.lower()] = target
+                continue
             given = target.model_dump() if isinstance(target, SlaTarget) else dict(target)
             merged[name.lower()] = {**merged.get(name.lower(), merged["normal"]), **given}
         return merged
@@ -461,9 +498,16 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
 
     Overrides whose value is None are ignored, so CLI flags can be passed through as-is.
     """
-    path = config_file or Path(os.environ.get("BACKLOG_CONFIG", "backlog.toml"))
+    named = os.environ.get("BACKLOG_CONFIG")
+    path = config_file or Path(named or "backlog.toml")
     if config_file is not None and not path.is_file():
         raise BacklogError(f"Config file {path} does not exist; pass an existing backlog.toml.")
+    if config_file is None and named and not path.is_file():
+        # a misspelt path would run on the defaults (another warehouse, no SLA of yours)
+        raise BacklogError(
+            f"Config file {path} (BACKLOG_CONFIG) does not exist; point BACKLOG_CONFIG at an "
+            "existing backlog.toml, or unset it to read ./backlog.toml."
+        )
 
     file = path if path.is_file() else None
     read_toml(file)  # a syntax error is reported with its line and column

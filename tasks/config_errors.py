@@ -68,7 +68,7 @@ def config_error(
     for error in exc.errors():
         loc = tuple(error["loc"])
         path = tuple(str(part) for part in loc if part != "[key]")
-        source = _source(path, file, given)
+        source = setting_source(path, file, given)
         problems.append(_problem(error, loc, path, model, source))
     problems = list(dict.fromkeys(problems))
     if len(problems) == 1:
@@ -106,6 +106,13 @@ def _problem(
         kind = "section" if section or isinstance(error.get("input"), dict) else "key"
         return f"unknown {kind} {_spell(path, source)} in {source}{hint}"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] in ("model_type", "dict_type"):
+        # `[sla] high = 30`: pydantic says "a valid dictionary or instance of SlaTarget"
+        message = (
+            f"it is a section: set its keys ({_spell(path, source)}__<KEY>=<value>)"
+            if source.startswith(ENV_PREFIX)
+            else f"it should be a [{'.'.join(path)}] section, as backlog.example.toml shows"
+        )
     if error["type"] == "literal_error":
         names = [str(name) for name in _literal_values(_annotation_at(model, loc))]
         close = difflib.get_close_matches(str(error.get("input")), names, n=1, cutoff=0.6)
@@ -118,7 +125,7 @@ def _problem(
     return f"{_spell(path, source)}{shown} in {source}: {message[0].lower()}{message[1:]}"
 
 
-def _source(path: tuple[str, ...], file: Path | None, given: dict[str, Any]) -> str:
+def setting_source(path: tuple[str, ...], file: Path | None, given: dict[str, Any]) -> str:
     """Where the value at `path` came from, in precedence order: flags, variable, file."""
     if path and path[0] in given:
         return "the command line"

@@ -36,12 +36,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never read the developer's backlog.toml or BACKLOG_* variables."""
+def _no_user_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Tests never read the developer's backlog.toml or BACKLOG_* variables: the config is
+    an empty file (a BACKLOG_CONFIG naming no file is an error)."""
     for name in list(os.environ):
         if name.startswith("BACKLOG_"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("BACKLOG_CONFIG", str(tmp_path / "no-such-backlog.toml"))
+    empty = tmp_path_factory.getbasetemp() / "empty-backlog.toml"
+    empty.touch()
+    monkeypatch.setenv("BACKLOG_CONFIG", str(empty))
 
 
 @pytest.fixture(scope="session")

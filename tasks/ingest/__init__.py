@@ -3,7 +3,8 @@
 `discover` finds the day folders and their files, `days` picks the days a run loads
 (the mornings a schedule missed, a backfill's range), `sources` checks a `--source`
 value before a run, `load` loads a day (readers from `tasks/adapters`, validation
-from `tasks/quality`) with its ledger in `ops.loads`. Ingest imports adapters and
+from `tasks/quality`) with its ledger in `ops.loads`, `fields` checks the configured
+driver field against the fields the loads had. Ingest imports adapters and
 quality; neither imports ingest.
 """
 
@@ -24,6 +25,7 @@ from tasks.ingest.days import (
     unloaded_days,
 )
 from tasks.ingest.discover import ExportDay, discover_exports, export_day
+from tasks.ingest.fields import driver_field_problem
 from tasks.ingest.load import DayLoad, file_sha256, forget_day, load_day, load_days
 from tasks.ingest.sources import SOURCE_HELP, SOURCES, check_source
 from tasks.quality import FileLoad
@@ -43,6 +45,7 @@ __all__ = [
     "backfill_days",
     "check_source",
     "discover_exports",
+    "driver_field_problem",
     "export_day",
     "file_sha256",
     "find_export_day",

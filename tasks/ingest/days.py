@@ -16,7 +16,7 @@ import duckdb
 
 from tasks import quality
 from tasks.errors import BacklogError
-from tasks.ingest.discover import ExportDay, discover_exports
+from tasks.ingest.discover import DAY_FOLDER, ExportDay, discover_exports
 from tasks.ingest.load import DayLoad
 from tasks.ingest.sources import check_source
 
@@ -156,4 +156,20 @@ def backfill_days(exports: Path, start: date, end: date, source: str) -> list[Ex
             f"No export folders between {start} and {end} under {exports}; "
             "check --exports and the dates."
         )
+    first = days[0].export_date
+    if start < first and not _day_folder_before(exports, start):
+        # each day before the first export would be recorded as missing, and every digest
+        # of the next two weeks would warn of a gap in the history
+        raise BacklogError(
+            f"--start {start} is before the first export under {exports} ({first}); pass "
+            f"--start {first}, or add the exports of the days before it first."
+        )
     return days
+
+
+def _day_folder_before(exports: Path, day: date) -> bool:
+    """Whether the exports folder holds a day's folder before `day` (history goes back)."""
+    return any(
+        folder.is_dir() and DAY_FOLDER.match(folder.name) and folder.name < day.isoformat()
+        for folder in exports.iterdir()
+    )

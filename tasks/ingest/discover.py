@@ -12,6 +12,8 @@ from tasks.adapters.canonical import find_files
 from tasks.errors import BacklogError
 
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# a folder meant as a day but named otherwise: 2026-3-2, 20260302, 2026_03_02, 02.03.2026
+LIKE_A_DAY = re.compile(r"\d{4}[-_./]?\d{1,2}[-_./]?\d{1,2}|\d{1,2}[-_./]\d{1,2}[-_./]\d{4}")
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,11 @@ def discover_exports(
             f"Export folder {root} does not exist; pass --exports with the folder that "
             "holds one <YYYY-MM-DD> folder per day."
         )
+    found = sorted(p for p in root.iterdir() if p.is_dir() and DAY_FOLDER.match(p.name))
+    if not found:
+        _check_layout(root)
     days = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and DAY_FOLDER.match(p.name)):
+    for folder in found:
         try:
             export_date = date.fromisoformat(folder.name)
         except ValueError:
@@ -49,6 +54,31 @@ def discover_exports(
             continue
         days.append(_export_day(export_date, folder, source))
     return days
+
+
+def _check_layout(root: Path) -> None:
+    """An exports folder without a single day folder: stop with one sentence when it is a
+    day's folder itself, holds the files of a day directly, or names its days otherwise."""
+    entries = sorted(root.iterdir())
+    if DAY_FOLDER.match(root.name):
+        raise BacklogError(
+            f"Export folder {root} is one day's folder; pass --exports {root.parent}, the "
+            "folder that holds one <YYYY-MM-DD> folder per day."
+        )
+    files = [p.name for p in entries if p.is_file() and p.name.lower().startswith("tickets")]
+    if files:
+        raise BacklogError(
+            f"Export folder {root} holds {files[0]} directly; put each day's files in a "
+            f"folder named for the day ({root / '<YYYY-MM-DD>' / files[0]})."
+        )
+    misnamed = [p.name for p in entries if p.is_dir() and LIKE_A_DAY.search(p.name)]
+    if misnamed:
+        shown = ", ".join(misnamed[:3]) + (" ..." if len(misnamed) > 3 else "")
+        raise BacklogError(
+            f"Export folder {root} has no day folder named YYYY-MM-DD ({shown} "
+            f"{'is' if len(misnamed) == 1 else 'are'} not); rename each day's folder to its "
+            "date as YYYY-MM-DD, e.g. 2026-03-02."
+        )
 
 
 def _export_day(export_date: date, folder: Path, source: str) -> ExportDay:

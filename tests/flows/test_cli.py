@@ -77,10 +77,36 @@ def test_help_lists_the_commands(tmp_path):
             ],
             "Export source 'nope' is not supported",
         ),
+        # a file where the output folder goes: said before anything loads (it was an
+        # "unexpected FileExistsError" after the day had loaded)
+        (
+            ["run", "--exports", "empty", "--date", "2026-03-01", "--out", "afile"],
+            "--out afile is a file, not a folder; pass a folder for the digest files (it is "
+            "created when missing).",
+        ),
+        (
+            [
+                *("backfill", "--exports", "empty", "--out", "afile/sub"),
+                *("--start", "2026-03-01", "--end", "2026-03-05"),
+            ],
+            "--out afile/sub is inside afile, which is a file, not a folder;",
+        ),
+        (["digest", "--date", "2026-03-01", "--out", "afile"], "--out afile is a file"),
+        (["demo", "--out", "afile"], "--out afile is a file, not a folder;"),
+        # a day after today: it was recorded as a missing day, its digest asking for its export
+        (
+            ["run", "--exports", "empty", "--date", "2999-01-04"],
+            "--date 2999-01-04 is after today (",
+        ),
+        (
+            ["backfill", "--exports", "empty", "--start", "2026-03-01", "--end", "2999-01-04"],
+            "--end 2999-01-04 is after today (",
+        ),
     ],
 )
 def test_errors_are_one_sentence_without_traceback(tmp_path, args, message):
     (tmp_path / "empty").mkdir()
+    (tmp_path / "afile").write_text("not a folder\n", encoding="utf-8")
     done = backlog(*args, cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
@@ -110,6 +136,18 @@ def test_config_mistakes_are_one_sentence_naming_the_file_or_the_variable(tmp_pa
         "at the end of a table declaration); fix the syntax there (backlog.example.toml shows "
         "every key)."
     )
+
+
+def test_serve_checks_the_scheduled_source_before_it_serves(tmp_path):
+    # it served, and every scheduled morning failed on the source
+    (tmp_path / "backlog.toml").write_text('[schedule]\nsource = "zendes"\n')
+    done = backlog("serve", cwd=tmp_path)
+    assert done.returncode == 1
+    assert _one_line(done.stderr) == (
+        "Error: `schedule.source` in backlog.toml: export source 'zendes' is not supported; "
+        "use one of: canonical, zendesk, freshdesk, jira, servicenow, or mapping:<file.toml>."
+    )
+    assert "Serving" not in done.stdout
 
 
 def test_debug_shows_the_traceback(tmp_path):
@@ -364,6 +402,21 @@ def test_demo_then_digest_rebuilds_the_same_bytes(tmp_path, prefect_harness):
     )
     assert review.returncode == 0, review.stderr
     assert list((tmp_path / "out").glob("review-*-W*.html"))
+
+    # a driver field no ticket has: the digest still comes, and a warning says why it has
+    # no drivers (last: the models are rebuilt with that dimension)
+    typo = backlog(
+        *("digest", "--date", day, "--db", "out/demo/backlog.duckdb", "--out", "out"),
+        cwd=tmp_path,
+        variables={**api, "BACKLOG_DRIVERS__DIMENSION": "field:priorty"},
+    )
+    assert typo.returncode == 0, typo.stderr
+    assert _one_line(typo.stderr).startswith(
+        'Warning: Drivers not counted: `drivers.dimension = "field:priorty"` in '
+        "BACKLOG_DRIVERS__DIMENSION names a field no loaded ticket has (did you mean "
+        '"field:priority"?), so the digest has no drivers; set it to "tags" or'
+    )
+    assert "Backlog digest" in typo.stdout
 
 
 # ------------------------------------------------------------ a failed day, command by command

@@ -64,6 +64,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def prefect_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A Prefect server on a free loopback port with its own PREFECT_HOME; its env."""
     port = _free_port()
+    (tmp_path / "backlog.toml").touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKLOG_", "PREFECT_"))}
     env.update(
         PREFECT_HOME=str(tmp_path / "prefect-home"),
@@ -71,7 +72,7 @@ def prefect_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DO_NOT_TRACK="1",
         PYTHONPATH=str(ROOT),
-        BACKLOG_CONFIG=str(tmp_path / "no-such-backlog.toml"),
+        BACKLOG_CONFIG=str(tmp_path / "backlog.toml"),  # empty: the defaults
         BACKLOG_DB_PATH=str(tmp_path / "warehouse" / "backlog.duckdb"),
         BACKLOG_OUT_DIR=str(tmp_path / "out"),
     )

@@ -50,6 +50,82 @@ def test_invalid_values_are_one_clear_sentence(tmp_path):
         load_settings(tmp_path / "missing.toml")
 
 
+def test_a_config_variable_naming_no_file_is_an_error(tmp_path, monkeypatch):
+    # it ran on the defaults: another warehouse (./backlog.duckdb), none of the team's SLAs
+    monkeypatch.setenv("BACKLOG_CONFIG", str(tmp_path / "backlg.toml"))
+    with pytest.raises(BacklogError) as raised:
+        load_settings()
+    assert str(raised.value) == (
+        f"Config file {tmp_path / 'backlg.toml'} (BACKLOG_CONFIG) does not exist; point "
+        "BACKLOG_CONFIG at an existing backlog.toml, or unset it to read ./backlog.toml."
+    )
+    monkeypatch.delenv("BACKLOG_CONFIG")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().report_timezone == "UTC"  # no ./backlog.toml: the defaults
+
+
+def test_a_value_where_a_section_goes_is_one_sentence(tmp_path, monkeypatch):
+    # `[sla] high = 30` was "unexpected TypeError: 'int' object is not iterable"
+    config = tmp_path / "backlog.toml"
+    config.write_text("[sla]\nhigh = 30\n")
+    with pytest.raises(BacklogError) as raised:
+        load_settings(config)
+    assert str(raised.value) == (
+        f"Invalid config: `sla.high` = 30 in {config}: it should be a [sla.high] section, as "
+        "backlog.example.toml shows; fix it or remove it to use the default."
+    )
+    config.write_text('drivers = "tags"\n')
+    with pytest.raises(BacklogError, match=r"it should be a \[drivers\] section"):
+        load_settings(config)
+    monkeypatch.setenv("BACKLOG_SLA__HIGH", "30")
+    with pytest.raises(BacklogError) as raised:
+        load_settings()
+    assert str(raised.value) == (
+        "Invalid config: BACKLOG_SLA__HIGH = 30: it is a section: set its keys "
+        "(BACKLOG_SLA__HIGH__<KEY>=<value>); fix it or remove it to use the default."
+    )
+
+
+def test_a_pattern_the_models_cannot_run_is_a_config_mistake(tmp_path):
+    # it was "SQL model sql/intermediate/int_ticket_replies.sql failed (...); fix the model",
+    # after the day had loaded; RE2 (DuckDB's) has no look-ahead, Python's `re` has
+    config = tmp_path / "backlog.toml"
+    config.write_text('ack_patterns = ["auto.reply", "(unclosed"]\n')
+    with pytest.raises(BacklogError) as raised:
+        load_settings(config)
+    assert str(raised.value) == (
+        f"Invalid config: `ack_patterns` in {config}: '(unclosed' is not a regular expression "
+        '("missing )"); put a backslash before ( [ * ? or another special character to match '
+        "it as itself; fix it or remove it to use the default."
+    )
+    config.write_text('[merge]\nfollow_up_patterns = ["(?=ahead)"]\n')
+    with pytest.raises(BacklogError, match=r"`merge.follow_up_patterns` in .*'\(\?=ahead\)'"):
+        load_settings(config)
+    config.write_text('[nature.rules]\nlookup = ["where is", "*star"]\n')
+    with pytest.raises(BacklogError, match=r"`nature.rules` in .*'\*star' is not a regular"):
+        load_settings(config)
+    config.write_text('ack_patterns = ["auto[- ]reply", "\\\\(ticket\\\\)"]\n')
+    assert load_settings(config).ack_patterns == ["auto[- ]reply", r"\(ticket\)"]
+
+
+def test_a_cron_serve_cannot_schedule_is_a_config_mistake(tmp_path):
+    # `backlog serve` said "unexpected ValueError: Invalid cron string" after its server started
+    config = tmp_path / "backlog.toml"
+    config.write_text('[schedule]\ndaily_cron = "every day"\n')
+    with pytest.raises(BacklogError) as raised:
+        load_settings(config)
+    assert str(raised.value) == (
+        f"Invalid config: `schedule.daily_cron` in {config}: 'every day' is not a cron "
+        'expression (wrong number of fields); write it as, e.g., "30 6 * * 1-5" (06:30 on '
+        "weekdays, in report_timezone); fix it or remove it to use the default."
+    )
+    config.write_text('[schedule]\nweekly_cron = "0 25 * * 1"\n')
+    with pytest.raises(BacklogError, match=r"'0 25 \* \* 1' is not a cron expression \(bad hour"):
+        load_settings(config)
+    config.write_text('[schedule]\ndaily_cron = "30 6 * * MON-FRI"\nweekly_cron = "@weekly"\n')
+    assert load_settings(config).schedule.weekly_cron == "@weekly"
+
+
 def test_toml_syntax_error_names_the_file_line_and_column(tmp_path):
     config = tmp_path / "backlog.toml"
     config.write_text('report_timezone = "UTC"\n[sla.high\nfirst_reply_minutes = 5\n')
