@@ -134,27 +134,26 @@ def test_data_quality_alert_ends_each_check_once(tmp_path, con):
         "checks_failed": [gap_sentence(day, gaps)],
         "history_gaps": [d.isoformat() for d in gaps],
     }
-    [alert] = named(
-        alerts_for_day(con, quiet_digest(data_quality=quality), settings), "data_quality"
-    )
-    assert alert["message"] == (
+
+    def message(data_quality: dict) -> str:
+        digest = quiet_digest(data_quality=data_quality)
+        [alert] = named(alerts_for_day(con, digest, settings), "data_quality")
+        return alert["message"]
+
+    assert message(quality) == (
         "Data quality is WARN: the history has a gap (no complete export for 2026-02-26, "
         "2026-03-01). Today's export loaded in full, but the 7-day averages and rates miss "
         "those days, and the backlog counts tickets that changed on those days, and not "
         "since, as they stood before them."
     )
     # rows quarantined as well: today's numbers may be incomplete, and the gap is named once
-    quarantined = {**quality, "rows_quarantined": 2}
-    [both] = named(
-        alerts_for_day(con, quiet_digest(data_quality=quarantined), settings), "data_quality"
-    )
-    assert both["message"] == (
+    assert message({**quality, "rows_quarantined": 2}) == (
         "Data quality is WARN: 2 rows quarantined. Today's numbers may be incomplete; the "
         "history also has a gap (no complete export for 2026-02-26, 2026-03-01), which the "
         "7-day averages and rates miss."
     )
     # a digest written before `history_gaps` existed: the sentence is a check like any other
     del quality["history_gaps"]
-    [old] = named(alerts_for_day(con, quiet_digest(data_quality=quality), settings), "data_quality")
-    assert ".." not in old["message"]
-    assert "to complete the history. Today's numbers may be incomplete." in old["message"]
+    old = message(quality)
+    assert ".." not in old
+    assert "to complete the history. Today's numbers may be incomplete." in old
