@@ -712,10 +712,14 @@ def run_day(exports: Path, day: date, db: Path, out: Path, *extra: str) -> list[
     ]
 
 
+SERVING = "Serving daily-backlog/daily-digest"  # serve's log line once it polls for runs
+
+
 def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> list[dict]:
-    """While `backlog serve` (same warehouse) is up: `backlog run` of day N, which reuses
-    its server; then two scheduled runs of its daily deployment (the first morning after
-    serve started, and the next), each from its scheduled time to its digest."""
+    """`backlog serve` (same warehouse) from its start until it is ready; while it is up,
+    `backlog run` of day N, which reuses its server; then two scheduled runs of its daily
+    deployment (the first morning after serve started, and the next), each from its
+    scheduled time to its digest."""
     served_db = work / "served.duckdb"
     shutil.copyfile(base, served_db)
     announcement = Path(f"{served_db}.prefect-api")
@@ -725,7 +729,10 @@ def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> lis
         f'db_path = "{served_db}"\nout_dir = "{work / "out-served"}"\nexports_dir = "{exports}"\n',
         encoding="utf-8",
     )
-    log = (work / "serve.log").open("w")
+    log_path = work / "serve.log"
+    log = log_path.open("w")
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
     server = subprocess.Popen(
         [str(BACKLOG), "serve", "--config", str(config)],
         cwd=work,
@@ -735,22 +742,40 @@ def measure_with_serve(work: Path, exports: Path, last: date, base: Path) -> lis
     )
     rows = []
     try:
+        # ready: its server announced and its deployments registered (serve's log line)
         deadline = time.monotonic() + 180
-        while not announcement.exists() and time.monotonic() < deadline:
+        while not (announcement.exists() and SERVING in log_path.read_text()):
             if server.poll() is not None:
-                print(f"  backlog serve stopped (see {work / 'serve.log'})", flush=True)
+                print(f"  backlog serve stopped (see {log_path})", flush=True)
                 return rows
-            time.sleep(0.5)
-        if not announcement.exists():
-            print("  backlog serve did not announce its server in 180 s", flush=True)
-            return rows
+            if time.monotonic() > deadline:
+                print("  backlog serve was not ready in 180 s", flush=True)
+                return rows
+            time.sleep(0.05)
+        rows.append(
+            {
+                "measurement": "backlog serve, start to ready (server announced, deployments "
+                "registered; serve's process tree CPU)",
+                "wall_s": round(time.perf_counter() - started, 2),
+                "peak_mb": None,
+                "cpu_s": round(tree_cpu_s(server.pid), 1),
+                "exit": 0,
+                "load": f"{load:.2f} -> {os.getloadavg()[0]:.2f}",
+                "log": str(log_path),
+            }
+        )
+        print(
+            f"  backlog serve ready: {rows[0]['wall_s']} s, {rows[0]['cpu_s']} CPU s, "
+            f"load {rows[0]['load']}",
+            flush=True,
+        )
         api = json.loads(announcement.read_text())["api_url"]
         for morning in ("first", "next"):
             shutil.copyfile(base, served_db)  # each scheduled run loads day N afresh
             rows.append(measure_scheduled(server.pid, api, work, last, morning))
         shutil.copyfile(base, served_db)
         rows.insert(
-            0,
+            1,
             measure(
                 "daily run while backlog serve is up (reuses its Prefect server)",
                 [

@@ -377,7 +377,8 @@ def review(
 @app.command()
 def serve(config: ConfigOption = None) -> None:
     """Serve the daily digest and the weekly review on their schedules (Prefect)."""
-    from flows.serve import serve_deployments
+    from flows.local_server import start_local_server
+    from flows.start_up import collector_spared, import_flow, signals_held
     from tasks.config import load_settings
 
     settings = load_settings(config)
@@ -387,7 +388,14 @@ def serve(config: ConfigOption = None) -> None:
         f"({settings.schedule.weekly_cron}) in {settings.report_timezone}; Ctrl-C stops."
     )
     try:
-        serve_deployments(settings, config)
+        with collector_spared() as started:
+            with signals_held():
+                # no server configured: Prefect's comes up while the flows and GX import
+                server = start_local_server()
+                import_flow("daily_backlog")  # and Great Expectations
+                from flows.serve import serve_deployments
+            started()
+            serve_deployments(settings, config, server)
     except (KeyboardInterrupt, Terminated):  # how a service is stopped: not an error
         console.print("Stopped serving (the schedules are paused until the next start).")
 
@@ -406,14 +414,14 @@ def _run_flow(name: str, lines: bool = False, **parameters: Any) -> Any:
     `backlog serve` on this warehouse keeps up, else on Prefect's temporary server.
 
     `lines`: print the flow's progress lines (`flows/progress.py`) without a terminal."""
-    from flows.local_server import start_temporary_server
+    from flows.local_server import start_local_server
     from flows.start_up import collector_spared, import_flow, signals_held
 
     _reuse_server(parameters.get("config"), parameters.get("db"))
     with collector_spared() as started:
         with signals_held():
             # no server to reuse: Prefect's temporary one comes up while the flow is imported
-            server = start_temporary_server()
+            server = start_local_server()
             chosen = import_flow(name)
         with (
             flow_progress(console, name, _debugging(), errors, lines) as stop_progress,

@@ -1,12 +1,15 @@
-"""The local Prefect server `backlog serve` keeps up, announced so `backlog run` can reuse it.
+"""The local Prefect server: started by this process, and announced by `backlog serve`.
 
-Without `PREFECT_API_URL`, every `backlog` process that runs a flow starts Prefect's
-temporary server first (6-9 s, TOOLCHAIN.md). `backlog serve` starts one and keeps it:
-it writes its address beside the warehouse (`<db_path>.prefect-api`), and a `backlog run`
-on the same warehouse that finds it answering uses it instead of starting its own.
-Nothing here imports Prefect at import time: the address must be chosen before Prefect
-is imported. Without any server, `start_temporary_server` starts the temporary one
-first thing, so it comes up while the process imports the rest.
+Without `PREFECT_API_URL`, a `backlog` process that runs a flow needs a Prefect server,
+and starts one itself (`start_local_server`: Prefect's server app in a child process, 6-9
+s to come up on 2 cores, TOOLCHAIN.md). A one-off command (`backlog run`, `backfill`,
+`digest`, `review`) keeps it for its one run, as Prefect's "temporary server";
+`backlog serve` keeps it while it serves and writes its address beside the warehouse
+(`<db_path>.prefect-api`), and a `backlog run` on the same warehouse that finds it
+answering uses it instead of starting its own. Either way the server is started first
+thing, before Prefect is imported (the address must be chosen before Prefect reads its
+settings), so it comes up while the process imports the rest; and it ends with the
+process that started it, however that process ends.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ from pathlib import Path
 from tasks.config import Settings
 
 API_URL = "PREFECT_API_URL"
+# what Prefect's SubprocessASGIServer sets for its server: the UI off, the ephemeral mode
+SERVER_ENVIRONMENT = {
+    "PREFECT_UI_ENABLED": "0",
+    "PREFECT__SERVER_EPHEMERAL": "1",
+    "PREFECT__SERVER_FINAL": "1",
+}
 
 
 def announcement(settings: Settings) -> Path:
@@ -66,7 +75,7 @@ def running_server(settings: Settings, timeout: float = 1.0) -> str | None:
 
 def reuse_running_server(settings: Settings) -> str | None:
     """Point this process at `backlog serve`'s server when no API is configured and one
-    answers; the address used, or None (the flow then starts Prefect's temporary server)."""
+    answers; the address used, or None (the flow then starts its own local server)."""
     if os.environ.get(API_URL):
         return None  # a configured server (or Prefect Cloud) is used as it is
     url = running_server(settings)
@@ -75,12 +84,15 @@ def reuse_running_server(settings: Settings) -> str | None:
     return url
 
 
-class TemporaryServer:
+class LocalServer:
     """Prefect's server app in a child process on a free loopback port: this process's API.
 
     What Prefect's ephemeral mode runs (`SubprocessASGIServer`: uvicorn with Prefect's
-    app factory, its UI off), started without importing Prefect first. The child gets
-    SIGTERM when this process ends, however it ends (Linux), and is stopped at exit.
+    app factory, its UI off), started without importing Prefect first. The child is in a
+    process group of its own (a Ctrl-C at the terminal reaches this process only, which
+    still uses the server while it stops: a run records its end, `serve` pauses its
+    schedules), gets SIGTERM when this process ends, however it ends (Linux), and is
+    stopped at exit.
     """
 
     def __init__(self, process: subprocess.Popen, api_url: str, timeout: float) -> None:
@@ -101,7 +113,7 @@ class TemporaryServer:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(
-            f"Prefect's temporary server at {self.api_url} did not start within "
+            f"Prefect's local server at {self.api_url} did not start within "
             f"{self.timeout:.0f} s (its errors are printed above); run again, or set "
             f"{API_URL} to a running Prefect server."
         )
@@ -109,9 +121,10 @@ class TemporaryServer:
     def run_settings(self) -> contextlib.AbstractContextManager:
         """Prefect's settings for the flow runs on this server: no heartbeats.
 
-        A run's heartbeats tell a long-lived server that it has not crashed; this server
-        ends with the process. And a run's end waits for its heartbeat thread to finish
-        its current one-second sleep: 0.5 s on average, up to 1 s, for every run.
+        A run's heartbeats tell a server that outlives the run's process that the run has
+        not crashed; this server ends with the process that runs the flows. And a run's
+        end waits for its heartbeat thread to finish its current one-second sleep: 0.5 s
+        on average, up to 1 s, for every run.
         """
         from prefect.settings import temporary_settings
 
@@ -128,8 +141,8 @@ class TemporaryServer:
                 self.process.wait()
 
 
-def start_temporary_server() -> TemporaryServer | None:
-    """Start Prefect's temporary server when no server is set; None when one is.
+def start_local_server() -> LocalServer | None:
+    """Start Prefect's server for this process when no server is set; None when one is.
 
     Call it before Prefect is imported: it points this process's Prefect settings at the
     new server (`PREFECT_API_URL`). The server takes seconds to come up; started first,
@@ -141,38 +154,41 @@ def start_temporary_server() -> TemporaryServer | None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    package = importlib.util.find_spec("prefect")  # found, not imported
-    site_packages = Path(str(package and package.origin)).parent.parent
-    process = subprocess.Popen(  # the command SubprocessASGIServer runs
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--app-dir",
-            str(site_packages),
-            "--factory",
-            "prefect.server.api.server:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "error",
-            "--lifespan",
-            "on",
-        ],
-        env={
-            **os.environ,
-            "PREFECT_UI_ENABLED": "0",
-            "PREFECT__SERVER_EPHEMERAL": "1",
-            "PREFECT__SERVER_FINAL": "1",
-        },
+    process = subprocess.Popen(
+        server_command(port),
+        env={**os.environ, **SERVER_ENVIRONMENT},
+        process_group=0,  # terminal signals (Ctrl-C) go to this process only
+        stdin=subprocess.DEVNULL,  # out of the terminal's foreground group: never read it
         preexec_fn=functools.partial(_end_with_parent, os.getpid()),
     )
     api_url = f"http://127.0.0.1:{port}/api"
     os.environ[API_URL] = api_url
     timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "20"))
-    return TemporaryServer(process, api_url, timeout)
+    return LocalServer(process, api_url, timeout)
+
+
+def server_command(port: int) -> list[str]:
+    """The command Prefect's `SubprocessASGIServer` runs (a test compares the two), found
+    without importing Prefect."""
+    package = importlib.util.find_spec("prefect")  # found, not imported
+    site_packages = Path(str(package and package.origin)).parent.parent
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(site_packages),
+        "--factory",
+        "prefect.server.api.server:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+        "--lifespan",
+        "on",
+    ]
 
 
 def _end_with_parent(parent: int) -> None:

@@ -8,14 +8,15 @@ the server for their scheduled runs as Prefect's runner does, and runs each one 
 order, with Prefect's flow engine (`run_flow` with the scheduled flow run): a real flow
 run with its states, logs and tasks in the server, imports paid once. With a Prefect
 server and workers, `prefect deploy --all` from prefect.yaml declares the same
-deployments instead. Without a configured server (`PREFECT_API_URL`) this process starts
-Prefect's local server once, keeps it while it serves and announces it beside the
-warehouse, so a `backlog run` in the meantime reuses it (flows/local_server.py).
+deployments instead. Without a configured server (`PREFECT_API_URL`) `backlog serve`
+starts Prefect's server first thing (flows/local_server.py: it comes up while this module
+and Great Expectations are imported, and ends with this process however it ends), keeps
+it while it serves and announces it beside the warehouse, so a `backlog run` in the
+meantime reuses it.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,24 +58,23 @@ def deployments(settings: Settings, config: Path | None = None) -> list:
     ]
 
 
-def serve_deployments(settings: Settings, config: Path | None = None) -> None:
-    """Serve both deployments until interrupted; announce the local server while serving."""
-    from tasks import quality
+def serve_deployments(
+    settings: Settings, config: Path | None = None, server: local_server.LocalServer | None = None
+) -> None:
+    """Serve both deployments until interrupted, on `server` (the local server this
+    process started, announced while serving) or else on the configured one.
 
-    quality.SuiteRunner().preload()  # GX's import, once, while the server comes up
-    if os.environ.get(local_server.API_URL):
-        serve_in_process(deployments(settings, config), [daily_backlog, weekly_review])
+    Call it with the flows' modules and Great Expectations imported (`backlog serve`)."""
+    served = [daily_backlog, weekly_review]
+    if server is None:
+        serve_in_process(deployments(settings, config), served)
         return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()  # the one this process's Prefect client uses
-    server.start()
-    # a `backlog run` meanwhile, or a flow run started by another process, reads its API
-    # from the environment: without this it would start a temporary server of its own
-    os.environ[local_server.API_URL] = server.api_url
-    local_server.announce(settings, server.api_url)
+    server.wait_ready()
+    path = local_server.announce(settings, server.api_url)
+    logger.info("Prefect's local server is up at %s (announced in %s).", server.api_url, path)
     try:
-        serve_in_process(deployments(settings, config), [daily_backlog, weekly_review])
+        with server.run_settings():
+            serve_in_process(deployments(settings, config), served)
     finally:
         local_server.withdraw(settings)
 

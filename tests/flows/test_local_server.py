@@ -82,3 +82,22 @@ def test_a_configured_server_is_kept(tmp_path, monkeypatch, api):
     local_server.announce(settings, api)
     assert local_server.reuse_running_server(settings) is None
     assert os.environ["PREFECT_API_URL"] == "http://prefect.example:4200/api"
+
+
+def test_the_server_command_is_the_one_prefects_subprocess_server_runs(monkeypatch):
+    """We start Prefect's server ourselves, before Prefect is imported; a Prefect upgrade
+    that changes how its ephemeral server is started fails here, not at a user's morning."""
+    from prefect.server.api import server as prefect_server
+
+    started = []
+
+    def popen(args, env):
+        started.append((args, env))
+
+    monkeypatch.setattr(prefect_server.subprocess, "Popen", popen)
+    subprocess_server = object.__new__(prefect_server.SubprocessASGIServer)
+    subprocess_server.port = 8765
+    subprocess_server._run_uvicorn_command()
+    ((args, env),) = started
+    assert local_server.server_command(8765) == args
+    assert local_server.SERVER_ENVIRONMENT.items() <= env.items()

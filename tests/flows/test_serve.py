@@ -10,15 +10,18 @@ deployment from a client pointed at the announced server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from tests.support.paths import ROOT
+from tests.support.processes import alive, children, default_sigint, is_server
 
 BACKLOG = Path(sys.executable).parent / "backlog"
 TRIGGER = """
@@ -66,6 +69,10 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # as typed at a terminal: its own process group, where Ctrl-C is sent, and
+            # SIGINT not ignored (as it is in the background of a non-interactive shell)
+            start_new_session=True,
+            preexec_fn=default_sigint,
         )
     announcement = Path(f"{db}.prefect-api")
     try:
@@ -75,6 +82,7 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.5)
         api = json.loads(announcement.read_text())["api_url"]
+        servers = [pid for pid in children(serve.pid) if is_server(pid)]
         done = subprocess.run(
             # 2026-03-04 has no export: a failed day
             [sys.executable, "-c", TRIGGER, "2026-03-04", "2026-03-03"],
@@ -86,9 +94,7 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
             check=False,
         )
     finally:
-        # SIGTERM, as a service manager stops it: a process started in the background by
-        # a non-interactive shell (CI, `make test &`) ignores SIGINT from its start
-        serve.send_signal(signal.SIGTERM)
+        os.killpg(serve.pid, signal.SIGINT)  # Ctrl-C at the terminal
         try:
             serve.wait(timeout=60)
         finally:
@@ -96,6 +102,8 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
                 serve.kill()
                 serve.wait()
     served = log_path.read_text()
+    assert serve.returncode == 0, served
+    assert "Stopped serving" in served
     lines = done.stdout.strip().splitlines()
     assert lines[:2] == [
         "daily-backlog/daily-digest 30 6 * * 1-5 True False",
@@ -106,6 +114,14 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
     # both ran in serve's own process, the failed one first
     assert served.count("starts in this process") == 2, served
     assert served.count("ended FAILED") == 1, served
-    # one server: the one serve started (the flow run's own process started none)
-    assert served.count("Starting temporary server") == 1, served
-    assert not announcement.exists()  # withdrawn when serve stopped
+    # one server: the one serve started and announced (Prefect started none of its own)
+    assert len(servers) == 1, servers
+    assert "Starting temporary server" not in served
+    assert f"Prefect's local server is up at {api}" in served
+    # when serve stopped: the schedules paused (Prefect's database in PREFECT_HOME), the
+    # announcement withdrawn, the server stopped
+    with contextlib.closing(sqlite3.connect(tmp_path / "prefect-home" / "prefect.db")) as con:
+        paused = sorted(con.execute("select name, paused from deployment").fetchall())
+    assert paused == [("daily-digest", 1), ("weekly-review", 1)]
+    assert not announcement.exists()
+    assert not [pid for pid in servers if alive(pid)]

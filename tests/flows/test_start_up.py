@@ -1,6 +1,6 @@
 """A command's start-up (`flows/start_up.py`): signals held while the flow's modules are
 imported, the cycle collector spared, no import left running once the flow starts, and no
-heartbeats from runs on the temporary server."""
+heartbeats from runs on the local server this process started."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from flows.local_server import TemporaryServer
+from flows.local_server import LocalServer
 from flows.start_up import collector_spared, import_flow, signals_held
 from tests.support.paths import ROOT
 
@@ -91,12 +91,12 @@ def test_no_import_runs_in_another_thread_once_the_flow_starts():
     assert not [thread for thread in threading.enumerate() if thread.name == "gx-preload"]
 
 
-def test_runs_on_the_temporary_server_send_no_heartbeats():
+def test_runs_on_the_local_server_send_no_heartbeats():
     from prefect.settings import get_current_settings
 
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
-    server = TemporaryServer(process, "http://127.0.0.1:9/api", timeout=1)
+    server = LocalServer(process, "http://127.0.0.1:9/api", timeout=1)
     default = get_current_settings().flows.heartbeat_frequency
     assert default is not None  # Prefect's default sends them
     with server.run_settings():
