@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -41,6 +43,16 @@ def _sla(overrides: dict | None) -> dict[str, SlaTarget]:
 # before, the digest and the status history, one scenario in several tests). The digest and
 # the history only read the warehouse, so the same files and settings load and build once.
 _BUILT: dict[tuple[str, str], Path] = {}
+# The folder that holds them (one per test process), removed when the process exits.
+_FOLDER: list[Path] = []
+
+
+def _new_folder() -> Path:
+    """A new folder for one warehouse, in this process's folder (made on first use)."""
+    if not _FOLDER:
+        _FOLDER.append(Path(tempfile.mkdtemp(prefix="backlog-test-")))
+        atexit.register(shutil.rmtree, _FOLDER[0], ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=_FOLDER[0]))
 
 
 def _exports_digest(exports_root: Path) -> str:
@@ -62,7 +74,7 @@ def _load(
     if folder is not None:
         cfg = load_settings(db_path=folder / "backlog.duckdb", out_dir=folder / "out", **chosen)
         return warehouse.connect(cfg), cfg
-    folder = Path(tempfile.mkdtemp(prefix="backlog-test-"))
+    folder = _new_folder()
     cfg = load_settings(db_path=folder / "backlog.duckdb", out_dir=folder / "out", **chosen)
     con = warehouse.connect(cfg)
     load_exports(con, exports_root)
