@@ -86,10 +86,16 @@ def note_missing_run_day(con: duckdb.DuckDBPyConnection, root: Path, day: date) 
         "select min(export_date) from (select export_date from ops.loads "
         "union all select export_date from ops.load_failures)"
     ).fetchone()
-    if first is None or day < first:
+    if first is None:
         raise BacklogError(
             f"No export for {day} under {root}; expected a folder {root / day.isoformat()} "
             "holding the day's export."
+        )
+    if day < first:  # most often a mistyped date: say where the history is
+        raise BacklogError(
+            f"No export for {day} under {root}, and the warehouse's history starts {first}; "
+            f"check --date, or load that day's export from {root / day.isoformat()} with "
+            "`backlog backfill`."
         )
     return note_missing_day(con, root, day)
 

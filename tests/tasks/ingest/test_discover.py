@@ -1,4 +1,4 @@
-"""An exports folder laid out wrongly is said in one sentence before anything loads."""
+"""An exports folder laid out wrongly, or a date outside the exports, is one sentence."""
 
 from __future__ import annotations
 
@@ -75,3 +75,19 @@ def test_a_backfill_starting_before_the_first_export(tmp_path):
     assert [day.export_date for day in days] == [date(2026, 3, 4)]
     days = ingest.backfill_days(tmp_path, date(2026, 3, 2), date(2026, 3, 4), "canonical")
     assert [day.export_date for day in days] == [date(2026, 3, 2), date(2026, 3, 4)]
+
+
+def test_a_run_day_before_the_history_names_where_the_history_starts(con, tmp_path):
+    con.execute(
+        "insert into ops.loads values ('l1', '2026-11-28', 'tickets', 'd/tickets.csv', 'csv', "
+        "'x', 1, 1, 0, [], now())"
+    )
+    # it said only "expected a folder ...": a mistyped year reads as a day to export
+    with pytest.raises(BacklogError) as raised:
+        ingest.note_missing_run_day(con, tmp_path, date(2025, 12, 4))
+    assert str(raised.value) == (
+        f"No export for 2025-12-04 under {tmp_path}, and the warehouse's history starts "
+        f"2026-11-28; check --date, or load that day's export from {tmp_path / '2025-12-04'} "
+        "with `backlog backfill`."
+    )
+    assert con.execute("select count(*) from ops.load_failures").fetchone() == (0,)
