@@ -39,6 +39,7 @@ from flows.cli_options import (
     check_out_dir,
     check_past,
     check_schedule_source,
+    check_slack,
     checked_settings,
     console,
     errors,
@@ -187,8 +188,9 @@ def run(
     """Ingest day D's export, rebuild the marts and write D's digest."""
     from tasks.ingest import check_source, discover_exports
 
-    # a config mistake, a file as --out, a day after today: said before Prefect starts
+    # a config mistake, a file as --out, a day after today, Slack: said before Prefect starts
     check_past(day, checked_settings(config, db, out))
+    check_slack(post)
     check_source(source)
     if pull:
         from tasks.pull import credentials
@@ -341,6 +343,7 @@ def digest(
     """Rebuild day D's digest and its files from the warehouse (no export is read); --post
     sends it."""
     settings = settings_with_warehouse(config, db, out)  # stop early without a warehouse
+    check_slack(post)
     run = _run_flow("digest", day=day, db=db, out=out, config=config, post=post)
     _show(run.digest, settings.out_dir)
     if run.delivery:
@@ -367,6 +370,7 @@ def review(
     from tasks.reports.review import parse_week
 
     settings_with_warehouse(config, db, out)  # stop early when there is no warehouse
+    check_slack(post)
     if week is not None:
         parse_week(week)
     pack = _run_flow("weekly_review", week=week, db=db, out=out, config=config, post=post)

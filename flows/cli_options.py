@@ -146,3 +146,14 @@ def check_past(day: date, settings: Any, option: str = "--date") -> None:
             f"{option} {day} is after today ({today} in {settings.report_timezone}); pass the "
             "day whose export you have, e.g. yesterday's."
         )
+
+
+def check_slack(post: bool) -> None:
+    """With --post, a half-done Slack configuration (a channel name for its id, a token
+    without a channel) is said before anything loads, not after the day has loaded."""
+    if post:
+        import os
+
+        from tasks.delivery.slack import SlackTarget
+
+        SlackTarget.from_env(os.environ)  # raises its one sentence; the target is dropped

@@ -150,6 +150,22 @@ def test_serve_checks_the_scheduled_source_before_it_serves(tmp_path):
     assert "Serving" not in done.stdout
 
 
+def test_post_checks_the_slack_settings_before_anything_loads(tmp_path):
+    # it loaded the day and wrote its digest, then stopped at the post
+    (tmp_path / "exports" / "2026-03-02").mkdir(parents=True)
+    done = backlog(
+        *("run", "--exports", "exports", "--date", "2026-03-02", "--db", "b.duckdb", "--post"),
+        cwd=tmp_path,
+        variables={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_CHANNEL": "#support"},
+    )
+    assert done.returncode == 1
+    assert _one_line(done.stderr) == (
+        "Error: Slack: SLACK_CHANNEL must be a channel id such as C0123456789, not "
+        "'#support'; copy the id from the channel's details in Slack."
+    )
+    assert not (tmp_path / "b.duckdb").exists()
+
+
 def test_debug_shows_the_traceback(tmp_path):
     done = backlog("--debug", "digest", "--date", "2026-03-01", "--db", "none.duckdb", cwd=tmp_path)
     assert done.returncode == 1
