@@ -36,6 +36,7 @@ from flows.cli_options import (
     OutOption,
     PostOption,
     SourceOption,
+    check_db_path,
     check_out_dir,
     check_past,
     check_schedule_source,
@@ -387,6 +388,7 @@ def serve(config: ConfigOption = None) -> None:
 
     settings = load_settings(config)
     check_schedule_source(settings)  # a wrong source: said now, not each morning
+    check_db_path(settings)
     console.print(
         f"Serving daily-backlog ({settings.schedule.daily_cron}) and weekly-review "
         f"({settings.schedule.weekly_cron}) in {settings.report_timezone}; Ctrl-C stops."

@@ -13,6 +13,9 @@ from rich.console import Console
 from tasks.errors import BacklogError
 from tasks.ingest import SOURCE_HELP
 
+# an export's file names: never a warehouse (`--db tickets.csv`)
+EXPORT_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".parquet", ".xlsx")
+
 console = Console()
 errors = Console(stderr=True)
 
@@ -108,7 +111,24 @@ def checked_settings(config: Path | None, db: Path | None, out: Path | None) -> 
         else f"The output folder {settings.out_dir} (out_dir in {source})"
     )
     check_out_dir(settings.out_dir, named)
+    check_db_path(settings, db)
     return settings
+
+
+def check_db_path(settings: Any, db: Path | None = None) -> None:
+    """A warehouse path that names an export file is said before anything runs: DuckDB
+    opens an existing .csv as an empty in-memory database, so the run would load into it
+    and keep nothing."""
+    if settings.db_path.suffix.lower() in EXPORT_SUFFIXES:
+        named = (
+            f"--db {settings.db_path}"
+            if db is not None
+            else f"db_path = {settings.db_path} in {settings.source_of('db_path')}"
+        )
+        raise BacklogError(
+            f"{named} names an export file, not the warehouse; name the DuckDB file the "
+            "runs write instead, e.g. backlog.duckdb."
+        )
 
 
 def settings_with_warehouse(config: Path | None, db: Path | None, out: Path | None) -> Any:

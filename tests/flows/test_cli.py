@@ -93,6 +93,13 @@ def test_help_lists_the_commands(tmp_path):
         ),
         (["digest", "--date", "2026-03-01", "--out", "afile"], "--out afile is a file"),
         (["demo", "--out", "afile"], "--out afile is a file, not a folder;"),
+        # DuckDB opened an existing tickets.csv as an empty in-memory database: the run
+        # loaded into it, printed its digest, exit 0, and kept nothing
+        (
+            ["digest", "--date", "2026-03-01", "--db", "afile.csv"],
+            "--db afile.csv names an export file, not the warehouse; name the DuckDB file "
+            "the runs write instead, e.g. backlog.duckdb.",
+        ),
         # a day after today: it was recorded as a missing day, its digest asking for its export
         (
             ["run", "--exports", "empty", "--date", "2999-01-04"],
@@ -107,6 +114,7 @@ def test_help_lists_the_commands(tmp_path):
 def test_errors_are_one_sentence_without_traceback(tmp_path, args, message):
     (tmp_path / "empty").mkdir()
     (tmp_path / "afile").write_text("not a folder\n", encoding="utf-8")
+    (tmp_path / "afile.csv").write_text("ticket_id\n", encoding="utf-8")
     done = backlog(*args, cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
@@ -148,6 +156,12 @@ def test_serve_checks_the_scheduled_source_before_it_serves(tmp_path):
         "use one of: canonical, zendesk, freshdesk, jira, servicenow, or mapping:<file.toml>."
     )
     assert "Serving" not in done.stdout
+    (tmp_path / "backlog.toml").write_text('db_path = "tickets.csv"\n')
+    done = backlog("serve", cwd=tmp_path)
+    assert _one_line(done.stderr) == (
+        "Error: db_path = tickets.csv in backlog.toml names an export file, not the "
+        "warehouse; name the DuckDB file the runs write instead, e.g. backlog.duckdb."
+    )
 
 
 def test_post_checks_the_slack_settings_before_anything_loads(tmp_path):
