@@ -34,11 +34,13 @@ from tasks.quality.status import (
     day_has_failed,
     day_is_complete,
     failure_reason,
+    gap_caveat,
     gap_figures,
     gap_sentence,
     history_gaps,
     incomplete_days,
     last_complete_day,
+    stale_open_tickets,
 )
 from tasks.quality.suites import SuiteRunner, load_suite, suite_path
 
@@ -56,6 +58,7 @@ __all__ = [
     "day_is_complete",
     "failure_reason",
     "file_checks",
+    "gap_caveat",
     "gap_figures",
     "gap_sentence",
     "history_gaps",
@@ -65,6 +68,7 @@ __all__ = [
     "record_checks",
     "record_load_failure",
     "record_missing_day",
+    "stale_open_tickets",
     "store_run",
     "store_runs",
     "strip_nul_bytes",

@@ -197,9 +197,36 @@ def gap_sentence(day: date, gaps: list[date]) -> str:
     listed = ", ".join(d.isoformat() for d in gaps)
     return (
         f"The history before {day} has a gap: no complete export for {listed}; the 7-day "
-        "figures and reopen cohorts miss those days, so load them "
-        "(`backlog backfill` over them) to complete the history."
+        f"figures and reopen cohorts miss those days, so {load_advice(2)} to complete the "
+        "history."
     )
+
+
+def load_advice(days: int) -> str:
+    """What to do about `days` missing days, as the gap's warning and the alerts say it."""
+    it = "it" if days == 1 else "them"
+    return f"load {it} (`backlog backfill` over {it})"
+
+
+def gap_caveat(gaps: list[date], consequence: str) -> str:
+    """The clause an alert that reads the missing days `gaps` ends with: which days, what
+    they leave out of its figure (`consequence`), and to load them before acting on it."""
+    listed = ", ".join(d.isoformat() for d in gaps)
+    has = "has" if len(gaps) == 1 else "have"
+    return (
+        f", but {listed} {has} no complete export, so {consequence}: "
+        f"{load_advice(len(gaps))} before acting."
+    )
+
+
+def stale_open_tickets(con: duckdb.DuckDBPyConnection, day: date, gap: date) -> dict[str, Any]:
+    """The open tickets at the end of D whose last loaded version predates the missing day
+    `gap`: their state may have changed that day unseen. Keys: open, sla_breached,
+    oldest_unreplied_hours (None when every one of them has a reply)."""
+    row = con.execute(
+        _query("quality__stale_open_tickets"), {"report_date": day, "gap_day": gap}
+    ).fetchone()
+    return {"open": int(row[0]), "sla_breached": int(row[1]), "oldest_unreplied_hours": row[2]}
 
 
 def gap_figures(day: date, gaps: list[date]) -> str | None:

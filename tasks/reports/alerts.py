@@ -15,6 +15,7 @@ import duckdb
 from tasks import quality as dq
 from tasks.config import Settings
 from tasks.render import format as fmt
+from tasks.reports import alert_gaps
 
 # the alerts on 7-day averages (inflow above outflow, days of work) wait for this many days
 # of history, as the spike alert waits for its baseline
@@ -143,7 +144,7 @@ def alerts_for_day(
                     driver=driver["driver"],
                 )
             )
-    return alerts
+    return alert_gaps.with_gap_caveats(con, day, digest, alerts)
 
 
 def data_quality_alert(day: date, quality: dict[str, Any]) -> dict[str, Any] | None:

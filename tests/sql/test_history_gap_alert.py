@@ -16,6 +16,20 @@ A gap does not leave D's figures whole: the exports hold the tickets created or 
 each day, so a ticket solved on the missing day and not updated since stays open in every
 later backlog (T3: 2 open at the end of 05-08, T7 and T3, against 1 with 05-05 loaded).
 The alert says so, rather than "today's numbers are complete" or "may be incomplete".
+
+Every other alert that reads 05-05 says so in itself, and to load it before acting (read
+with alert limits low enough that each fires). Hand-computed, for 05-08 (gap D-3):
+
+- outflow 05-02..05-08: one a day but 05-05 = 6; inflow 7; so the 7-day averages are
+  1.0 in vs 6/7 = 0.857 out ("0.9"). 05-01 had no solve (the first day), so inflow has been
+  above outflow since 05-01: 8 days.
+- open at the end of 05-08: T3 (last version in 05-04's export, before the gap) and T7:
+  2 open, 2 / (6/7) = 2.3 days of work. T3 is past its resolution target (normal: 72 h
+  from 05-04 09:00); T7 is not: 1 of 2 past SLA (50%). Stale (last changed before 05-05):
+  T3 alone, past SLA.
+
+05-12: the window 05-06..05-12 has 7 in and 7 out, so the run has ended; the backlog is
+T3 and T11, 2 / 1.0 = 2.0 days of work, and T3 is still stale.
 """
 
 from __future__ import annotations
@@ -32,6 +46,7 @@ from tasks.quality.checks import record_missing_day
 from tasks.render.blocks import build_payload
 from tasks.render.markdown import render_markdown
 from tasks.reports import digest
+from tasks.reports.alerts import alerts_for_day
 from tests.support.exports import solved, tk, write_tickets
 from tests.support.impls import _load
 
@@ -67,12 +82,19 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def digest_of(exports: Path) -> Iterator[Callable[[date], dict[str, Any]]]:
-    """The warehouse's digest of a day (one warehouse for the module)."""
+def warehouse(exports: Path) -> Iterator[tuple[Any, Any]]:
+    """The module's one warehouse (05-05 recorded missing) and its settings."""
     con, settings = _load(exports, "UTC", "UTC")
     with con:
         record_missing_day(con, GAP, str(exports / GAP.isoformat()))
-        yield lambda day: digest.build_digest(con, day, settings)
+        yield con, settings
+
+
+@pytest.fixture(scope="module")
+def digest_of(warehouse) -> Callable[[date], dict[str, Any]]:
+    """The warehouse's digest of a day."""
+    con, settings = warehouse
+    return lambda day: digest.build_digest(con, day, settings)
 
 
 def _quality_alert(d: dict[str, Any]) -> str:
@@ -145,3 +167,91 @@ def test_a_day_without_problems_has_no_gaps_and_no_alert(digest_of):
     got = digest_of(date(2024, 5, 4))
     assert (got["data_quality"]["status"], got["data_quality"]["history_gaps"]) == ("ok", [])
     assert not [a for a in got["alerts"] if a["name"] == "data_quality"]
+
+
+# --- every other alert that reads the missing day says so (see the module docstring) ---
+
+LOAD = "load it (`backlog backfill` over it) before acting."
+BUT = ", but 2024-05-05 has no complete export, so "
+
+
+def _low(settings: Any) -> Any:
+    limits = {
+        "inflow_above_outflow_days": 3,
+        "backlog_days": 0.5,
+        "sla_breached_share": 0.25,
+        "reopen_rate": 0.15,
+    }
+    return settings.model_copy(update={"alerts": settings.alerts.model_copy(update=limits)})
+
+
+def _messages(warehouse, day: date, **sections: Any) -> dict[str, str]:
+    """The alerts of `day`'s digest (sections replaced by `sections`), under low limits."""
+    con, settings = warehouse
+    low = _low(settings)
+    d = digest.build_digest(con, day, low)
+    for key, value in sections.items():
+        d[key] = {**d[key], **value} if isinstance(value, dict) else value
+    return {a["name"]: a for a in alerts_for_day(con, d, low)}
+
+
+def test_inflow_above_outflow_over_a_gap_names_it_instead_of_act_now(warehouse):
+    alerts = _messages(warehouse, date(2024, 5, 8))
+    alert = alerts["inflow_above_outflow"]
+    assert alert["message"] == (
+        "Inflow has been above outflow for 8 days (since 2024-05-01): 1.0 in + 0.0 reopened "
+        f"= 1.0 vs 0.9 out per day{BUT}its solves are not counted: {LOAD}"
+    )
+    assert "Act now" not in alert["message"]
+    assert (alert["value"], alert["gap_days"]) == (8, ["2024-05-05"])
+
+
+def test_the_backlog_alerts_count_the_open_tickets_last_changed_before_the_gap(warehouse):
+    alerts = _messages(warehouse, date(2024, 5, 8))
+    assert alerts["sla_breached"]["message"] == (
+        "50% of the backlog is past its SLA target (1 of 2 tickets; above 25%)"
+        f"{BUT}1 of those tickets (1 past SLA) last changed before it and may have been "
+        f"solved on it: {LOAD}"
+    )
+    assert alerts["backlog_days"]["message"] == (
+        f"The backlog is 2.3 days of work (above 0.5 days){BUT}its solves are not counted "
+        f"and 1 open ticket, last changed before it, may have been solved on it: {LOAD}"
+    )
+
+
+def test_a_gap_out_of_the_week_still_holds_tickets_in_the_backlog(warehouse):
+    alerts = _messages(warehouse, date(2024, 5, 12))
+    assert "inflow_above_outflow" not in alerts  # the run ended: 7 in, 7 out
+    # the 7-day outflow no longer reads 05-05; T3, open since, still may have been solved
+    assert alerts["backlog_days"]["message"] == (
+        f"The backlog is 2.0 days of work (above 0.5 days){BUT}1 open ticket, last changed "
+        f"before it, may have been solved on it: {LOAD}"
+    )
+    assert alerts["backlog_days"]["gap_days"] == ["2024-05-05"]
+
+
+def test_rates_read_the_gap_through_their_cohort_and_spikes_through_their_baseline(warehouse):
+    spike = {
+        "driver": "billing",
+        "spike": True,
+        "baseline_complete": True,
+        "tickets_7d": 12,
+        "baseline_weekly": 3.5,
+    }
+    rates = {"reopen_rate_7d": 0.2, "reopen_cohort": 40}
+    # 05-16: 05-05 is D-11, in the reopen cohort (solved D-13..D-7) and the spike's baseline
+    alerts = _messages(warehouse, date(2024, 5, 16), rates=rates, drivers=[spike])
+    assert alerts["reopen_rate"]["message"] == (
+        "Reopen rate 20% of 40 solved tickets is above 15%: solutions are not sticking"
+        f"{BUT}its solves and reopens are not counted: {LOAD}"
+    )
+    assert alerts["spike"]["message"] == (
+        "Spike in billing: 12 tickets in 7 days against a baseline of 3.5 a week"
+        f"{BUT}its tickets are missing from the baseline: {LOAD}"
+    )
+    # 05-08: 05-05 is in the spike's own week, which it can only lower: the spike stands
+    alerts = _messages(warehouse, date(2024, 5, 8), drivers=[spike])
+    assert alerts["spike"]["message"] == (
+        "Spike in billing: 12 tickets in 7 days against a baseline of 3.5 a week."
+    )
+    assert "gap_days" not in alerts["spike"]

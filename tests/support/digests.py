@@ -132,10 +132,17 @@ def quiet_digest(**overrides: Any) -> dict[str, Any]:
 
 
 def alert_marts(con: duckdb.DuckDBPyConnection, oldest_unreplied_hours: float = 1.0) -> None:
-    """The one mart figure the alerts read (`alerts_for_day`), on the sample digest's day:
-    the oldest unreplied ticket's age, quiet by default (1 h, under the 24 h threshold)."""
+    """The mart figures the alerts read (`alerts_for_day`), on the sample digest's day:
+    the oldest unreplied ticket's age, quiet by default (1 h, under the 24 h threshold),
+    and, on a day with `history_gaps`, the open tickets and their loaded versions (none)."""
     con.execute("create schema marts")
     con.execute(
         "create table marts.fct_daily_backlog_health as select date '2026-03-03' as "
         f"report_date, {float(oldest_unreplied_hours)}::double as oldest_unreplied_age_hours"
     )
+    con.execute(
+        "create table marts.fct_open_tickets (report_date date, ticket_id varchar, "
+        "age_days double, is_unreplied boolean, is_sla_breached boolean)"
+    )
+    con.execute("create schema staging")
+    con.execute("create table staging.stg_ticket_versions (export_date date, ticket_id varchar)")
