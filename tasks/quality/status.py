@@ -31,7 +31,9 @@ def data_quality_for_day(
     """How the files of day D's export fared: the digest's `data_quality`.
 
     Keys: status (ok|warn|fail), rows_read, rows_loaded, rows_quarantined,
-    checks_failed (sentences, worst first; a gap in the history among them, as `gap_sentence`),
+    checks_failed (sentences, worst first; a gap in the history among them, as `gap_sentence`;
+    without one, the open tickets an older missing day holds, as `open_before_older_gap`,
+    listed last and not a warning),
     history_gaps (ISO dates of the days `history_gaps` finds, empty when none),
     deleted_tickets (a count, not a warning), files (the ledger of the day), volume (per
     entity: rows read, trailing median, ratio), notes (reported, not warnings), summary
@@ -81,8 +83,11 @@ def data_quality_for_day(
             failed.append((LEVELS[severity], message))
 
     gaps = history_gaps(con, day)
+    older = None if gaps else open_before_older_gap(con, day)
     if gaps:
         failed.append((1, gap_sentence(day, gaps)))
+    elif older:  # listed in the section, not a warning: D's figures read no missing day
+        failed.append((0, older))
 
     rows_read = sum(int(f[2]) for f in files)
     rows_loaded = sum(int(f[3]) for f in files)
@@ -112,7 +117,7 @@ def data_quality_for_day(
         "volume": volume,
         "notes": notes,
         "summary": _summary(
-            day, status, rows_loaded, rows_quarantined, checks_failed, has_gap=bool(gaps)
+            day, status, rows_loaded, rows_quarantined, checks_failed, has_gap=bool(gaps or older)
         ),
     }
 
@@ -134,7 +139,7 @@ def _summary(
     if status == "fail":
         reason = checks_failed[0].rstrip(".") if checks_failed else "a check failed"
         return f"Data for {day} is incomplete: {reason}."
-    if status == "warn" and has_gap and len(checks_failed) == 1 and not rows_quarantined:
+    if has_gap and len(checks_failed) == 1 and not rows_quarantined:
         return (
             f"Data for {day} loaded in full ({_rows(rows_loaded)}, none quarantined), but the "
             "history before it has a gap."
@@ -190,6 +195,34 @@ def incomplete_days(con: duckdb.DuckDBPyConnection, first: date, last: date) -> 
     complete = {d for d, loaded, failed in day_states(con, last) if loaded and not failed}
     days = (first + timedelta(days=n) for n in range((last - first).days + 1))
     return [d for d in days if d not in complete]
+
+
+def open_before_older_gap(con: duckdb.DuckDBPyConnection, day: date) -> str | None:
+    """The warning of a day whose 14-day look-back has no gap but whose backlog still holds
+    tickets last changed before an older missing day (they may have been solved on it,
+    unseen), or None when there is no missing day or no such ticket (or no marts yet)."""
+    missing = [
+        d for d, loaded, failed in day_states(con, day) if d < day and (failed or not loaded)
+    ]
+    if not missing or not _has_marts(con):
+        return None
+    count = stale_open_tickets(con, day, missing[-1])["open"]
+    if not count:
+        return None
+    tickets = "1 open ticket" if count == 1 else f"{count:,} open tickets"
+    return (
+        f"{tickets} last changed before {missing[-1]}, a day without a complete export, and "
+        f"may have been solved on it, unseen: {load_advice(1)}."
+    )
+
+
+def _has_marts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the models that `stale_open_tickets` reads are built."""
+    (count,) = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' "
+        "and table_name = 'fct_open_tickets'"
+    ).fetchone()
+    return bool(count)
 
 
 def gap_sentence(day: date, gaps: list[date]) -> str:

@@ -1,7 +1,7 @@
 """The data-quality alert says what is true: D's own data, a gap in the history, or both.
 
 The team (every ticket replied 30 minutes after creation): one ticket a day, T0 on 05-01
-to T15 on 05-16, each solved at noon the next day. 05-05's export is missing (recorded as
+to T20 on 05-21, each solved at noon the next day. 05-05's export is missing (recorded as
 `backlog backfill` records it), so T3's solve on 05-05 is never seen and T4 is first seen
 solved on 05-06. 05-02 and 05-09 each carry one row with an unknown status (quarantined,
 1 of 3 rows: above the 5% limit).
@@ -11,6 +11,7 @@ solved on 05-06. 05-02 and 05-09 each carry one row with an unknown status (quar
     05-08   complete                     05-05 (D-3: in the 7-day window)
     05-09   1 row quarantined            05-05 (D-4)
     05-16   complete                     05-05 (D-11: in the rates' cohort D-13..D-7 only)
+    05-20   complete                     none (05-05 is D-15), but T3 is still open
 
 A gap does not leave D's figures whole: the exports hold the tickets created or updated
 each day, so a ticket solved on the missing day and not updated since stays open in every
@@ -51,6 +52,7 @@ from tests.support.exports import solved, tk, write_tickets
 from tests.support.impls import _load
 
 GAP = date(2024, 5, 5)
+DAYS = 21  # T0 on 05-01 to T20 on 05-21
 QUARANTINED = (date(2024, 5, 2), date(2024, 5, 9))
 OWN = "Today's numbers may be incomplete"
 
@@ -66,10 +68,10 @@ def _own_checks(day: date) -> str:
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sixteen days of the module docstring, without 05-05's folder."""
+    """The days of the module docstring, without 05-05's folder."""
     root = tmp_path_factory.mktemp("history-gap") / "exports"
     previous = None
-    for n in range(16):
+    for n in range(DAYS):
         day = date(2024, 5, 1) + timedelta(days=n)
         new = tk(f"T{n}", f"{day}T09:00:00Z", None, "open", first_reply_at=f"{day}T09:30:00Z")
         rows = [new] if previous is None else [new, solved(previous, f"{day}T12:00:00Z")]
@@ -255,3 +257,25 @@ def test_rates_read_the_gap_through_their_cohort_and_spikes_through_their_baseli
         "Spike in billing: 12 tickets in 7 days against a baseline of 3.5 a week."
     )
     assert "gap_days" not in alerts["spike"]
+
+
+def test_a_gap_older_than_the_look_back_is_said_while_a_ticket_waits_on_it(digest_of):
+    # 05-20: 05-05 is D-15, outside the 14 days; T3, last in 05-04's export, is still open
+    # beside T19, created that day (T18 and older are solved)
+    got = digest_of(date(2024, 5, 20))
+    dq = got["data_quality"]
+    sentence = (
+        "1 open ticket last changed before 2024-05-05, a day without a complete export, and "
+        "may have been solved on it, unseen: load it (`backlog backfill` over it)."
+    )
+    # a note in the data-quality section, not a warning: D's figures read no missing day
+    assert (dq["status"], dq["history_gaps"], dq["checks_failed"]) == ("ok", [], [sentence])
+    assert got["backlog"]["open_total"] == 2  # T3 and T19
+    assert not [a for a in got["alerts"] if a["name"] == "data_quality"]
+    markdown, payload = render_markdown(got), build_payload(got)
+    assert markdown.count(sentence) == 1
+    assert (
+        "- Data for 2024-05-20 loaded in full (2 rows, none quarantined), but the history "
+        "before it has a gap." in markdown
+    )
+    assert json.dumps(payload["blocks"]).count("1 open ticket last changed before") == 1
