@@ -88,11 +88,13 @@ class LocalServer:
     """Prefect's server app in a child process on a free loopback port: this process's API.
 
     What Prefect's ephemeral mode runs (`SubprocessASGIServer`: uvicorn with Prefect's
-    app factory, its UI off), started without importing Prefect first. The child is in a
-    process group of its own (a Ctrl-C at the terminal reaches this process only, which
-    still uses the server while it stops: a run records its end, `serve` pauses its
-    schedules), gets SIGTERM when this process ends, however it ends (Linux), and is
-    stopped at exit.
+    app factory, its UI off), started without importing Prefect first. This process
+    still uses the server while it stops (a run records its end, `serve` pauses its
+    schedules), so the signals that stop this process do not reach the server: it is in
+    a process group of its own (a Ctrl-C at the terminal), and it keeps SIGTERM blocked
+    (`systemctl stop` sends SIGTERM to every process of the service at once). It stops
+    on SIGINT: sent at exit, and by the kernel when this process ends, however it ends
+    (Linux).
     """
 
     def __init__(self, process: subprocess.Popen, api_url: str, timeout: float) -> None:
@@ -133,7 +135,7 @@ class LocalServer:
     def stop(self) -> None:
         """Stop the server (and wait for it) if it still runs."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(signal.SIGINT)  # its SIGTERM is blocked
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -192,10 +194,17 @@ def server_command(port: int) -> list[str]:
 
 
 def _end_with_parent(parent: int) -> None:
-    """In the server's process before it starts: SIGTERM when its parent ends (Linux), so
-    a `backlog` killed outright (SIGKILL, the OOM killer) leaves no server behind."""
+    """In the server's process before it starts: SIGINT when its parent ends (Linux), so
+    a `backlog` killed outright (SIGKILL, the OOM killer) leaves no server behind; and
+    SIGTERM blocked (a blocked signal stays blocked across exec; uvicorn's handlers do
+    not unblock it), so a SIGTERM to all of a service's processes leaves the server to
+    its parent, which stops it once it no longer needs it."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    # SIGINT ends it even while it starts, also when this process ignores SIGINT (started
+    # in the background by a non-interactive shell): an ignored signal stays so in a child
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # the parent ended before the line above: end now
         os._exit(1)
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from tests.support.paths import ROOT
-from tests.support.processes import alive, children, default_sigint, is_server
+from tests.support.processes import alive, children, is_server
 
 BACKLOG = Path(sys.executable).parent / "backlog"
 TRIGGER = """
@@ -69,12 +69,9 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            # as typed at a terminal: its own process group, where Ctrl-C is sent, and
-            # SIGINT not ignored (as it is in the background of a non-interactive shell)
-            start_new_session=True,
-            preexec_fn=default_sigint,
         )
     announcement = Path(f"{db}.prefect-api")
+    servers: list[int] = []
     try:
         deadline = time.monotonic() + 240
         while not announcement.exists():
@@ -94,7 +91,9 @@ def test_a_scheduled_run_reports_to_serves_server_and_starts_none(tmp_path, smal
             check=False,
         )
     finally:
-        os.killpg(serve.pid, signal.SIGINT)  # Ctrl-C at the terminal
+        # as `systemctl stop` does: SIGTERM to every process of the service at once
+        for pid in [serve.pid, *servers]:
+            os.kill(pid, signal.SIGTERM)
         try:
             serve.wait(timeout=60)
         finally:
