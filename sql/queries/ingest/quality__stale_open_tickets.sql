@@ -1,21 +1,21 @@
 -- the open tickets at the end of $report_date whose last loaded version (from an export of
 -- $report_date or before) predates $gap_day, a day without a complete export: their state
 -- may have changed that day (solved, replied) unseen. The alerts on the backlog read them.
+-- A ticket's last version predates $gap_day when no export from $gap_day to $report_date
+-- holds it: only those days' versions are read, not the whole history's.
 with
 
-last_seen as (
-    select ticket_id, max(export_date) as last_export_date
+seen_since as (
+    select distinct ticket_id
     from staging.stg_ticket_versions
-    where export_date <= $report_date
-    group by ticket_id
+    where export_date >= $gap_day and export_date <= $report_date
 ),
 
 stale as (
     select open_tickets.*
     from marts.fct_open_tickets as open_tickets
-    inner join last_seen using (ticket_id)
+    anti join seen_since using (ticket_id)
     where open_tickets.report_date = $report_date
-        and last_seen.last_export_date < $gap_day
 )
 
 select
