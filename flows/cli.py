@@ -59,6 +59,9 @@ app = typer.Typer(
 app.add_typer(kb_app, name="kb")
 
 
+PREFECT_SERVICE_LOGGERS = ("EventsWorker", "APILogWorker")
+
+
 @dataclass
 class RunOptions:
     """The options of one `backlog` invocation that outlive its command (click's `ctx.obj`)."""
@@ -102,7 +105,10 @@ def main_options(
     for name, value in prefect_environment(debug, serving=serving).items():
         os.environ.setdefault(name, value)
     if not (debug or serving):
-        logging.getLogger("prefect").setLevel(logging.CRITICAL)
+        # with Prefect's background services, which log under their class names: at exit
+        # they printed "Still processing items" while sending a failed run's last events
+        for name in ("prefect", *PREFECT_SERVICE_LOGGERS):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     if not serving:  # serve logs as a service does
         # every command prints a `backlog` warning (a migration's notice before it rewrites
         # a table) as one `Warning:` line, not only the commands that run a flow

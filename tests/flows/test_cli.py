@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -231,6 +232,16 @@ def test_version():
     done = CliRunner().invoke(app, ["--version"])
     assert done.exit_code == 0
     assert done.output.strip() == f"backlog {version('support-backlog')}"
+
+
+def test_prefects_background_services_print_nothing_without_debug(monkeypatch):
+    """Prefect's events and log workers log under their class names, outside `prefect`:
+    "WARNING | EventsWorker - Still processing items" ended a failed run's stderr."""
+    for name in ("EventsWorker", "APILogWorker"):
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
+    CliRunner().invoke(app, ["digest", "--date", "not-a-date"])
+    assert logging.getLogger("EventsWorker").getEffectiveLevel() == logging.CRITICAL
+    assert logging.getLogger("APILogWorker").getEffectiveLevel() == logging.CRITICAL
 
 
 def test_debug_is_read_before_and_after_the_command(tmp_path):
