@@ -196,7 +196,7 @@ def run(
     from tasks.ingest import check_source, discover_exports
 
     # a config mistake, a file as --out, a day after today, Slack: said before Prefect starts
-    check_past(day, checked_settings(config, db, out))
+    check_past(day, checked_settings(config, db, out), None if pull else exports)
     check_slack(post)
     check_source(source)
     if pull:
@@ -323,7 +323,7 @@ def backfill(
     from tasks.ingest import backfill_days
 
     # a config mistake, a file as --out, a day after today: said before Prefect starts
-    check_past(end, checked_settings(config, db, out), "--end")
+    check_past(end, checked_settings(config, db, out), exports, "--end")
     backfill_days(exports, start, end, source)  # bad arguments are reported before Prefect starts
     digest = _run_flow(
         "backfill",

@@ -154,17 +154,19 @@ def check_schedule_source(settings: Any) -> None:
         raise BacklogError(f"`schedule.source` in {where}: {said[:1].lower()}{said[1:]}") from None
 
 
-def check_past(day: date, settings: Any, option: str = "--date") -> None:
-    """A report day after today (in report_timezone) is a mistyped date: said before Prefect
-    starts (it was recorded as a missing day, with a digest asking for its export)."""
+def check_past(day: date, settings: Any, exports: Path | None, option: str = "--date") -> None:
+    """A report day after today (in report_timezone) without an export folder is a mistyped
+    date: said before Prefect starts (it was recorded as a missing day, with a digest asking
+    for its export). A day whose folder is there is loaded whatever its date (a helpdesk
+    that names its exports in another timezone, or exports generated ahead)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     today = datetime.now(ZoneInfo(settings.report_timezone)).date()
-    if day > today:
+    if day > today and not (exports is not None and (exports / day.isoformat()).is_dir()):
         raise BacklogError(
-            f"{option} {day} is after today ({today} in {settings.report_timezone}); pass the "
-            "day whose export you have, e.g. yesterday's."
+            f"{option} {day} is after today ({today} in {settings.report_timezone}) and has "
+            "no export; pass the day whose export you have, e.g. yesterday's."
         )
 
 

@@ -123,6 +123,25 @@ def test_errors_are_one_sentence_without_traceback(tmp_path, args, message):
     assert message in " ".join(done.stderr.split())
 
 
+def test_a_day_after_today_is_refused_only_without_its_export(tmp_path):
+    """A helpdesk naming its exports in a timezone ahead, or exports generated ahead (the
+    benchmarks' year): the folder is there, so the day loads."""
+    from datetime import UTC, datetime, timedelta
+
+    from flows.cli_options import check_past
+    from tasks.config import load_settings
+    from tasks.errors import BacklogError
+
+    settings = load_settings(None)
+    ahead = datetime.now(UTC).date() + timedelta(days=30)
+    (tmp_path / ahead.isoformat()).mkdir()
+    check_past(ahead, settings, tmp_path)
+    with pytest.raises(BacklogError, match=r"is after today .* and has no export"):
+        check_past(ahead + timedelta(days=1), settings, tmp_path)
+    with pytest.raises(BacklogError, match="is after today"):
+        check_past(ahead, settings, None)  # pulled from an API: no folder to look at
+
+
 def test_config_mistakes_are_one_sentence_naming_the_file_or_the_variable(tmp_path):
     (tmp_path / "backlog.toml").write_text("[sla.hihg]\nfirst_reply_minutes = 5\n")
     done = backlog(
