@@ -414,7 +414,7 @@ def serve(config: ConfigOption = None) -> None:
 
 def _reuse_server(config: Path | None, db: Path | None) -> None:
     """Use the Prefect server a `backlog serve` on this warehouse keeps up, when one
-    answers and no server is configured: no temporary server to start (6-9 s)."""
+    answers and no server is configured: no server of its own to start (2.4-2.6 s)."""
     from flows.local_server import reuse_running_server
     from tasks.config import load_settings
 

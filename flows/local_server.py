@@ -1,8 +1,8 @@
 """The local Prefect server: started by this process, and announced by `backlog serve`.
 
 Without `PREFECT_API_URL`, a `backlog` process that runs a flow needs a Prefect server,
-and starts one itself (`start_local_server`: Prefect's server app in a child process, 6-9
-s to come up on 2 cores, TOOLCHAIN.md). A one-off command (`backlog run`, `backfill`,
+and starts one itself (`start_local_server`: Prefect's server app in a child process,
+2.4-2.6 s to come up on an idle 2-core machine). A one-off command (`backlog run`, `backfill`,
 `digest`, `review`) keeps it for its one run, as Prefect's "temporary server";
 `backlog serve` keeps it while it serves and writes its address beside the warehouse
 (`<db_path>.prefect-api`), and a `backlog run` on the same warehouse that finds it
